@@ -1,0 +1,110 @@
+package io.cdcbridge.demo;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real PostgreSQL server (zonky binaries) with logical decoding on: the demo's database, and the tests' shared one.
+ * The data directory is kept, so {@link #stop()} then {@link #start()} is a Postgres restart on the same port.
+ */
+public final class EmbeddedPostgresServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
+
+    private final Path dataDir;
+    private final int port;
+    private EmbeddedPostgres pg;
+
+    public EmbeddedPostgresServer(Path dataDir, int port) {
+        this.dataDir = dataDir;
+        this.port = port == 0 ? EmbeddedKafkaBroker.freePort() : port;
+    }
+
+    public synchronized EmbeddedPostgresServer start() {
+        if (pg != null) {
+            return this;
+        }
+        long t0 = System.nanoTime();
+        try {
+            Files.createDirectories(dataDir);
+            pg = EmbeddedPostgres.builder()
+                    .setDataDirectory(dataDir)
+                    .setCleanDataDirectory(false)
+                    .setPort(port)
+                    .setPGStartupWait(Duration.ofSeconds(60))
+                    .setServerConfig("wal_level", "logical")
+                    .setServerConfig("max_wal_senders", "20")
+                    .setServerConfig("max_replication_slots", "40")
+                    .setServerConfig("max_connections", "200")
+                    .setServerConfig("fsync", "off")
+                    .setServerConfig("synchronous_commit", "off")
+                    .setServerConfig("full_page_writes", "off")
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("embedded Postgres did not start: " + e.getMessage(), e);
+        }
+        LOG.info("Embedded Postgres on 127.0.0.1:{} ({} ms, data in {})", port, (System.nanoTime() - t0) / 1_000_000, dataDir);
+        return this;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String host() {
+        return "127.0.0.1";
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
+    }
+
+    /** A connection as the superuser {@code postgres} (no password: the embedded server trusts loopback). */
+    public Connection connect(String database) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(database), "postgres", "");
+    }
+
+    /** Creates a database if it is not there yet. */
+    public void createDatabase(String name) {
+        try (Connection c = connect("postgres"); Statement st = c.createStatement()) {
+            var rs = st.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name.replace("'", "''") + "'");
+            if (!rs.next()) {
+                st.execute("CREATE DATABASE \"" + name.replace("\"", "\"\"") + "\"");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create database " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    public synchronized void stop() {
+        if (pg != null) {
+            try {
+                pg.close();
+            } catch (IOException e) {
+                LOG.warn("embedded Postgres did not stop cleanly: {}", e.getMessage());
+            }
+            pg = null;
+            LOG.info("Embedded Postgres stopped");
+        }
+    }
+
+    public synchronized boolean running() {
+        return pg != null;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

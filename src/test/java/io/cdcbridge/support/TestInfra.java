@@ -1,0 +1,93 @@
+package io.cdcbridge.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.cdcbridge.demo.EmbeddedKafkaBroker;
+import io.cdcbridge.demo.EmbeddedPostgresServer;
+
+/**
+ * The real servers every integration test shares: one embedded Postgres (logical decoding on) and one in-process
+ * KRaft broker, started once per test JVM. Tests isolate themselves with a fresh database and a fresh topic prefix
+ * ({@link #newDatabase(String)}, {@link #newPrefix(String)}), never by restarting the servers, except tests that
+ * restart them on purpose (fault injection), which restart them in place.
+ */
+public final class TestInfra {
+
+    private static final AtomicInteger SEQ = new AtomicInteger();
+    private static EmbeddedPostgresServer postgres;
+    private static EmbeddedKafkaBroker kafka;
+    private static Path root;
+
+    private TestInfra() {
+    }
+
+    public static synchronized Path root() {
+        if (root == null) {
+            try {
+                root = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "it-");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return root;
+    }
+
+    public static synchronized EmbeddedPostgresServer postgres() {
+        if (postgres == null) {
+            postgres = new EmbeddedPostgresServer(root().resolve("postgres"), 0).start();
+            Runtime.getRuntime().addShutdownHook(new Thread(postgres::stop));
+        }
+        return postgres;
+    }
+
+    public static synchronized EmbeddedKafkaBroker kafka() {
+        if (kafka == null) {
+            kafka = new EmbeddedKafkaBroker(root().resolve("kafka"), 0).start();
+            Runtime.getRuntime().addShutdownHook(new Thread(kafka::stop));
+        }
+        return kafka;
+    }
+
+    /** A new, empty database on the shared server; its name starts with the given hint. */
+    public static String newDatabase(String hint) {
+        String name = (hint + "_" + SEQ.incrementAndGet() + "_" + System.nanoTime() % 100000).toLowerCase();
+        postgres().createDatabase(name);
+        return name;
+    }
+
+    /** A topic prefix no other test uses. */
+    public static String newPrefix(String hint) {
+        return hint.toLowerCase() + SEQ.incrementAndGet();
+    }
+
+    /** A directory for one test's files (offsets, dry-run output). */
+    public static Path newDir(String hint) {
+        try {
+            return Files.createDirectories(root().resolve(hint + "-" + SEQ.incrementAndGet()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Runs SQL statements in one transaction on the given database. */
+    public static void sql(String database, String... statements) {
+        try (Connection c = postgres().connect(database)) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                for (String s : statements) {
+                    st.execute(s);
+                }
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
+        }
+    }
+}
