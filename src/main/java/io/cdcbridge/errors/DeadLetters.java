@@ -1,0 +1,146 @@
+package io.cdcbridge.errors;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes records that could not be delivered to the sink's dead-letter topic {@code <prefix>.dlq.<sink>}
+ * (DESIGN.md §6): the original key and value, the original headers, plus the error headers below.
+ *
+ * <p>Each write waits for the broker's acknowledgement, so a delivery route may commit its Kafka offsets as soon as
+ * {@link #publish} returns: the record is either delivered or safely here.
+ */
+public final class DeadLetters {
+
+    public static final String ERROR_CLASS = "cdc.error.class";
+    public static final String ERROR_MESSAGE = "cdc.error.message";
+    public static final String ERROR_ATTEMPTS = "cdc.error.attempts";
+    public static final String ERROR_ROUTE = "cdc.error.route";
+    public static final String ERROR_TS = "cdc.error.ts";
+    public static final String ORIGIN_TOPIC = "cdc.origin.topic";
+    public static final String ORIGIN_PARTITION = "cdc.origin.partition";
+    public static final String ORIGIN_OFFSET = "cdc.origin.offset";
+    /** Exchange property a delivery route sets to name its sink ({@code bigquery}, {@code carol}). */
+    public static final String SINK_PROPERTY = "cdc.sink";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
+    private static final int MAX_MESSAGE = 4000;
+
+    private final Producer<byte[], byte[]> producer;
+    private final String prefix;
+
+    public DeadLetters(Producer<byte[], byte[]> producer, String topicPrefix) {
+        this.producer = producer;
+        this.prefix = topicPrefix;
+    }
+
+    public String topic(String sink) {
+        return prefix + ".dlq." + sink;
+    }
+
+    /** One record that failed, with where it came from and why. */
+    public record Letter(String originTopic, int partition, long offset, byte[] key, byte[] value, Headers headers,
+                         Throwable error, int attempts, String route) {
+    }
+
+    /** Writes one dead letter and waits for Kafka to acknowledge it. */
+    public void publish(String sink, Letter letter) {
+        RecordHeaders headers = new RecordHeaders();
+        if (letter.headers() != null) {
+            letter.headers().forEach(h -> {
+                if (!h.key().startsWith("cdc.error.") && !h.key().startsWith("cdc.origin.")) {
+                    headers.add(h);
+                }
+            });
+        }
+        Throwable error = letter.error();
+        put(headers, ERROR_CLASS, error == null ? "unknown" : error.getClass().getName());
+        put(headers, ERROR_MESSAGE, truncate(error == null ? "" : String.valueOf(error.getMessage())));
+        put(headers, ERROR_ATTEMPTS, String.valueOf(letter.attempts()));
+        put(headers, ERROR_ROUTE, String.valueOf(letter.route()));
+        put(headers, ERROR_TS, Instant.now().toString());
+        put(headers, ORIGIN_TOPIC, String.valueOf(letter.originTopic()));
+        put(headers, ORIGIN_PARTITION, String.valueOf(letter.partition()));
+        put(headers, ORIGIN_OFFSET, String.valueOf(letter.offset()));
+        String topic = topic(sink);
+        try {
+            producer.send(new ProducerRecord<>(topic, null, letter.key(), letter.value(), headers)).get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while writing to " + topic, e);
+        } catch (ExecutionException | TimeoutException e) {
+            // Not acknowledged: the caller must not commit; the record will be consumed again.
+            throw new IllegalStateException("could not write dead letter to " + topic + ": " + e.getMessage(), e);
+        }
+        LOG.warn("Dead-lettered {}[{}]@{} to {}: {}", letter.originTopic(), letter.partition(), letter.offset(), topic,
+                error == null ? "" : truncate(error.toString()));
+    }
+
+    /**
+     * The error handler's entry point: dead-letters the Kafka record(s) of a failed exchange. A batch exchange (body a
+     * list of exchanges, camel-kafka batching) is dead-lettered record by record.
+     */
+    public void publishFailed(Exchange exchange) {
+        Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (error == null) {
+            error = exchange.getException();
+        }
+        Integer attempts = exchange.getIn().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class);
+        String route = exchange.getFromRouteId();
+        String sink = exchange.getProperty(SINK_PROPERTY, String.class);
+        if (sink == null) {
+            sink = route == null ? "unknown" : route.split("-")[0];
+        }
+        Object body = exchange.getIn().getBody();
+        if (body instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Exchange) {
+            for (Object o : list) {
+                publish(sink, fromExchange((Exchange) o, error, attempts == null ? 1 : attempts + 1, route));
+            }
+        } else {
+            publish(sink, fromExchange(exchange, error, attempts == null ? 1 : attempts + 1, route));
+        }
+    }
+
+    /** A letter for the Kafka record an exchange was consumed from (camel-kafka headers). */
+    public static Letter fromExchange(Exchange ex, Throwable error, int attempts, String route) {
+        var in = ex.getIn();
+        Object key = in.getHeader(KafkaConstants.KEY);
+        Headers raw = in.getHeader(KafkaConstants.HEADERS, Headers.class);
+        Integer partition = in.getHeader(KafkaConstants.PARTITION, Integer.class);
+        Long offset = in.getHeader(KafkaConstants.OFFSET, Long.class);
+        return new Letter(in.getHeader(KafkaConstants.TOPIC, String.class), partition == null ? -1 : partition,
+                offset == null ? -1 : offset, bytes(key), bytes(in.getBody()), raw, error, attempts, route);
+    }
+
+    private static byte[] bytes(Object o) {
+        if (o == null) {
+            return null;
+        }
+        if (o instanceof byte[] b) {
+            return b;
+        }
+        return o.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void put(RecordHeaders headers, String key, String value) {
+        headers.remove(key);
+        headers.add(key, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String truncate(String s) {
+        return s.length() <= MAX_MESSAGE ? s : s.substring(0, MAX_MESSAGE) + "...";
+    }
+}
