@@ -1,0 +1,238 @@
+package io.cdcbridge.app;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+
+import io.cdcbridge.capture.AckedOffsetStore;
+import io.cdcbridge.capture.CaptureProgress;
+import io.cdcbridge.capture.CapturePublisher;
+import io.cdcbridge.capture.CaptureRoute;
+import io.cdcbridge.capture.CaptureStats;
+import io.cdcbridge.capture.SourcePreflight;
+import io.cdcbridge.config.KafkaConfig;
+import io.cdcbridge.config.Settings;
+import io.cdcbridge.config.SourceConfig;
+import io.cdcbridge.demo.DemoEnvironment;
+import io.cdcbridge.errors.DeadLetters;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running application: settings → (demo servers) → camel-main with the Java capture route and the YAML delivery
+ * routes of {@code routes/}. The only place that knows about the demo and about every sink.
+ */
+public final class Bridge implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Bridge.class);
+
+    private final DemoEnvironment demo = new DemoEnvironment();
+    private final Main main = new Main();
+    private final Settings settings;
+    private final CaptureStats captureStats = new CaptureStats();
+    private CapturePublisher publisher;
+    private CaptureProgress progress;
+    private KafkaProducer<byte[], byte[]> dlqProducer;
+    private String session;
+
+    private Bridge(Settings raw, List<SinkModule> sinks) throws Exception {
+        Settings s;
+        try {
+            s = demo.start(raw);
+            s = resolveDefaults(s, sinks, demo.active());
+            this.settings = s;
+            configure(s, sinks);
+        } catch (Exception | Error e) {
+            closeQuietly();
+            throw e;
+        }
+    }
+
+    /** The sinks this build knows. */
+    public static List<SinkModule> sinks() {
+        return List.of();
+    }
+
+    /** Builds the application (starting the demo servers if the settings ask for them) without starting Camel. */
+    public static Bridge create(Settings raw) throws Exception {
+        return new Bridge(raw, sinks());
+    }
+
+    /** Builds and starts; returns once Camel and the routes are started. */
+    public static Bridge start(Settings raw) throws Exception {
+        Bridge b = create(raw);
+        try {
+            b.main.start();
+        } catch (Exception | Error e) {
+            b.close();
+            throw e;
+        }
+        return b;
+    }
+
+    /** Runs until the JVM is asked to stop (SIGTERM, Ctrl-C), then shuts down gracefully. */
+    public void runUntilShutdown() throws Exception {
+        try {
+            main.run();
+        } finally {
+            close();
+        }
+    }
+
+    static Settings resolveDefaults(Settings s, List<SinkModule> sinks, boolean demo) {
+        Map<String, String> d = new HashMap<>();
+        KafkaConfig kafka = KafkaConfig.from(s);
+        d.put("cdc.kafka.topic-pattern", kafka.changeEventTopicPattern());
+        d.put("cdc.sink.dry-run", String.valueOf(s.getBool("cdc.sink.dry-run", demo)));
+        d.put("cdc.data-dir", s.get("cdc.data-dir", "data"));
+        d.put("cdc.delivery.max-retries", String.valueOf(s.getInt("cdc.delivery.max-retries", 20)));
+        d.put("cdc.delivery.retry-delay-ms", String.valueOf(s.getLong("cdc.delivery.retry-delay-ms", 500)));
+        d.put("cdc.delivery.max-retry-delay-ms", String.valueOf(s.getLong("cdc.delivery.max-retry-delay-ms", 30_000)));
+        Settings withDefaults = s.with(d);
+        Map<String, String> enabled = new HashMap<>();
+        for (SinkModule sink : sinks) {
+            String key = "cdc." + sink.name() + ".enabled";
+            enabled.put(key, String.valueOf(withDefaults.getBool(key, sink.enabled(withDefaults))));
+        }
+        return withDefaults.with(enabled);
+    }
+
+    private void configure(Settings s, List<SinkModule> sinks) throws Exception {
+        KafkaConfig kafka = KafkaConfig.from(s);
+        boolean capture = s.getBool("cdc.capture.enabled", true);
+
+        main.configure().setName("cdc-bridge");
+        main.configure().setJmxEnabled(true);
+        main.configure().setShutdownTimeout(s.getInt("cdc.shutdown-timeout-s", 30));
+        routes(s);
+
+        Properties props = new Properties();
+        props.putAll(s.asMap());
+        main.setOverrideProperties(props);
+
+        dlqProducer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.brokers(),
+                ProducerConfig.CLIENT_ID_CONFIG, "cdc-bridge-dlq",
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()));
+        main.bind("deadLetters", new DeadLetters(dlqProducer, kafka.topicPrefix()));
+
+        if (capture) {
+            SourceConfig source = SourceConfig.from(s);
+            SourcePreflight.check(source);
+            createParent(kafka.offsetFile());
+            session = "capture-" + UUID.randomUUID();
+            publisher = new CapturePublisher(kafka.brokers(), Map.of(), kafka.partitions(), kafka.replicationFactor(),
+                    this::captureFailed);
+            AckedOffsetStore.register(session, publisher);
+            main.configure().addRoutesBuilder(new CaptureRoute(source, kafka, publisher, captureStats, session));
+            progress = new CaptureProgress(captureStats, source).start(s.getLong("cdc.progress-interval-ms", 5000));
+        }
+        CamelContext ctx = main.getCamelContext();
+        for (SinkModule sink : sinks) {
+            if (s.getBool("cdc." + sink.name() + ".enabled", false)) {
+                sink.install(s, ctx);
+                LOG.info("Sink {} enabled{}", sink.name(), s.getBool("cdc.sink.dry-run", false) ? " (dry-run)" : "");
+            }
+        }
+    }
+
+    /** Delivery routes: {@code routes/*.camel.yaml} from the working directory if present, else those in the jar. */
+    private void routes(Settings s) {
+        Path dir = Path.of(s.get("cdc.routes.dir", "routes"));
+        boolean onDisk = Files.isDirectory(dir);
+        main.configure().setRoutesIncludePattern(onDisk
+                ? "file:" + dir.toAbsolutePath() + "/*.camel.yaml"
+                : "classpath:routes/*.camel.yaml");
+        if (s.getBool("cdc.routes.reload", false)) {
+            if (!onDisk) {
+                LOG.warn("cdc.routes.reload=true but there is no {} directory; hot reload is off", dir.toAbsolutePath());
+                return;
+            }
+            main.configure().setRoutesReloadEnabled(true);
+            main.configure().setRoutesReloadDirectory(dir.toAbsolutePath().toString());
+            main.configure().setRoutesReloadPattern("*.camel.yaml");
+            // Reload replaces only the routes of the changed file; the Java capture route keeps running.
+            main.configure().setRoutesReloadRemoveAllRoutes(false);
+            LOG.info("Hot reload of {}/*.camel.yaml is on (a development feature: edits take effect within seconds)", dir);
+        }
+    }
+
+    private void captureFailed(Throwable cause) {
+        Thread t = new Thread(() -> {
+            try {
+                main.getCamelContext().getRouteController().stopRoute(CaptureRoute.ROUTE_ID);
+            } catch (Exception e) {
+                LOG.error("could not stop the capture route: {}", e.toString());
+            }
+        }, "capture-stopper");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void createParent(String file) {
+        Path parent = Path.of(file).toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(parent);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + parent, e);
+        }
+    }
+
+    public CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public CaptureStats captureStats() {
+        return captureStats;
+    }
+
+    public long slotLagBytes() {
+        return progress == null ? -1 : progress.slotLagBytes();
+    }
+
+    @Override
+    public void close() {
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        try {
+            if (main.isStarted() || main.isStarting()) {
+                main.stop();
+            }
+        } catch (Exception e) {
+            LOG.warn("stopping Camel: {}", e.toString());
+        }
+        if (progress != null) {
+            progress.close();
+        }
+        if (publisher != null) {
+            publisher.close();
+            AckedOffsetStore.unregister(session);
+            publisher = null;
+        }
+        if (dlqProducer != null) {
+            dlqProducer.close(java.time.Duration.ofSeconds(10));
+            dlqProducer = null;
+        }
+        demo.close();
+    }
+}

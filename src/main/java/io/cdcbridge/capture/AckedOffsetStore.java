@@ -1,0 +1,90 @@
+package io.cdcbridge.capture;
+
+import java.nio.ByteBuffer;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+
+import io.debezium.embedded.KafkaConnectUtil;
+import org.apache.kafka.connect.runtime.WorkerConfig;
+import org.apache.kafka.connect.storage.OffsetBackingStore;
+import org.apache.kafka.connect.util.Callback;
+
+/**
+ * Debezium's offset store (named in the endpoint's {@code offsetStorage}), wrapping the file or Kafka-topic store.
+ * Before it persists offsets it waits until Kafka has acknowledged every captured event sent so far; if a send failed
+ * it persists nothing. See {@link CapturePublisher} for the whole argument.
+ *
+ * <p>Debezium creates this class by reflection, so it finds its publisher through {@link #register} by the capture's
+ * session name (setting {@value #SESSION}).
+ */
+public final class AckedOffsetStore implements OffsetBackingStore {
+
+    /** Engine setting naming the capture session (the key of {@link #register}). */
+    public static final String SESSION = "cdc.capture.session";
+    /** Engine setting choosing the persisted store: {@code file} or {@code kafka}. */
+    public static final String DELEGATE = "cdc.capture.offset-store";
+
+    private static final Map<String, CapturePublisher> PUBLISHERS = new ConcurrentHashMap<>();
+
+    private OffsetBackingStore delegate;
+    private CapturePublisher publisher;
+
+    public static void register(String session, CapturePublisher publisher) {
+        PUBLISHERS.put(session, publisher);
+    }
+
+    public static void unregister(String session) {
+        PUBLISHERS.remove(session);
+    }
+
+    @Override
+    public void configure(WorkerConfig config) {
+        Map<String, String> all = config.originalsStrings();
+        String session = all.get(SESSION);
+        publisher = PUBLISHERS.get(session);
+        if (publisher == null) {
+            throw new IllegalStateException("no capture publisher registered for session " + session);
+        }
+        delegate = "kafka".equals(all.get(DELEGATE))
+                ? KafkaConnectUtil.kafkaOffsetBackingStore(all)
+                : KafkaConnectUtil.fileOffsetBackingStore();
+        delegate.configure(config);
+    }
+
+    @Override
+    public Future<Void> set(Map<ByteBuffer, ByteBuffer> values, Callback<Void> callback) {
+        try {
+            publisher.awaitAcknowledged();
+        } catch (RuntimeException e) {
+            if (callback != null) {
+                callback.onCompletion(e, null);
+            }
+            return CompletableFuture.failedFuture(e);
+        }
+        return delegate.set(values, callback);
+    }
+
+    @Override
+    public void start() {
+        delegate.start();
+    }
+
+    @Override
+    public void stop() {
+        delegate.stop();
+    }
+
+    @Override
+    public Future<Map<ByteBuffer, ByteBuffer>> get(Collection<ByteBuffer> keys) {
+        return delegate.get(keys);
+    }
+
+    @Override
+    public Set<Map<String, Object>> connectorPartitions(String connectorName) {
+        return delegate.connectorPartitions(connectorName);
+    }
+}

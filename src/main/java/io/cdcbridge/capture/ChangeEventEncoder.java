@@ -1,0 +1,268 @@
+package io.cdcbridge.capture;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+
+/**
+ * Turns Debezium's {@link Struct}s into the ChangeEvent JSON of DESIGN.md §3, written straight to bytes with Jackson's
+ * streaming generator (no intermediate maps: this runs once per captured row).
+ *
+ * <p>A pure function of its inputs; the only state is a cache of per-schema type headers.
+ */
+public final class ChangeEventEncoder {
+
+    /** Debezium's default stand-in for a TOAST value an update left unchanged; such columns are left out. */
+    public static final String UNAVAILABLE = "__debezium_unavailable_value";
+    private static final String UNAVAILABLE_B64 = Base64.getEncoder().encodeToString(UNAVAILABLE.getBytes(StandardCharsets.UTF_8));
+    private static final String SOURCE_TYPE = "__debezium.source.column.type";
+    private static final DateTimeFormatter LOCAL_TS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS");
+    private static final DateTimeFormatter LOCAL_TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS");
+
+    private final JsonFactory json = new JsonFactory();
+    private final Map<Schema, byte[]> typeHeaders = new ConcurrentHashMap<>();
+
+    /** Where a change happened and in which transaction. */
+    public record Source(long lsn, Long txId, long tsMs, boolean snapshot) {
+    }
+
+    /** The ChangeEvent JSON. {@code before}/{@code after} may be null. */
+    public byte[] value(String op, String schema, String table, Struct key, Struct before, Struct after, Source source) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = json.createGenerator(out, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeNumberField("v", 1);
+            g.writeStringField("op", op);
+            g.writeStringField("schema", schema);
+            g.writeStringField("table", table);
+            g.writeFieldName("key");
+            writeRow(g, key);
+            g.writeFieldName("before");
+            writeRow(g, before);
+            g.writeFieldName("after");
+            writeRow(g, after);
+            g.writeObjectFieldStart("source");
+            g.writeNumberField("lsn", source.lsn());
+            if (source.txId() == null) {
+                g.writeNullField("txId");
+            } else {
+                g.writeNumberField("txId", source.txId());
+            }
+            g.writeNumberField("tsMs", source.tsMs());
+            g.writeBooleanField("snapshot", source.snapshot());
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** The Kafka key: the primary-key columns as a JSON object, or null for a table without a primary key. */
+    public byte[] key(Struct key) {
+        if (key == null) {
+            return null;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(32);
+        try (JsonGenerator g = json.createGenerator(out, JsonEncoding.UTF8)) {
+            writeRow(g, key);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * The {@code cdc.types} header: column name to lower-case Postgres type name ({@code int4}, {@code numeric},
+     * {@code _text} for arrays), from the type Debezium propagates with {@code column.propagate.source.type}.
+     * Computed once per row schema.
+     */
+    public byte[] types(Schema rowSchema) {
+        return typeHeaders.computeIfAbsent(rowSchema, s -> {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+            try (JsonGenerator g = json.createGenerator(out, JsonEncoding.UTF8)) {
+                g.writeStartObject();
+                for (Field f : s.fields()) {
+                    Map<String, String> p = f.schema().parameters();
+                    String type = p == null ? null : p.get(SOURCE_TYPE);
+                    g.writeStringField(f.name(), type == null ? fallbackType(f.schema()) : type.toLowerCase(Locale.ROOT));
+                }
+                g.writeEndObject();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return out.toByteArray();
+        });
+    }
+
+    private static String fallbackType(Schema s) {
+        return switch (s.type()) {
+            case INT8, INT16 -> "int2";
+            case INT32 -> "int4";
+            case INT64 -> "int8";
+            case FLOAT32 -> "float4";
+            case FLOAT64 -> "float8";
+            case BOOLEAN -> "bool";
+            case BYTES -> "bytea";
+            case ARRAY -> "_text";
+            default -> "text";
+        };
+    }
+
+    private void writeRow(JsonGenerator g, Struct row) throws IOException {
+        if (row == null) {
+            g.writeNull();
+            return;
+        }
+        g.writeStartObject();
+        for (Field f : row.schema().fields()) {
+            Object v = row.getWithoutDefault(f.name());
+            if (isUnavailable(v)) {
+                continue; // unchanged TOAST column: absent, never the placeholder
+            }
+            g.writeFieldName(f.name());
+            writeValue(g, f.schema(), v);
+        }
+        g.writeEndObject();
+    }
+
+    static boolean isUnavailable(Object v) {
+        if (v instanceof String s) {
+            return s.length() >= 28 && (s.equals(UNAVAILABLE) || s.equals(UNAVAILABLE_B64));
+        }
+        if (v instanceof List<?> l) {
+            return l.size() == 1 && UNAVAILABLE.equals(l.get(0));
+        }
+        if (v instanceof byte[] b) {
+            return b.length == 27 && new String(b, StandardCharsets.UTF_8).equals(UNAVAILABLE);
+        }
+        if (v instanceof ByteBuffer bb) {
+            return bb.remaining() == 27 && StandardCharsets.UTF_8.decode(bb.duplicate()).toString().equals(UNAVAILABLE);
+        }
+        return false;
+    }
+
+    private void writeValue(JsonGenerator g, Schema schema, Object v) throws IOException {
+        if (v == null) {
+            g.writeNull();
+            return;
+        }
+        String name = schema.name();
+        if (name != null) {
+            switch (name) {
+                case "io.debezium.time.Date" -> {
+                    g.writeString(LocalDate.ofEpochDay(((Number) v).longValue()).toString());
+                    return;
+                }
+                case "io.debezium.time.MicroTimestamp" -> {
+                    g.writeString(localTs(((Number) v).longValue(), 1_000_000L, 1_000L));
+                    return;
+                }
+                case "io.debezium.time.Timestamp" -> {
+                    g.writeString(localTs(((Number) v).longValue(), 1_000L, 1_000_000L));
+                    return;
+                }
+                case "io.debezium.time.NanoTimestamp" -> {
+                    g.writeString(localTs(((Number) v).longValue(), 1_000_000_000L, 1L));
+                    return;
+                }
+                case "io.debezium.time.MicroTime" -> {
+                    g.writeString(LocalTime.ofNanoOfDay(((Number) v).longValue() * 1_000L).format(LOCAL_TIME));
+                    return;
+                }
+                case "io.debezium.time.Time" -> {
+                    g.writeString(LocalTime.ofNanoOfDay(((Number) v).longValue() * 1_000_000L).format(LOCAL_TIME));
+                    return;
+                }
+                case "io.debezium.data.Json" -> {
+                    g.writeRawValue((String) v);
+                    return;
+                }
+                case "org.apache.kafka.connect.data.Decimal" -> {
+                    g.writeString(((BigDecimal) v).toPlainString());
+                    return;
+                }
+                case "org.apache.kafka.connect.data.Timestamp" -> {
+                    g.writeString(LocalDateTime.ofInstant(((java.util.Date) v).toInstant(), ZoneOffset.UTC).format(LOCAL_TS));
+                    return;
+                }
+                case "org.apache.kafka.connect.data.Date" -> {
+                    g.writeString(LocalDate.ofInstant(((java.util.Date) v).toInstant(), ZoneOffset.UTC).toString());
+                    return;
+                }
+                default -> {
+                    // other logical types are carried by their base type below
+                }
+            }
+        }
+        switch (schema.type()) {
+            case INT8, INT16, INT32, INT64 -> g.writeNumber(((Number) v).longValue());
+            case FLOAT32, FLOAT64 -> {
+                double d = ((Number) v).doubleValue();
+                if (Double.isNaN(d) || Double.isInfinite(d)) {
+                    g.writeString(Double.toString(d)); // JSON has no NaN/Infinity
+                } else if (schema.type() == Schema.Type.FLOAT32) {
+                    g.writeNumber(((Number) v).floatValue());
+                } else {
+                    g.writeNumber(d);
+                }
+            }
+            case BOOLEAN -> g.writeBoolean((Boolean) v);
+            case STRING -> g.writeString(v.toString());
+            case BYTES -> {
+                byte[] b = v instanceof ByteBuffer bb ? toArray(bb) : (byte[]) v;
+                g.writeString(Base64.getEncoder().encodeToString(b));
+            }
+            case ARRAY -> {
+                g.writeStartArray();
+                for (Object e : (List<?>) v) {
+                    writeValue(g, schema.valueSchema(), e);
+                }
+                g.writeEndArray();
+            }
+            case MAP -> {
+                g.writeStartObject();
+                for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+                    g.writeFieldName(String.valueOf(e.getKey()));
+                    writeValue(g, schema.valueSchema(), e.getValue());
+                }
+                g.writeEndObject();
+            }
+            case STRUCT -> writeRow(g, (Struct) v);
+            default -> g.writeString(v.toString());
+        }
+    }
+
+    private static String localTs(long value, long perSecond, long nanosPerUnit) {
+        long secs = Math.floorDiv(value, perSecond);
+        long nanos = Math.floorMod(value, perSecond) * nanosPerUnit;
+        return LocalDateTime.ofEpochSecond(secs, (int) nanos, ZoneOffset.UTC).format(LOCAL_TS);
+    }
+
+    private static byte[] toArray(ByteBuffer bb) {
+        byte[] b = new byte[bb.remaining()];
+        bb.duplicate().get(b);
+        return b;
+    }
+
+}

@@ -1,0 +1,90 @@
+package io.cdcbridge.demo;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.cdcbridge.config.Settings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded demo: when {@code cdc.source.host} is empty it runs a Postgres with the bookstore and a sales
+ * generator; when {@code cdc.kafka.brokers} is empty it runs a KRaft broker. Only the entry point uses this class;
+ * the capture and delivery code never knows whether its servers are embedded.
+ */
+public final class DemoEnvironment implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DemoEnvironment.class);
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private final Map<String, String> overrides = new HashMap<>();
+    private final List<String> banner = new ArrayList<>();
+
+    /** Starts what the settings leave to the demo; returns settings pointing at it. */
+    public Settings start(Settings s) {
+        Path data = Path.of(s.get("cdc.data-dir", "data"));
+        boolean demoDb = !s.has("cdc.source.host");
+        if (demoDb) {
+            EmbeddedPostgresServer pg = new EmbeddedPostgresServer(data.resolve("postgres"), s.getPort("cdc.demo.postgres-port", 5433)).start();
+            started.add(pg);
+            String db = s.get("cdc.source.database", "postgres");
+            pg.createDatabase(db);
+            try (Connection c = pg.connect(db)) {
+                if (Bookstore.install(c, true)) {
+                    LOG.info("Loaded the bookstore schema and seed rows into the embedded database '{}'", db);
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot load the bookstore into the embedded Postgres: " + e.getMessage(), e);
+            }
+            overrides.put("cdc.source.host", pg.host());
+            overrides.put("cdc.source.port", String.valueOf(pg.port()));
+            overrides.put("cdc.source.user", "postgres");
+            overrides.put("cdc.source.password", "postgres"); // the embedded server trusts loopback; any password works
+            int rate = s.getInt("cdc.demo.generator-rate", 5);
+            started.add(new SalesGenerator(() -> {
+                try {
+                    return pg.connect(db);
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }).start(rate));
+            banner.add("Postgres: EMBEDDED at 127.0.0.1:" + pg.port() + " (database " + db + ", bookstore tables, sales generator "
+                    + rate + " changes/s). Set cdc.source.host (CDC_SOURCE_HOST) to capture your own database.");
+        }
+        if (!s.has("cdc.kafka.brokers")) {
+            EmbeddedKafkaBroker kafka = new EmbeddedKafkaBroker(data.resolve("kafka"), s.getPort("cdc.demo.kafka-port", 9092)).start();
+            started.add(0, kafka); // stopped last
+            overrides.put("cdc.kafka.brokers", kafka.bootstrapServers());
+            banner.add("Kafka:    EMBEDDED KRaft broker at " + kafka.bootstrapServers()
+                    + ". Set cdc.kafka.brokers (CDC_KAFKA_BROKERS) to use your cluster.");
+        }
+        if (!banner.isEmpty()) {
+            String line = "=".repeat(100);
+            LOG.info("\n{}\n cdc-bridge DEMO MODE - nothing here touches a real database, broker or cloud\n {}\n{}",
+                    line, String.join("\n ", banner), line);
+        }
+        return s.with(overrides);
+    }
+
+    public boolean active() {
+        return !started.isEmpty();
+    }
+
+    /** Stops the generator, then Postgres, then the broker. */
+    @Override
+    public void close() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try {
+                started.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("demo shutdown: {}", e.toString());
+            }
+        }
+        started.clear();
+    }
+}

@@ -1,0 +1,197 @@
+package io.cdcbridge.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdcbridge.app.Bridge;
+import io.cdcbridge.demo.Bookstore;
+import io.cdcbridge.support.CaptureFixture;
+import io.cdcbridge.support.KafkaTestConsumer;
+import io.cdcbridge.support.KafkaTestConsumer.Rec;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** Capture against the real embedded Postgres and the real broker: the exact ChangeEvents of DESIGN.md §3. */
+class CaptureIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @Test
+    void bookstoreSnapshotAndStreamingEventsAreExact() throws Exception {
+        CaptureFixture f = CaptureFixture.create("bookstore", Bookstore.SCHEMA_SQL, "ALTER TABLE \"Sales\" REPLICA IDENTITY FULL",
+                Bookstore.SEED_SQL,
+                "INSERT INTO \"Sales\" (\"BookId\", \"BookTypeId\", \"UserId\", \"Value\", \"EntryDateTime\") VALUES (4, 1, 2, 123.45, '2025-03-01 10:15:30.123456')");
+        try (Bridge bridge = Bridge.start(f.settings())) {
+            // snapshot: every seed row as an "r" event, Portuguese text intact
+            List<Rec> types = KafkaTestConsumer.read(f.topic("BookTypes"), 4, WAIT);
+            assertThat(types).hasSize(4);
+            JsonNode acao = JSON.readTree(types.get(0).value());
+            assertThat(withoutSource(acao)).isEqualTo(JSON.readTree("""
+                    {"v":1,"op":"r","schema":"public","table":"BookTypes","key":{"BookTypeId":1},"before":null,
+                     "after":{"BookTypeId":1,"Description":"Ação"}}"""));
+            assertThat(acao.get("source").get("snapshot").asBoolean()).isTrue();
+            assertThat(acao.get("source").get("lsn").asLong()).isPositive();
+            assertThat(types.get(0).key()).isEqualTo("{\"BookTypeId\":1}");
+            assertThat(JSON.readTree(types.get(0).headers().get("cdc.types")))
+                    .isEqualTo(JSON.readTree("{\"BookTypeId\":\"int4\",\"Description\":\"varchar\"}"));
+
+            // numeric without precision loss (a decimal string), the Books type header
+            List<Rec> books = KafkaTestConsumer.read(f.topic("Books"), 7, WAIT);
+            JsonNode dom = JSON.readTree(books.get(0).value()).get("after");
+            assertThat(dom.get("Price").isTextual()).isTrue();
+            assertThat(dom.get("Price").asText()).isEqualTo("39.90");
+            assertThat(dom.get("Title").asText()).isEqualTo("Dom Casmurro");
+            assertThat(JSON.readTree(books.get(0).headers().get("cdc.types")).get("Price").asText()).isEqualTo("numeric");
+
+            // table without primary key: null Kafka key, timestamp without zone as ISO local date-time, double as number
+            List<Rec> sales = KafkaTestConsumer.read(f.topic("Sales"), 1, WAIT);
+            assertThat(sales.get(0).key()).isNull();
+            JsonNode sale = JSON.readTree(sales.get(0).value());
+            assertThat(sale.get("key").isNull()).isTrue();
+            assertThat(sale.get("after").get("EntryDateTime").asText()).isEqualTo("2025-03-01T10:15:30.123456");
+            assertThat(sale.get("after").get("Value").isDouble()).isTrue();
+            assertThat(sale.get("after").get("Value").asDouble()).isEqualTo(123.45);
+
+            // streaming: insert with unicode and a null, update, delete
+            f.sql("INSERT INTO \"Users\" (\"UserName\", \"Department\") VALUES ('Zé Ninguém ✓', NULL)");
+            f.sql("UPDATE \"Users\" SET \"Department\" = 'Logística' WHERE \"UserId\" = 4");
+            f.sql("DELETE FROM \"Users\" WHERE \"UserId\" = 4");
+            f.sql("UPDATE \"Sales\" SET \"Value\" = 99.5 WHERE \"BookId\" = 4");
+            f.sql("DELETE FROM \"Sales\" WHERE \"BookId\" = 4");
+            List<Rec> users = KafkaTestConsumer.read(f.topic("Users"), 6, WAIT);
+            assertThat(users).hasSize(6);
+            assertThat(withoutSource(JSON.readTree(users.get(3).value()))).isEqualTo(JSON.readTree("""
+                    {"v":1,"op":"c","schema":"public","table":"Users","key":{"UserId":4},"before":null,
+                     "after":{"UserId":4,"UserName":"Zé Ninguém ✓","Department":null}}"""));
+            assertThat(users.get(3).key()).isEqualTo("{\"UserId\":4}");
+            JsonNode upd = JSON.readTree(users.get(4).value());
+            assertThat(upd.get("op").asText()).isEqualTo("u");
+            assertThat(upd.get("after").get("Department").asText()).isEqualTo("Logística");
+            assertThat(upd.get("source").get("snapshot").asBoolean()).isFalse();
+            assertThat(upd.get("source").get("txId").asLong()).isPositive();
+            JsonNode del = JSON.readTree(users.get(5).value());
+            assertThat(del.get("op").asText()).isEqualTo("d");
+            assertThat(del.get("after").isNull()).isTrue();
+            assertThat(del.get("before").get("UserId").asInt()).isEqualTo(4);
+            assertThat(del.get("key")).isEqualTo(JSON.readTree("{\"UserId\":4}"));
+            assertThat(upd.get("source").get("lsn").asLong()).isGreaterThan(JSON.readTree(users.get(3).value()).get("source").get("lsn").asLong());
+
+            // REPLICA IDENTITY FULL on the key-less table: update and delete carry the whole before-image
+            List<Rec> sales3 = KafkaTestConsumer.read(f.topic("Sales"), 3, WAIT);
+            JsonNode saleUpd = JSON.readTree(sales3.get(1).value());
+            assertThat(saleUpd.get("op").asText()).isEqualTo("u");
+            assertThat(saleUpd.get("before").get("Value").asDouble()).isEqualTo(123.45);
+            assertThat(saleUpd.get("after").get("Value").asDouble()).isEqualTo(99.5);
+            JsonNode saleDel = JSON.readTree(sales3.get(2).value());
+            assertThat(saleDel.get("op").asText()).isEqualTo("d");
+            assertThat(saleDel.get("before").get("Value").asDouble()).isEqualTo(99.5);
+        }
+    }
+
+    @Test
+    void typedValuesAndUnchangedToastColumnIsAbsent() throws Exception {
+        CaptureFixture f = CaptureFixture.create("types", """
+                CREATE TABLE "Docs" ("DocId" bigint PRIMARY KEY, "Body" text, "Rev" smallint, "Amount" numeric(30,10),
+                  "Ratio" real, "Flag" boolean, "Born" date, "At" timestamptz, "Meta" jsonb, "Raw" bytea, "Tags" text[], "Uid" uuid)""");
+        // random text does not compress, so 200 kB is stored out of line (TOAST)
+        String big = ThreadLocalRandom.current().ints(200_000, 'a', 'z' + 1)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        try (Bridge bridge = Bridge.start(f.settings())) {
+            f.sql("INSERT INTO \"Docs\" VALUES (1, '" + big + "', 1, 12345678901234567890.0123456789, 0.5, true, '2024-02-29', "
+                    + "'2025-01-02 03:04:05.678+02', '{\"a\": [1, 2]}', '\\xdeadbeef', ARRAY['x','y'], 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11')");
+            f.sql("UPDATE \"Docs\" SET \"Rev\" = 2 WHERE \"DocId\" = 1");
+            List<Rec> docs = KafkaTestConsumer.read(f.topic("Docs"), 2, WAIT);
+            assertThat(docs).hasSize(2);
+            JsonNode ins = JSON.readTree(docs.get(0).value()).get("after");
+            assertThat(ins.get("Body").asText()).isEqualTo(big);
+            assertThat(ins.get("Amount").asText()).isEqualTo("12345678901234567890.0123456789");
+            assertThat(ins.get("Ratio").asDouble()).isEqualTo(0.5);
+            assertThat(ins.get("Flag").asBoolean()).isTrue();
+            assertThat(ins.get("Born").asText()).isEqualTo("2024-02-29");
+            assertThat(ins.get("At").asText()).isEqualTo("2025-01-02T01:04:05.678Z");
+            assertThat(ins.get("Meta")).isEqualTo(JSON.readTree("{\"a\": [1, 2]}"));
+            assertThat(ins.get("Raw").asText()).isEqualTo("3q2+7w==");
+            assertThat(ins.get("Tags")).isEqualTo(JSON.readTree("[\"x\",\"y\"]"));
+            assertThat(ins.get("Uid").asText()).isEqualTo("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+            assertThat(JSON.readTree(docs.get(0).headers().get("cdc.types"))).isEqualTo(JSON.readTree("""
+                    {"DocId":"int8","Body":"text","Rev":"int2","Amount":"numeric","Ratio":"float4","Flag":"bool","Born":"date",
+                     "At":"timestamptz","Meta":"jsonb","Raw":"bytea","Tags":"_text","Uid":"uuid"}"""));
+
+            JsonNode upd = JSON.readTree(docs.get(1).value());
+            assertThat(upd.get("after").has("Body")).as("unchanged TOAST column is absent").isFalse();
+            assertThat(docs.get(1).value()).doesNotContain("__debezium_unavailable_value");
+            assertThat(upd.get("after").get("Rev").asInt()).isEqualTo(2);
+            assertThat(upd.get("after").get("Amount").asText()).isEqualTo("12345678901234567890.0123456789");
+        }
+    }
+
+    @Test
+    void tenThousandRowTransactionArrivesCompleteAndInCommitOrderPerKey() throws Exception {
+        CaptureFixture f = CaptureFixture.create("bigtx", "CREATE TABLE \"Items\" (\"Id\" int PRIMARY KEY, \"N\" int)");
+        try (Bridge bridge = Bridge.start(f.settings())) {
+            f.sql("INSERT INTO \"Items\" SELECT g, 0 FROM generate_series(1, 10000) g",
+                    "UPDATE \"Items\" SET \"N\" = 1 WHERE \"Id\" % 10 = 0");
+            f.sql("UPDATE \"Items\" SET \"N\" = 2 WHERE \"Id\" % 10 = 0");
+            int expected = 10_000 + 1_000 + 1_000;
+            List<Rec> recs = KafkaTestConsumer.read(f.topic("Items"), expected, Duration.ofSeconds(120));
+            assertThat(recs).hasSize(expected);
+            Map<String, List<JsonNode>> perKey = recs.stream().map(r -> read(r.value()))
+                    .collect(Collectors.groupingBy(n -> n.get("key").toString(), java.util.LinkedHashMap::new, Collectors.toList()));
+            assertThat(perKey).hasSize(10_000);
+            for (var e : perKey.entrySet()) {
+                List<JsonNode> events = e.getValue();
+                int id = events.get(0).get("key").get("Id").asInt();
+                List<String> ops = events.stream().map(n -> n.get("op").asText() + n.get("after").get("N").asInt()).toList();
+                assertThat(ops).as("events of key %s", e.getKey()).isEqualTo(id % 10 == 0 ? List.of("c0", "u1", "u2") : List.of("c0"));
+                for (int i = 1; i < events.size(); i++) {
+                    assertThat(events.get(i).get("source").get("lsn").asLong()).isGreaterThan(events.get(i - 1).get("source").get("lsn").asLong());
+                }
+            }
+        }
+    }
+
+    @Test
+    void warnsAboutTablesWithoutKeyOrFullReplicaIdentity() throws Exception {
+        CaptureFixture f = CaptureFixture.create("nokey", "CREATE TABLE \"Logs\" (\"Line\" text)",
+                "CREATE TABLE \"Audit\" (\"Line\" text)", "ALTER TABLE \"Audit\" REPLICA IDENTITY FULL");
+        Logger logger = (Logger) LoggerFactory.getLogger(SourcePreflight.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try (Bridge bridge = Bridge.start(f.settings())) {
+            assertThat(appender.list).anySatisfy(e -> assertThat(e.getFormattedMessage())
+                    .contains("public.Logs").doesNotContain("public.Audit").contains("REPLICA IDENTITY FULL"));
+            f.sql("INSERT INTO \"Logs\" VALUES ('olá')");
+            List<Rec> recs = KafkaTestConsumer.read(f.topic("Logs"), 1, WAIT);
+            assertThat(JSON.readTree(recs.get(0).value()).get("after").get("Line").asText()).isEqualTo("olá");
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
+
+    private static JsonNode read(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static JsonNode withoutSource(JsonNode n) {
+        ObjectNode copy = n.deepCopy();
+        copy.remove("source");
+        return copy;
+    }
+}
