@@ -87,7 +87,8 @@ public final class BigQueryRowMapper {
         values.put(LSN, change.lsn());
         values.put(TX_ID, change.txId());
         values.put(SOURCE_TS, change.tsMs() == null ? null : Instant.ofEpochMilli(change.tsMs()).toString());
-        values.put(INGESTED_AT, Instant.now(clock).toString());
+        // BigQuery timestamps have microsecond precision: more digits do not parse
+        values.put(INGESTED_AT, Instant.now(clock).truncatedTo(java.time.temporal.ChronoUnit.MICROS).toString());
         List<String> keys = new ArrayList<>();
         if (change.key() != null) {
             change.key().fieldNames().forEachRemaining(k -> keys.add(BigQueryNames.sanitize(k)));

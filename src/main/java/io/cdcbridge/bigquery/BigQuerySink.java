@@ -10,6 +10,7 @@ import io.cdcbridge.config.Settings;
 import io.cdcbridge.errors.DeadLetters;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.google.bigquery.GoogleBigQueryConnectionFactory;
+import org.apache.camel.spi.PropertiesSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,31 @@ public final class BigQuerySink implements SinkModule {
 
     public BigQuerySink(Clock clock) {
         this.clock = clock;
+    }
+
+    /**
+     * The regex of the ChangeEvent topics {@code <prefix>.<schema>.<table>} without the dead-letter topics
+     * {@code <prefix>.dlq.*}. It ends up in the kafka endpoint's URI, where a "?" would start the query: so no
+     * look-ahead, a character-class form instead. {@code cdc.bigquery.topic-pattern} overrides it.
+     */
+    static String topicPattern(Settings settings) {
+        String own = settings.get("cdc.bigquery.topic-pattern", null);
+        if (own != null) {
+            if (own.contains("?") || own.contains("&") || own.contains("#") || own.contains("%")) {
+                throw new ConfigException("cdc.bigquery.topic-pattern", "must not contain ?, &, # or % (it is part of an endpoint URI)");
+            }
+            return own;
+        }
+        String prefix = settings.get("cdc.kafka.topic-prefix", "postgres");
+        StringBuilder quoted = new StringBuilder();
+        for (char c : prefix.toCharArray()) {
+            if (Character.isLetterOrDigit(c) || c == '_') {
+                quoted.append(c);
+            } else {
+                quoted.append('\\').append(c);
+            }
+        }
+        return quoted + "\\.(d|dl|([^d.]|d[^l.]|dl[^q.]|dlq[^.])[^.]*)\\..+";
     }
 
     @Override
@@ -74,6 +100,18 @@ public final class BigQuerySink implements SinkModule {
             throw new ConfigException("cdc.bigquery.batch-timeout-ms", "must be a positive number of milliseconds");
         }
         boolean dryRun = settings.getBool("cdc.sink.dry-run", false);
+        String topics = topicPattern(settings);
+        context.getPropertiesComponent().addPropertiesSource(new PropertiesSource() {
+            @Override
+            public String getName() {
+                return "bigquery-sink";
+            }
+
+            @Override
+            public String getProperty(String name) {
+                return "cdc.bigquery.topic-pattern".equals(name) ? topics : null;
+            }
+        });
         BigQueryNames names = BigQueryNames.from(settings);
         BigQuery client = BigQueryClients.create(settings, dryRun);
         context.getRegistry().bind("bigQueryConnectionFactory", new GoogleBigQueryConnectionFactory(BigQueryFailures.reporting(client)));
