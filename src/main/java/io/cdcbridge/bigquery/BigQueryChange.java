@@ -42,7 +42,7 @@ public record BigQueryChange(String op, String schema, String table, ObjectNode 
             throw new PermanentDeliveryException("not a ChangeEvent: unsupported version v=" + v + " (expected 1)");
         }
         String op = text(root, "op");
-        if (!OPS.contains(op)) {
+        if (op == null || !OPS.contains(op)) {
             throw new PermanentDeliveryException("not a ChangeEvent: op must be one of c, u, d, r, got " + op);
         }
         String schema = text(root, "schema");

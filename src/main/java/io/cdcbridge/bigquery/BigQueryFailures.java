@@ -34,13 +34,8 @@ public final class BigQueryFailures {
                 if (code == 0 || code == 408 || code == 429 || code >= 500) {
                     return true;
                 }
-                if (err != null && RETRYABLE_REASONS.contains(err.getReason())) {
-                    return true;
-                }
-                if (e.getCause() instanceof IOException) {
-                    return true;
-                }
-                return false;
+                // code 0: no HTTP answer at all (connection refused, timeout): retry
+                return err != null && RETRYABLE_REASONS.contains(err.getReason());
             }
             if (c instanceof IOException) {
                 return true;

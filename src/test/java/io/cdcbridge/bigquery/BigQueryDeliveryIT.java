@@ -112,4 +112,224 @@ class BigQueryDeliveryIT {
         });
         assertThat(bridge.deadLetters()).isEmpty();
     }
+
+    @Test
+    void columnAddedMidStreamAppearsAndLaterRowsCarryIt() throws Exception {
+        bridge = new BigQueryTestBridge("bqalter", fake).start();
+        sendUser("c", 1, "Ana", "Vendas", 100);
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("Users").size() == 1);
+
+        // ALTER TABLE "Users" ADD COLUMN "Email" varchar: the next events carry the column and its type
+        String types = USER_TYPES.replace("}", ",\"Email\":\"varchar\",\"Score\":\"numeric\"}");
+        String key = "{\"UserId\":2}";
+        bridge.send("Users", key, event("c", "Users", key, "null",
+                "{\"UserId\":2,\"UserName\":\"Bia\",\"Department\":\"TI\",\"Email\":\"bia@example.com\",\"Score\":\"9.5\"}", 200), types);
+        sendUser("u", 1, "Ana", "Compras", 210); // an older-shaped event after the change still lands
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("Users").size() == 3);
+        String users = bridge.prefix + "_public_Users";
+        assertThat(fake.schema(bridge.project, bridge.dataset, users)).containsEntry("Email", "STRING").containsEntry("Score", "BIGNUMERIC")
+                .containsKeys("UserId", "UserName", "Department", "_op", "_lsn", "_tx_id", "_source_ts", "_ingested_at");
+        assertThat(rows("Users").get(1).path("Email").asText()).isEqualTo("bia@example.com");
+        assertThat(rows("Users").get(1).path("Score").asText()).isEqualTo("9.5");
+        assertThat(fake.viewQuery(bridge.project, bridge.dataset, users + "_latest")).contains("`Email`", "`Score`");
+        assertThat(bridge.deadLetters()).isEmpty();
+    }
+
+    @Test
+    void replayingTheSameRecordsTwiceStoresEveryInsertIdOnce() throws Exception {
+        bridge = new BigQueryTestBridge("bqreplay", fake);
+        for (int i = 1; i <= 30; i++) {
+            sendUser(i % 3 == 0 ? "u" : "c", i, "User " + i, "D" + (i % 4), 1000 + i);
+        }
+        bridge.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("Users").size() == 30);
+        bridge.stop();
+
+        // the same records consumed again from the start (a new consumer group = a full replay)
+        bridge.settings.put("cdc.bigquery.group-id", bridge.group() + "-replay");
+        bridge.start();
+        FakeBigQuery.Table table = fake.table(bridge.project, bridge.dataset, bridge.prefix + "_public_Users");
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            synchronized (table) {
+                return table.insertIdsReceived.size() == 30 && table.insertIdsReceived.values().stream().allMatch(n -> n == 2);
+            }
+        });
+        assertThat(rows("Users")).hasSize(30);
+        synchronized (table) {
+            assertThat(table.rowInsertIds).doesNotHaveDuplicates().hasSize(30).doesNotContainNull();
+        }
+    }
+
+    @Test
+    void anOutageOfBigQueryLosesNothing() throws Exception {
+        bridge = new BigQueryTestBridge("bqoutage", fake);
+        for (int i = 1; i <= 12; i++) {
+            sendUser("c", i, "User " + i, "Vendas", 100 + i);
+        }
+        // BigQuery answers 503 backendError to the first 4 insertAll calls for this table, then 429 once
+        String insertAll = "/datasets/" + bridge.dataset + "/tables/" + bridge.prefix + "_public_Users/insertAll";
+        fake.failNext(503, 4, insertAll);
+        bridge.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> fake.failuresLeft() == 0);
+        fake.failNext(429, 1, insertAll);
+        sendUser("c", 13, "User 13", "Vendas", 200);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("Users").size() == 13);
+        assertThat(fake.failuresLeft()).isZero();
+        assertThat(rows("Users")).extracting(r -> r.path("UserId").asInt()).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13);
+        assertThat(bridge.deadLetters()).isEmpty();
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            long[] u = bridge.offsets("Users").values().iterator().next();
+            return u[0] == u[1];
+        });
+    }
+
+    @Test
+    void aRejectedRowAndPoisonRecordsGoToTheDeadLetterTopicWhileTheirNeighboursLand() throws Exception {
+        bridge = new BigQueryTestBridge("bqreject", fake);
+        sendUser("c", 1, "Ana", "Vendas", 100);
+        String key = "{\"UserId\":2}";
+        // UserId is INT64 in BigQuery: "dois" cannot be converted; BigQuery refuses this row only
+        bridge.send("Users", key, event("c", "Users", key, "null", "{\"UserId\":\"dois\",\"UserName\":\"Bia\",\"Department\":\"TI\"}", 110), USER_TYPES);
+        sendUser("c", 3, "Caio", "TI", 120);
+        bridge.send("Users", null, "this is not json", null);
+        bridge.send("Users", key, event("c", "Users", key, "null", user(2, "Bia", "TI"), 130).replace("\"v\":1", "\"v\":2"), USER_TYPES);
+        sendUser("c", 4, "Duda", "RH", 140);
+        bridge.start();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("Users").size() == 3 && bridge.deadLetters().size() == 3);
+        assertThat(rows("Users")).extracting(r -> r.path("UserId").asInt()).containsExactly(1, 3, 4);
+        Map<Long, String> reasons = bridge.deadLetters().stream().collect(Collectors.toMap(ConsumerRecord::offset, BigQueryDeliveryIT::errorOf));
+        List<ConsumerRecord<byte[], byte[]>> dlq = bridge.deadLetters();
+        Map<String, String> byOrigin = dlq.stream().collect(Collectors.toMap(r -> header(r, "cdc.origin.offset"), BigQueryDeliveryIT::errorOf));
+        assertThat(reasons).hasSize(3);
+        assertThat(byOrigin.get("1")).contains("BigQuery rejected the row").contains("invalid at UserId").contains("Cannot convert value to integer");
+        assertThat(byOrigin.get("3")).contains("not JSON");
+        assertThat(byOrigin.get("4")).contains("v=2");
+        assertThat(dlq).allSatisfy(r -> {
+            assertThat(header(r, "cdc.origin.topic")).isEqualTo(bridge.topic("Users"));
+            assertThat(header(r, "cdc.error.class")).isEqualTo("io.cdcbridge.errors.PermanentDeliveryException");
+        });
+        // the dead letter is the original record, types header included
+        ConsumerRecord<byte[], byte[]> rejected = dlq.stream().filter(r -> "1".equals(header(r, "cdc.origin.offset"))).findFirst().orElseThrow();
+        assertThat(new String(rejected.value(), StandardCharsets.UTF_8)).contains("\"dois\"");
+        assertThat(header(rejected, "cdc.types")).isEqualTo(USER_TYPES);
+
+        // the stream goes on, and everything is committed
+        sendUser("c", 5, "Edu", "RH", 150);
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("Users").size() == 4);
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            long[] u = bridge.offsets("Users").values().iterator().next();
+            return u[0] == u[1];
+        });
+        assertThat(bridge.deadLetters()).hasSize(3);
+    }
+
+    @Test
+    void dryRunWritesTheRowsAsJsonLinesAndCallsNoBigQuery() throws Exception {
+        bridge = new BigQueryTestBridge("bqdry", fake);
+        bridge.settings.put("cdc.sink.dry-run", "true");
+        bridge.settings.remove("cdc.bigquery.endpoint");
+        sendUser("c", 1, "Ana", "Vendas", 100);
+        sendUser("u", 1, "Ana", "Compras", 110);
+        bridge.send("Users", null, "{\"v\":1}", null);
+        bridge.start();
+
+        java.nio.file.Path out = bridge.dir.resolve("out/bigquery/" + bridge.prefix + "_public_Users.jsonl");
+        await().atMost(Duration.ofSeconds(30)).until(() -> java.nio.file.Files.exists(out)
+                && java.nio.file.Files.readAllLines(out).size() == 2);
+        List<String> lines = java.nio.file.Files.readAllLines(out);
+        com.fasterxml.jackson.databind.JsonNode first = BigQueryChange.JSON.readTree(lines.get(0));
+        assertThat(first.path("insertId").asText()).hasSize(40);
+        assertThat(first.path("json").path("UserName").asText()).isEqualTo("Ana");
+        assertThat(first.path("json").path("_op").asText()).isEqualTo("c");
+        assertThat(fake.hasDataset(bridge.project, bridge.dataset)).isFalse();
+        await().atMost(Duration.ofSeconds(20)).until(() -> bridge.deadLetters().size() == 1);
+    }
+
+    @Test
+    void latestViewSelectsTheNewestRowPerKeyAndHidesDeletes() throws Exception {
+        bridge = new BigQueryTestBridge("bqview", fake);
+        sendUser("r", 3, "Caio", "TI", 90);
+        sendUser("c", 1, "Ana", "Vendas", 100);
+        sendUser("c", 2, "Bia", "TI", 101);
+        sendUser("c", 4, "Dani", "RH", 102);
+        sendUser("d", 4, "Dani", "RH", 103);
+        sendUser("u", 1, "Ana Maria", "Vendas", 110);
+        sendUser("u", 1, "Ana Clara", "Compras", 120);
+        sendUser("d", 2, "Bia", "TI", 130);
+        sendUser("c", 4, "Dani de novo", "RH", 140);
+        // a table without primary key (REPLICA IDENTITY FULL): deletes carry the full before image
+        String saleTypes = "{\"BookId\":\"int4\",\"Value\":\"float8\"}";
+        bridge.send("Sales", null, event("c", "Sales", "null", "null", "{\"BookId\":1,\"Value\":20.0}", 200), saleTypes);
+        bridge.send("Sales", null, event("c", "Sales", "null", "null", "{\"BookId\":2,\"Value\":30.0}", 201), saleTypes);
+        bridge.send("Sales", null, event("d", "Sales", "null", "{\"BookId\":1,\"Value\":20.0}", "null", 202), saleTypes);
+        bridge.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("Users").size() == 9 && rows("Sales").size() == 3);
+
+        String db = io.cdcbridge.support.TestInfra.newDatabase("bqview");
+        assertThat(evaluateLatestView(db, "Users")).extracting(r -> r.get("UserId") + ":" + r.get("UserName") + ":" + r.get("_op"))
+                .containsExactlyInAnyOrder("3:Caio:r", "1:Ana Clara:u", "4:Dani de novo:c");
+        assertThat(evaluateLatestView(db, "Sales")).extracting(r -> r.get("BookId") + ":" + r.get("Value"))
+                .containsExactly("2:30.0");
+    }
+
+    /**
+     * Runs the view's SQL, exactly as sent to BigQuery except for the dialect's identifier quoting, on the real
+     * Postgres against the changelog rows BigQuery stored.
+     */
+    private List<Map<String, Object>> evaluateLatestView(String db, String source) throws Exception {
+        String table = bridge.prefix + "_public_" + source;
+        Map<String, String> schema = fake.schema(bridge.project, bridge.dataset, table);
+        String columns = schema.entrySet().stream().map(e -> "\"" + e.getKey() + "\" " + switch (e.getValue()) {
+            case "INTEGER" -> "bigint";
+            case "FLOAT" -> "double precision";
+            default -> "text";
+        }).collect(Collectors.joining(", "));
+        try (java.sql.Connection c = io.cdcbridge.support.TestInfra.postgres().connect(db)) {
+            try (java.sql.Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE \"" + table + "\" (" + columns + ")");
+            }
+            List<String> names = List.copyOf(schema.keySet());
+            String insert = "INSERT INTO \"" + table + "\" (" + names.stream().map(n -> "\"" + n + "\"").collect(Collectors.joining(", "))
+                    + ") VALUES (" + names.stream().map(n -> "?").collect(Collectors.joining(", ")) + ")";
+            try (java.sql.PreparedStatement ps = c.prepareStatement(insert)) {
+                for (ObjectNode row : rows(source)) {
+                    for (int i = 0; i < names.size(); i++) {
+                        var v = row.get(names.get(i));
+                        String type = schema.get(names.get(i));
+                        Object value = v == null || v.isNull() ? null
+                                : "INTEGER".equals(type) ? (Object) v.asLong() : "FLOAT".equals(type) ? (Object) v.asDouble() : v.asText();
+                        ps.setObject(i + 1, value);
+                    }
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            String bigQuerySql = fake.viewQuery(bridge.project, bridge.dataset, table + "_latest");
+            String postgresSql = bigQuerySql.replace("`" + bridge.project + "." + bridge.dataset + "." + table + "`", "\"" + table + "\"")
+                    .replace('`', '"');
+            List<Map<String, Object>> out = new java.util.ArrayList<>();
+            try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(postgresSql)) {
+                while (rs.next()) {
+                    Map<String, Object> r = new java.util.LinkedHashMap<>();
+                    for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                        r.put(rs.getMetaData().getColumnName(i), rs.getObject(i));
+                    }
+                    out.add(r);
+                }
+            }
+            return out;
+        }
+    }
+
+    static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        var h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    static String errorOf(ConsumerRecord<byte[], byte[]> r) {
+        return header(r, "cdc.error.message");
+    }
 }

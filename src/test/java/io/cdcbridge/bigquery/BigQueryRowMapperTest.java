@@ -169,6 +169,7 @@ class BigQueryRowMapperTest {
         assertThatThrownBy(() -> change("[1,2]", null)).isInstanceOf(PermanentDeliveryException.class);
         assertThatThrownBy(() -> change(INSERT.replace("\"op\":\"c\"", "\"op\":\"x\""), null)).isInstanceOf(PermanentDeliveryException.class);
         assertThatThrownBy(() -> BigQueryChange.parse(null, null)).isInstanceOf(PermanentDeliveryException.class);
+        assertThatThrownBy(() -> change("{\"v\":1}", null)).isInstanceOf(PermanentDeliveryException.class).hasMessageContaining("op");
     }
 
     @Test

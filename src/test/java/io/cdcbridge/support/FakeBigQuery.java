@@ -175,6 +175,11 @@ public final class FakeBigQuery implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         try {
             String method = ex.getRequestMethod();
+            // the Java client sends PATCH as POST with this header (HttpURLConnection has no PATCH)
+            String override = ex.getRequestHeaders().getFirst("X-HTTP-Method-Override");
+            if (override != null && "POST".equals(method)) {
+                method = override.toUpperCase(Locale.ROOT);
+            }
             String path = ex.getRequestURI().getPath();
             requestLog.add(method + " " + path);
             byte[] body = readBody(ex);
