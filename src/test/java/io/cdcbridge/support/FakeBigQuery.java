@@ -185,7 +185,7 @@ public final class FakeBigQuery implements AutoCloseable {
             byte[] body = readBody(ex);
             if (failuresLeft.get() > 0 && path.contains(failurePath) && failuresLeft.getAndDecrement() > 0) {
                 int status = failureStatus;
-                String reason = status == 429 ? "rateLimitExceeded" : status >= 500 ? "backendError" : "invalid";
+                String reason = status == 429 ? "rateLimitExceeded" : status >= 500 ? "backendError" : status == 403 ? "accessDenied" : "invalid";
                 error(ex, status, reason, status == 429 ? "Exceeded rate limits: too many api requests per user per method"
                         : "Error encountered during execution. Retrying may solve the problem.");
                 return;
