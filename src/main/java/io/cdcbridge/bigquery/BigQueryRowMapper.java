@@ -30,6 +30,8 @@ public final class BigQueryRowMapper {
     public static final String TX_ID = "_tx_id";
     public static final String SOURCE_TS = "_source_ts";
     public static final String INGESTED_AT = "_ingested_at";
+    /** Columns an update left unchanged and did not carry (TOAST), comma-separated; null when none. */
+    public static final String UNCHANGED = "_unchanged";
 
     /** The metadata columns every changelog table has, in order. */
     public static final Map<String, ColumnType> METADATA;
@@ -41,6 +43,7 @@ public final class BigQueryRowMapper {
         m.put(TX_ID, ColumnType.scalar(ColumnType.INT64));
         m.put(SOURCE_TS, ColumnType.scalar(ColumnType.TIMESTAMP));
         m.put(INGESTED_AT, ColumnType.scalar(ColumnType.TIMESTAMP));
+        m.put(UNCHANGED, ColumnType.scalar(ColumnType.STRING));
         METADATA = java.util.Collections.unmodifiableMap(m);
     }
 
@@ -89,11 +92,26 @@ public final class BigQueryRowMapper {
         values.put(SOURCE_TS, change.tsMs() == null ? null : Instant.ofEpochMilli(change.tsMs()).toString());
         // BigQuery timestamps have microsecond precision: more digits do not parse
         values.put(INGESTED_AT, Instant.now(clock).truncatedTo(java.time.temporal.ChronoUnit.MICROS).toString());
+        values.put(UNCHANGED, unchanged(change, columns, values));
         List<String> keys = new ArrayList<>();
         if (change.key() != null) {
             change.key().fieldNames().forEachRemaining(k -> keys.add(BigQueryNames.sanitize(k)));
         }
         return new Row(names.tableId(change.schema(), change.table()), insertId(change), values, columns, keys);
+    }
+
+    /** The table's columns (known from the types header) that an update did not carry: TOAST values left unchanged. */
+    private static String unchanged(BigQueryChange change, Map<String, ColumnType> columns, Map<String, Object> values) {
+        if (!"u".equals(change.op()) || change.pgTypes().isEmpty()) {
+            return null;
+        }
+        List<String> absent = new ArrayList<>();
+        for (String col : columns.keySet()) {
+            if (!values.containsKey(col)) {
+                absent.add(col);
+            }
+        }
+        return absent.isEmpty() ? null : String.join(",", absent);
     }
 
     /**

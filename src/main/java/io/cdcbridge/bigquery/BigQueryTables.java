@@ -89,7 +89,10 @@ public final class BigQueryTables {
         Map<String, Field> byName = new LinkedHashMap<>();
         existing.forEach(f -> byName.put(f.getName().toLowerCase(Locale.ROOT), f));
         List<Field> added = new ArrayList<>();
-        columns.forEach((name, type) -> {
+        Map<String, ColumnType> wanted = new LinkedHashMap<>(columns);
+        // metadata columns a table made by an older version lacks
+        BigQueryRowMapper.METADATA.forEach(wanted::putIfAbsent);
+        wanted.forEach((name, type) -> {
             Field f = byName.get(name.toLowerCase(Locale.ROOT));
             if (f == null) {
                 added.add(field(name, type));
@@ -106,10 +109,14 @@ public final class BigQueryTables {
             LOG.info("Added columns {} to BigQuery table {}.{}", added.stream().map(Field::getName).toList(), dataset, tableId);
         }
         List<String> names = new ArrayList<>();
-        table.getDefinition().getSchema().getFields().forEach(f -> names.add(f.getName()));
+        List<LatestViewSql.Column> viewColumns = new ArrayList<>();
+        table.getDefinition().getSchema().getFields().forEach(f -> {
+            names.add(f.getName());
+            viewColumns.add(new LatestViewSql.Column(f.getName(), ColumnType.normalize(f.getType().name()), f.getMode() == Field.Mode.REPEATED));
+        });
         Known previous = known.get(tableId);
         List<String> keys = !keyColumns.isEmpty() ? keyColumns : previous != null ? previous.keyColumns() : List.of();
-        ensureView(tableId, names, keys);
+        ensureView(tableId, viewColumns, keys);
         known.put(tableId, new Known(lower(names), keys));
     }
 
@@ -130,7 +137,7 @@ public final class BigQueryTables {
         datasetReady = true;
     }
 
-    private void ensureView(String tableId, List<String> columns, List<String> keys) {
+    private void ensureView(String tableId, List<LatestViewSql.Column> columns, List<String> keys) {
         String query = LatestViewSql.bigQuery(project, dataset, tableId, columns, keys);
         TableId viewId = TableId.of(dataset, tableId + VIEW_SUFFIX);
         ViewDefinition definition = ViewDefinition.newBuilder(query).setUseLegacySql(false).build();

@@ -89,7 +89,7 @@ class BigQueryDeliveryIT {
         assertThat(fake.schema(bridge.project, bridge.dataset, users)).containsExactly(
                 Map.entry("UserId", "INTEGER"), Map.entry("UserName", "STRING"), Map.entry("Department", "STRING"),
                 Map.entry("_op", "STRING"), Map.entry("_lsn", "INTEGER"), Map.entry("_tx_id", "INTEGER"),
-                Map.entry("_source_ts", "TIMESTAMP"), Map.entry("_ingested_at", "TIMESTAMP"));
+                Map.entry("_source_ts", "TIMESTAMP"), Map.entry("_ingested_at", "TIMESTAMP"), Map.entry("_unchanged", "STRING"));
         assertThat(fake.schema(bridge.project, bridge.dataset, bridge.prefix + "_public_Sales"))
                 .containsEntry("Value", "FLOAT").containsEntry("Price", "BIGNUMERIC").containsEntry("EntryDateTime", "DATETIME")
                 .containsEntry("PaidAt", "TIMESTAMP").containsEntry("Day", "DATE");
@@ -265,14 +265,28 @@ class BigQueryDeliveryIT {
         bridge.send("Sales", null, event("c", "Sales", "null", "null", "{\"BookId\":1,\"Value\":20.0}", 200), saleTypes);
         bridge.send("Sales", null, event("c", "Sales", "null", "null", "{\"BookId\":2,\"Value\":30.0}", 201), saleTypes);
         bridge.send("Sales", null, event("d", "Sales", "null", "{\"BookId\":1,\"Value\":20.0}", "null", 202), saleTypes);
+        // TOAST: updates that leave the big "Body" unchanged do not carry it; the view keeps the last value carried
+        String docTypes = "{\"Id\":\"int4\",\"Title\":\"text\",\"Body\":\"text\",\"Meta\":\"jsonb\"}";
+        String body = "Lorem ipsum ".repeat(1000);
+        bridge.send("Docs", "{\"Id\":1}", event("c", "Docs", "{\"Id\":1}", "null",
+                "{\"Id\":1,\"Title\":\"v1\",\"Body\":\"" + body + "\",\"Meta\":{\"a\":1}}", 300), docTypes);
+        bridge.send("Docs", "{\"Id\":1}", event("u", "Docs", "{\"Id\":1}", "null", "{\"Id\":1,\"Title\":\"v2\"}", 310), docTypes);
+        bridge.send("Docs", "{\"Id\":1}", event("u", "Docs", "{\"Id\":1}", "null", "{\"Id\":1,\"Title\":\"v3\",\"Meta\":null}", 320), docTypes);
+        bridge.send("Docs", "{\"Id\":2}", event("c", "Docs", "{\"Id\":2}", "null", "{\"Id\":2,\"Title\":\"w1\",\"Body\":\"short\",\"Meta\":null}", 330), docTypes);
+        bridge.send("Docs", "{\"Id\":2}", event("u", "Docs", "{\"Id\":2}", "null", "{\"Id\":2,\"Title\":\"w2\",\"Body\":null,\"Meta\":null}", 340), docTypes);
         bridge.start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> rows("Users").size() == 9 && rows("Sales").size() == 3);
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("Users").size() == 9 && rows("Sales").size() == 3 && rows("Docs").size() == 5);
+        assertThat(rows("Docs").get(1).has("Body")).isFalse();
+        assertThat(rows("Docs").get(1).path("_unchanged").asText()).isEqualTo("Body,Meta");
 
         String db = io.cdcbridge.support.TestInfra.newDatabase("bqview");
         assertThat(evaluateLatestView(db, "Users")).extracting(r -> r.get("UserId") + ":" + r.get("UserName") + ":" + r.get("_op"))
                 .containsExactlyInAnyOrder("3:Caio:r", "1:Ana Clara:u", "4:Dani de novo:c");
         assertThat(evaluateLatestView(db, "Sales")).extracting(r -> r.get("BookId") + ":" + r.get("Value"))
                 .containsExactly("2:30.0");
+        assertThat(evaluateLatestView(db, "Docs")).extracting(r -> r.get("Id") + ":" + r.get("Title") + ":"
+                        + (r.get("Body") == null ? null : ((String) r.get("Body")).length()) + ":" + r.get("Meta"))
+                .containsExactlyInAnyOrder("1:v3:" + body.length() + ":null", "2:w2:null:null");
     }
 
     /**
@@ -309,7 +323,7 @@ class BigQueryDeliveryIT {
             }
             String bigQuerySql = fake.viewQuery(bridge.project, bridge.dataset, table + "_latest");
             String postgresSql = bigQuerySql.replace("`" + bridge.project + "." + bridge.dataset + "." + table + "`", "\"" + table + "\"")
-                    .replace('`', '"');
+                    .replace('`', '"').replace(" AS STRING)", " AS TEXT)");
             List<Map<String, Object>> out = new java.util.ArrayList<>();
             try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(postgresSql)) {
                 while (rs.next()) {

@@ -80,7 +80,8 @@ class BigQueryRowMapperTest {
         Map<String, Object> v = mapper.map(change(INSERT, TYPES)).values();
         assertThat(v).containsEntry("_op", "c").containsEntry("_lsn", 22070608L).containsEntry("_tx_id", 743L)
                 .containsEntry("_source_ts", "2025-11-24T16:00:00Z").containsEntry("_ingested_at", "2026-01-02T03:04:05.678Z");
-        assertThat(BigQueryRowMapper.METADATA.keySet()).containsExactly("_op", "_lsn", "_tx_id", "_source_ts", "_ingested_at");
+        assertThat(BigQueryRowMapper.METADATA.keySet()).containsExactly("_op", "_lsn", "_tx_id", "_source_ts", "_ingested_at", "_unchanged");
+        assertThat(v).containsEntry("_unchanged", null);
     }
 
     @Test
@@ -96,6 +97,8 @@ class BigQueryRowMapperTest {
                  "after":{"Id":1,"Title":"new"},"source":{"lsn":100,"txId":5,"tsMs":1764000000000}}""";
         BigQueryRowMapper.Row row = mapper.map(change(update, "{\"Id\":\"int4\",\"Title\":\"text\",\"Body\":\"text\"}"));
         assertThat(row.values()).containsKeys("Id", "Title").doesNotContainKey("Body");
+        // ...and named as unchanged, so the latest-state view keeps the previous value
+        assertThat(row.values()).containsEntry("_unchanged", "Body");
         // the column still belongs to the table's schema
         assertThat(row.columns()).containsKey("Body");
     }
