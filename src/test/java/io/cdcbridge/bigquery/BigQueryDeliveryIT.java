@@ -169,8 +169,13 @@ class BigQueryDeliveryIT {
         }
         // BigQuery answers 503 backendError to the first 4 insertAll calls for this table, then 429 once
         String insertAll = "/datasets/" + bridge.dataset + "/tables/" + bridge.prefix + "_public_Users/insertAll";
-        fake.failNext(503, 4, insertAll);
+        fake.failNext(503, 6, insertAll);
         bridge.start();
+        // while BigQuery refuses, nothing is committed (no insertAll has succeeded yet)
+        await().atMost(Duration.ofSeconds(30)).until(() -> fake.failuresLeft() <= 4);
+        long committed = bridge.offsets("Users").values().iterator().next()[0];
+        assertThat(fake.failuresLeft()).as("still inside the outage").isPositive();
+        assertThat(committed).isEqualTo(-1);
         await().atMost(Duration.ofSeconds(30)).until(() -> fake.failuresLeft() == 0);
         fake.failNext(429, 1, insertAll);
         sendUser("c", 13, "User 13", "Vendas", 200);
@@ -183,6 +188,36 @@ class BigQueryDeliveryIT {
             long[] u = bridge.offsets("Users").values().iterator().next();
             return u[0] == u[1];
         });
+    }
+
+    @Test
+    void anOutageLongerThanTheRetryBudgetDeadLettersTheBatchAndCommits() throws Exception {
+        bridge = new BigQueryTestBridge("bqlong", fake);
+        bridge.settings.put("cdc.delivery.max-retries", "3");
+        for (int i = 1; i <= 5; i++) {
+            sendUser("c", i, "User " + i, "Vendas", 100 + i);
+        }
+        String insertAll = "/datasets/" + bridge.dataset + "/tables/" + bridge.prefix + "_public_Users/insertAll";
+        fake.failNext(503, 1000, insertAll);
+        bridge.start();
+
+        // 1 attempt + 3 retries, then every record of the batch is in the dead-letter topic, and the batch is committed
+        await().atMost(Duration.ofSeconds(30)).until(() -> bridge.deadLetters().size() == 5);
+        fake.failNext(503, 0, "");
+        assertThat(bridge.deadLetters()).allSatisfy(r -> {
+            assertThat(header(r, "cdc.error.class")).isEqualTo("com.google.cloud.bigquery.BigQueryException");
+            assertThat(errorOf(r)).contains("Error encountered during execution");
+        });
+        // 1 attempt + 3 retries reached the fake
+        assertThat(fake.requestLog().stream().filter(l -> l.endsWith(insertAll))).hasSize(4);
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            long[] u = bridge.offsets("Users").values().iterator().next();
+            return u[0] == u[1];
+        });
+        assertThat(rows("Users")).isEmpty();
+        // and the stream goes on
+        sendUser("c", 6, "User 6", "Vendas", 200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("Users").size() == 1);
     }
 
     @Test
