@@ -221,6 +221,39 @@ class BigQueryDeliveryIT {
     }
 
     @Test
+    void whenEvenTheDeadLetterWriteFailsNothingIsCommittedAndTheBatchIsReadAgain() throws Exception {
+        bridge = new BigQueryTestBridge("bqdlqdown", fake);
+        bridge.settings.put("cdc.delivery.max-retries", "2");
+        // a dead-letter topic that cannot be written: a producer pointed at a closed port
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", "127.0.0.1:1");
+        p.put("key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        p.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        p.put("max.block.ms", "200");
+        try (var broken = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(p)) {
+            bridge.deadLetters = new io.cdcbridge.errors.DeadLetters(broken, bridge.prefix);
+            sendUser("c", 1, "Ana", "Vendas", 100);
+            bridge.send("Users", null, "poison", null);
+            sendUser("c", 2, "Bia", "TI", 110);
+            bridge.start();
+
+            // the poison record cannot be parked: the batch fails, nothing is inserted, nothing is committed
+            await().atMost(Duration.ofSeconds(30)).until(() -> fake.hasDataset(bridge.project, bridge.dataset));
+            await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6))
+                    .until(() -> bridge.offsets("Users").values().iterator().next()[0] == -1 && rows("Users").isEmpty());
+
+            // the dead-letter topic is writable again: the same records are read again and all is delivered
+            bridge.context().getRegistry().bind("deadLetters", new io.cdcbridge.errors.DeadLetters(bridge.producer(), bridge.prefix));
+            await().atMost(Duration.ofSeconds(60)).until(() -> rows("Users").size() == 2 && bridge.deadLetters().size() == 1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                long[] u = bridge.offsets("Users").values().iterator().next();
+                return u[0] == u[1];
+            });
+            assertThat(rows("Users")).extracting(r -> r.path("UserId").asInt()).containsExactly(1, 2);
+        }
+    }
+
+    @Test
     void aRejectedRowAndPoisonRecordsGoToTheDeadLetterTopicWhileTheirNeighboursLand() throws Exception {
         bridge = new BigQueryTestBridge("bqreject", fake);
         sendUser("c", 1, "Ana", "Vendas", 100);

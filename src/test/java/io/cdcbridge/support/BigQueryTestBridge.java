@@ -42,6 +42,8 @@ public final class BigQueryTestBridge implements AutoCloseable {
     public final Path dir;
     public final Map<String, String> settings = new HashMap<>();
     private CamelContext context;
+    /** The dead-letter publisher to bind (default: one on the shared broker). */
+    public DeadLetters deadLetters;
     private KafkaProducer<byte[], byte[]> producer;
 
     public BigQueryTestBridge(String hint, FakeBigQuery fake) {
@@ -83,7 +85,7 @@ public final class BigQueryTestBridge implements AutoCloseable {
         Properties props = new Properties();
         props.putAll(settings);
         ctx.getPropertiesComponent().setInitialProperties(props);
-        ctx.getRegistry().bind("deadLetters", new DeadLetters(producer(), prefix));
+        ctx.getRegistry().bind("deadLetters", deadLetters != null ? deadLetters : new DeadLetters(producer(), prefix));
         new BigQuerySink().install(s, ctx);
         PluginHelper.getRoutesLoader(ctx).loadRoutes(
                 ResourceHelper.resolveMandatoryResource(ctx, "file:routes/errors.camel.yaml"),
