@@ -72,9 +72,24 @@ public final class BigQuerySink implements SinkModule {
 
     @Override
     public void install(Settings settings, CamelContext context) {
+        String topics = topicPattern(settings);
+        context.getPropertiesComponent().addPropertiesSource(new PropertiesSource() {
+            @Override
+            public String getName() {
+                return "bigquery-sink";
+            }
+
+            @Override
+            public String getProperty(String name) {
+                return "cdc.bigquery.topic-pattern".equals(name) ? topics : null;
+            }
+        });
         if (!enabled(settings)) {
             // the route is loaded but never started: its beans only need to exist
-            context.getRegistry().bind("bigQueryConnectionFactory", new GoogleBigQueryConnectionFactory());
+            // (a client that never calls out: the endpoint builds a default one, with credentials, when given none)
+            context.getRegistry().bind("bigQueryConnectionFactory", new GoogleBigQueryConnectionFactory(
+                    com.google.cloud.bigquery.BigQueryOptions.newBuilder().setProjectId("disabled")
+                            .setCredentials(com.google.cloud.NoCredentials.getInstance()).build().getService()));
             context.getRegistry().bind("bigQueryDelivery", new BigQueryDelivery(BigQueryNames.from(settings), null, null,
                     MAX_BATCH, MAX_REQUEST_BYTES, true, Path.of("."), () -> null));
             return;
@@ -100,18 +115,7 @@ public final class BigQuerySink implements SinkModule {
             throw new ConfigException("cdc.bigquery.batch-timeout-ms", "must be a positive number of milliseconds");
         }
         boolean dryRun = settings.getBool("cdc.sink.dry-run", false);
-        String topics = topicPattern(settings);
-        context.getPropertiesComponent().addPropertiesSource(new PropertiesSource() {
-            @Override
-            public String getName() {
-                return "bigquery-sink";
-            }
 
-            @Override
-            public String getProperty(String name) {
-                return "cdc.bigquery.topic-pattern".equals(name) ? topics : null;
-            }
-        });
         BigQueryNames names = BigQueryNames.from(settings);
         BigQuery client = BigQueryClients.create(settings, dryRun);
         context.getRegistry().bind("bigQueryConnectionFactory", new GoogleBigQueryConnectionFactory(BigQueryFailures.reporting(client)));

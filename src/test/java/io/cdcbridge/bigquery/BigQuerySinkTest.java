@@ -74,6 +74,27 @@ class BigQuerySinkTest {
     }
 
     @Test
+    void aDisabledSinkLoadsItsRouteButDoesNotStartIt() throws Exception {
+        DefaultCamelContext ctx = new DefaultCamelContext();
+        java.util.Properties props = new java.util.Properties();
+        props.putAll(Map.of("cdc.bigquery.enabled", "false", "cdc.kafka.brokers", "127.0.0.1:1", "cdc.delivery.max-retries", "1",
+                "cdc.delivery.retry-delay-ms", "10", "cdc.delivery.max-retry-delay-ms", "10"));
+        ctx.getPropertiesComponent().setInitialProperties(props);
+        ctx.getRegistry().bind("deadLetters", new io.cdcbridge.errors.DeadLetters(null, "postgres"));
+        new BigQuerySink().install(Settings.of(Map.of("cdc.bigquery.enabled", "false")), ctx);
+        org.apache.camel.support.PluginHelper.getRoutesLoader(ctx).loadRoutes(
+                org.apache.camel.support.ResourceHelper.resolveMandatoryResource(ctx, "file:routes/errors.camel.yaml"),
+                org.apache.camel.support.ResourceHelper.resolveMandatoryResource(ctx, "file:routes/bigquery.camel.yaml"));
+        ctx.start();
+        try {
+            assertThat(ctx.getRoute("bigquery-delivery")).isNotNull();
+            assertThat(ctx.getRouteController().getRouteStatus("bigquery-delivery").isStopped()).isTrue();
+        } finally {
+            ctx.stop();
+        }
+    }
+
+    @Test
     void topicPatternMatchesChangeEventTopicsButNotDeadLetters() {
         Pattern p = Pattern.compile(BigQuerySink.topicPattern(settings("cdc.kafka.topic-prefix", "pg-1.x")));
         for (String t : List.of("pg-1.x.public.Users", "pg-1.x.d.t", "pg-1.x.dl.t", "pg-1.x.dlqx.t", "pg-1.x.sales.Order.Items", "pg-1.x.x.y")) {
