@@ -65,6 +65,30 @@ class BigQuerySinkTest {
     }
 
     @Test
+    void credentialsFromKeyFileNoneForAnEndpointOrApplicationDefault(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        var client = BigQueryClients.create(settings(), false);
+        assertThat(client.getOptions().getCredentials()).isInstanceOf(com.google.cloud.NoCredentials.class);
+        assertThat(client.getOptions().getHost()).isEqualTo("http://localhost:9050");
+        assertThat(client.getOptions().getProjectId()).isEqualTo("my-project");
+
+        java.security.KeyPairGenerator gen = java.security.KeyPairGenerator.getInstance("RSA");
+        gen.initialize(2048);
+        String pem = "-----BEGIN PRIVATE KEY-----\\n"
+                + java.util.Base64.getEncoder().encodeToString(gen.generateKeyPair().getPrivate().getEncoded())
+                + "\\n-----END PRIVATE KEY-----\\n";
+        Path key = dir.resolve("key.json");
+        java.nio.file.Files.writeString(key, "{\"type\":\"service_account\",\"project_id\":\"my-project\",\"private_key_id\":\"k1\","
+                + "\"private_key\":\"" + pem + "\",\"client_email\":\"cdc@my-project.iam.gserviceaccount.com\",\"client_id\":\"1\","
+                + "\"token_uri\":\"https://oauth2.googleapis.com/token\"}");
+        var withKey = BigQueryClients.create(settings("cdc.bigquery.keyfile", key.toString()), false);
+        assertThat(withKey.getOptions().getCredentials()).isInstanceOf(com.google.auth.oauth2.ServiceAccountCredentials.class);
+
+        java.nio.file.Files.writeString(key, "{\"type\":\"service_account\"}");
+        assertThatThrownBy(() -> BigQueryClients.create(settings("cdc.bigquery.keyfile", key.toString()), false))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("cdc.bigquery.keyfile"));
+    }
+
+    @Test
     void installBindsTheConnectionFactoryAndTheDeliveryBean() {
         DefaultCamelContext ctx = new DefaultCamelContext();
         new BigQuerySink().install(settings(), ctx);
