@@ -77,6 +77,8 @@ public final class BigQueryDelivery {
     private final boolean dryRun;
     private final Path dryRunDir;
     private final Supplier<DeadLetters> deadLetters;
+    private final Map<String, java.util.concurrent.atomic.LongAdder> delivered = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.LongAdder> deadLettered = new java.util.concurrent.ConcurrentHashMap<>();
 
     public BigQueryDelivery(BigQueryNames names, BigQueryRowMapper mapper, BigQueryTables tables, int batchSize,
                             long maxRequestBytes, boolean dryRun, Path dryRunDir, Supplier<DeadLetters> deadLetters) {
@@ -123,8 +125,10 @@ public final class BigQueryDelivery {
             }
             columns.forEach((table, cols) -> tables.ensure(table, cols, keys.getOrDefault(table, List.of())));
         }
-        poison.forEach((record, error) -> deadLetters.get().publish(SINK,
-                DeadLetters.fromExchange(record, error, 1, exchange.getFromRouteId())));
+        poison.forEach((record, error) -> {
+            deadLetters.get().publish(SINK, DeadLetters.fromExchange(record, error, 1, exchange.getFromRouteId()));
+            count(deadLettered, String.valueOf(record.getMessage().getHeader(KafkaConstants.TOPIC)));
+        });
         Deque<Request> requests = requests(rows);
         exchange.setProperty(REQUESTS, requests);
         exchange.setProperty(PENDING, requests.size());
@@ -170,6 +174,7 @@ public final class BigQueryDelivery {
         Request head = requests(exchange).poll();
         exchange.removeProperty(ExchangePropertyKey.GROUPED_EXCHANGE.getName());
         delivered(exchange, head.rows);
+        delivered.computeIfAbsent(head.tableId, t -> new java.util.concurrent.atomic.LongAdder()).add(head.rows.size());
         exchange.setProperty(PENDING, requests(exchange).size());
         LOG.debug("BigQuery accepted {} rows into {}", head.rows.size(), head.tableId);
     }
@@ -196,6 +201,7 @@ public final class BigQueryDelivery {
             deadLetters.get().publish(SINK, DeadLetters.fromExchange(p.origin(),
                     new PermanentDeliveryException("BigQuery rejected the row for " + head.tableId + ": " + reason), 1,
                     exchange.getFromRouteId()));
+            count(deadLettered, head.tableId);
         }
         head.rows.removeAll(rejected);
         delivered(exchange, rejected);
@@ -221,6 +227,24 @@ public final class BigQueryDelivery {
         }
         requests.clear();
         exchange.setProperty(PENDING, 0);
+    }
+
+    /** Rows accepted by BigQuery per table, since start (for the application's metrics). */
+    public Map<String, Long> deliveredCounts() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        delivered.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    /** Records this sink dead-lettered itself (poison, refused rows), per table or, for poison, per topic. */
+    public Map<String, Long> deadLetteredCounts() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        deadLettered.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    private static void count(Map<String, java.util.concurrent.atomic.LongAdder> counters, String key) {
+        counters.computeIfAbsent(key, k -> new java.util.concurrent.atomic.LongAdder()).increment();
     }
 
     private static synchronized void append(Path file, String text) {

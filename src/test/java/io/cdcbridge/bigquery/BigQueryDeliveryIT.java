@@ -254,6 +254,35 @@ class BigQueryDeliveryIT {
     }
 
     @Test
+    void aLargeTransactionArrivesCompleteInRequestsOfAtMost500Rows() throws Exception {
+        bridge = new BigQueryTestBridge("bqbulk", fake);
+        bridge.start();
+        int n = 3000;
+        var producer = bridge.producer();
+        long t0 = System.nanoTime();
+        for (int i = 1; i <= n; i++) {
+            String key = "{\"SaleId\":" + i + "}";
+            String value = event("c", "Sales", key, "null", "{\"SaleId\":" + i + ",\"BookId\":" + (i % 7 + 1) + ",\"UserId\":" + (i % 3 + 1)
+                    + ",\"Value\":" + (20 + i % 180) + ".5,\"Price\":\"" + i + ".25\",\"EntryDateTime\":\"2025-01-31T10:00:00\","
+                    + "\"PaidAt\":\"2025-01-31T10:00:00Z\",\"Day\":\"2025-01-31\"}", 5000 + i);
+            var r = new org.apache.kafka.clients.producer.ProducerRecord<>(bridge.topic("Sales"), key.getBytes(StandardCharsets.UTF_8),
+                    value.getBytes(StandardCharsets.UTF_8));
+            r.headers().add("cdc.types", SALE_TYPES.getBytes(StandardCharsets.UTF_8));
+            producer.send(r);
+        }
+        producer.flush();
+        int before = fake.insertAllRequests();
+        await().atMost(Duration.ofSeconds(60)).until(() -> rows("Sales").size() == n);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        org.slf4j.LoggerFactory.getLogger(getClass()).info("{} rows produced and inserted in {} ms", n, ms);
+        assertThat(fake.insertAllRequests() - before).isGreaterThanOrEqualTo(n / 500);
+        assertThat(fake.table(bridge.project, bridge.dataset, bridge.prefix + "_public_Sales").rejected).isEmpty();
+        BigQueryDelivery delivery = bridge.context().getRegistry().lookupByNameAndType("bigQueryDelivery", BigQueryDelivery.class);
+        assertThat(delivery.deliveredCounts()).containsEntry(bridge.prefix + "_public_Sales", (long) n);
+        assertThat(bridge.deadLetters()).isEmpty();
+    }
+
+    @Test
     void aRejectedRowAndPoisonRecordsGoToTheDeadLetterTopicWhileTheirNeighboursLand() throws Exception {
         bridge = new BigQueryTestBridge("bqreject", fake);
         sendUser("c", 1, "Ana", "Vendas", 100);
