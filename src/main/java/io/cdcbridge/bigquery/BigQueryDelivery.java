@@ -211,6 +211,20 @@ public final class BigQueryDelivery {
         exchange.setProperty(PENDING, requests.size());
     }
 
+    /** BigQuery refused the head request as a whole (not retryable): its rows go to the dead-letter topic. */
+    public void requestRefused(Exchange exchange) {
+        Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        exchange.removeProperty(ExchangePropertyKey.GROUPED_EXCHANGE.getName());
+        Deque<Request> requests = requests(exchange);
+        Request head = requests.poll();
+        for (Pending p : head.rows) {
+            deadLetters.get().publish(SINK, DeadLetters.fromExchange(p.origin(), e, 1, exchange.getFromRouteId()));
+            count(deadLettered, head.tableId);
+        }
+        delivered(exchange, head.rows);
+        exchange.setProperty(PENDING, requests.size());
+    }
+
     /** Dry run: writes each request's rows as insertAll would send them, one JSON line per row. */
     public void writeDryRun(Exchange exchange) throws IOException {
         Deque<Request> requests = requests(exchange);

@@ -283,6 +283,29 @@ class BigQueryDeliveryIT {
     }
 
     @Test
+    void aRequestRefusedAsAWholeDeadLettersOnlyItsRows() throws Exception {
+        bridge = new BigQueryTestBridge("bqrefused", fake);
+        sendUser("c", 1, "Ana", "Vendas", 100);
+        sendUser("c", 2, "Bia", "TI", 101);
+        String saleKey = "{\"SaleId\":1}";
+        bridge.send("Sales", saleKey, event("c", "Sales", saleKey, "null", "{\"SaleId\":1,\"Value\":10.5}", 102), SALE_TYPES);
+        // BigQuery answers 403 accessDenied to the Users request: not retryable
+        fake.failNext(403, 1, "/datasets/" + bridge.dataset + "/tables/" + bridge.prefix + "_public_Users/insertAll");
+        bridge.start();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("Sales").size() == 1 && bridge.deadLetters().size() == 2);
+        assertThat(rows("Users")).isEmpty();
+        assertThat(bridge.deadLetters()).allSatisfy(r -> {
+            assertThat(header(r, "cdc.origin.topic")).isEqualTo(bridge.topic("Users"));
+            assertThat(errorOf(r)).contains("403");
+        });
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            long[] u = bridge.offsets("Users").values().iterator().next();
+            return u[0] == u[1];
+        });
+    }
+
+    @Test
     void aRejectedRowAndPoisonRecordsGoToTheDeadLetterTopicWhileTheirNeighboursLand() throws Exception {
         bridge = new BigQueryTestBridge("bqreject", fake);
         sendUser("c", 1, "Ana", "Vendas", 100);
