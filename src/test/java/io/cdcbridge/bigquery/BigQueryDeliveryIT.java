@@ -409,53 +409,8 @@ class BigQueryDeliveryIT {
                 .containsExactlyInAnyOrder("1:v3:" + body.length() + ":null", "2:w2:null:null");
     }
 
-    /**
-     * Runs the view's SQL, exactly as sent to BigQuery except for the dialect's identifier quoting, on the real
-     * Postgres against the changelog rows BigQuery stored.
-     */
     private List<Map<String, Object>> evaluateLatestView(String db, String source) throws Exception {
-        String table = bridge.prefix + "_public_" + source;
-        Map<String, String> schema = fake.schema(bridge.project, bridge.dataset, table);
-        String columns = schema.entrySet().stream().map(e -> "\"" + e.getKey() + "\" " + switch (e.getValue()) {
-            case "INTEGER" -> "bigint";
-            case "FLOAT" -> "double precision";
-            default -> "text";
-        }).collect(Collectors.joining(", "));
-        try (java.sql.Connection c = io.cdcbridge.support.TestInfra.postgres().connect(db)) {
-            try (java.sql.Statement st = c.createStatement()) {
-                st.execute("CREATE TABLE \"" + table + "\" (" + columns + ")");
-            }
-            List<String> names = List.copyOf(schema.keySet());
-            String insert = "INSERT INTO \"" + table + "\" (" + names.stream().map(n -> "\"" + n + "\"").collect(Collectors.joining(", "))
-                    + ") VALUES (" + names.stream().map(n -> "?").collect(Collectors.joining(", ")) + ")";
-            try (java.sql.PreparedStatement ps = c.prepareStatement(insert)) {
-                for (ObjectNode row : rows(source)) {
-                    for (int i = 0; i < names.size(); i++) {
-                        var v = row.get(names.get(i));
-                        String type = schema.get(names.get(i));
-                        Object value = v == null || v.isNull() ? null
-                                : "INTEGER".equals(type) ? (Object) v.asLong() : "FLOAT".equals(type) ? (Object) v.asDouble() : v.asText();
-                        ps.setObject(i + 1, value);
-                    }
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-            String bigQuerySql = fake.viewQuery(bridge.project, bridge.dataset, table + "_latest");
-            String postgresSql = bigQuerySql.replace("`" + bridge.project + "." + bridge.dataset + "." + table + "`", "\"" + table + "\"")
-                    .replace('`', '"').replace(" AS STRING)", " AS TEXT)");
-            List<Map<String, Object>> out = new java.util.ArrayList<>();
-            try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(postgresSql)) {
-                while (rs.next()) {
-                    Map<String, Object> r = new java.util.LinkedHashMap<>();
-                    for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
-                        r.put(rs.getMetaData().getColumnName(i), rs.getObject(i));
-                    }
-                    out.add(r);
-                }
-            }
-            return out;
-        }
+        return io.cdcbridge.support.BigQueryLatestView.evaluate(fake, bridge.project, bridge.dataset, bridge.prefix + "_public_" + source, db);
     }
 
     static String header(ConsumerRecord<byte[], byte[]> r, String name) {

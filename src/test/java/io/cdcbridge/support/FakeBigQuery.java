@@ -79,6 +79,7 @@ public final class FakeBigQuery implements AutoCloseable {
     private final AtomicInteger failuresLeft = new AtomicInteger();
     private volatile int failureStatus = 503;
     private volatile String failurePath = "";
+    private volatile long failUntilNanos = System.nanoTime();
     private final List<String> requestLog = java.util.Collections.synchronizedList(new ArrayList<>());
 
     private FakeBigQuery(HttpServer server) {
@@ -86,8 +87,19 @@ public final class FakeBigQuery implements AutoCloseable {
     }
 
     public static FakeBigQuery start() {
+        return start(0);
+    }
+
+    /** Runs the fake on its own (for scripts): {@code java -cp <test classpath> io.cdcbridge.support.FakeBigQuery [port]}. */
+    public static void main(String[] args) throws InterruptedException {
+        FakeBigQuery fake = start(args.length > 0 ? Integer.parseInt(args[0]) : 9050);
+        System.out.println("FakeBigQuery listening on " + fake.endpoint());
+        Thread.currentThread().join();
+    }
+
+    public static FakeBigQuery start(int port) {
         try {
-            HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
             FakeBigQuery fake = new FakeBigQuery(s);
             s.createContext("/", fake::handle);
             s.setExecutor(Executors.newFixedThreadPool(4, r -> {
@@ -112,6 +124,17 @@ public final class FakeBigQuery implements AutoCloseable {
         failureStatus = status;
         failurePath = pathPart;
         failuresLeft.set(count);
+    }
+
+    /** For {@code window} from now, requests whose path contains {@code pathPart} ("" = any) answer {@code status}. */
+    public void failFor(int status, java.time.Duration window, String pathPart) {
+        failureStatus = status;
+        failurePath = pathPart;
+        failUntilNanos = System.nanoTime() + window.toNanos();
+    }
+
+    public boolean failing() {
+        return failuresLeft.get() > 0 || System.nanoTime() - failUntilNanos < 0;
     }
 
     public int failuresLeft() {
@@ -183,7 +206,8 @@ public final class FakeBigQuery implements AutoCloseable {
             String path = ex.getRequestURI().getPath();
             requestLog.add(method + " " + path);
             byte[] body = readBody(ex);
-            if (failuresLeft.get() > 0 && path.contains(failurePath) && failuresLeft.getAndDecrement() > 0) {
+            boolean inWindow = System.nanoTime() - failUntilNanos < 0 && path.contains(failurePath);
+            if (inWindow || (failuresLeft.get() > 0 && path.contains(failurePath) && failuresLeft.getAndDecrement() > 0)) {
                 int status = failureStatus;
                 String reason = status == 429 ? "rateLimitExceeded" : status >= 500 ? "backendError" : status == 403 ? "accessDenied" : "invalid";
                 error(ex, status, reason, status == 429 ? "Exceeded rate limits: too many api requests per user per method"

@@ -159,5 +159,16 @@ class FakeBigQueryTest {
         assertThatThrownBy(() -> bq.getTable(users)).isInstanceOfSatisfying(BigQueryException.class,
                 e -> assertThat(e.getReason()).isEqualTo("rateLimitExceeded"));
         assertThat(bq.insertAll(InsertAllRequest.newBuilder(users).addRow(row("a", Map.of("id", 1))).build()).hasErrors()).isFalse();
+
+        fake.failFor(503, java.time.Duration.ofMinutes(1), "insertAll");
+        assertThat(fake.failing()).isTrue();
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> bq.insertAll(InsertAllRequest.newBuilder(users).addRow(row("b", Map.of("id", 2))).build()))
+                    .isInstanceOfSatisfying(BigQueryException.class, e -> assertThat(e.getCode()).isEqualTo(503));
+        }
+        assertThat(bq.getTable(users)).isNotNull();
+        fake.failFor(503, java.time.Duration.ZERO, "");
+        assertThat(fake.failing()).isFalse();
+        assertThat(bq.insertAll(InsertAllRequest.newBuilder(users).addRow(row("b", Map.of("id", 2))).build()).hasErrors()).isFalse();
     }
 }
