@@ -44,14 +44,16 @@ public record ColumnType(String type, boolean repeated) {
 
     private static String scalarFor(String t) {
         return switch (t) {
-            case "int2", "int4", "int8", "smallint", "integer", "bigint", "oid" -> INT64;
-            case "float4", "float8", "real", "double precision" -> FLOAT64;
+            // JDBC metadata (and so Debezium) names serial columns by their pseudo-type
+            case "int2", "int4", "int8", "smallint", "integer", "int", "bigint", "oid",
+                 "serial", "serial4", "bigserial", "serial8", "smallserial", "serial2" -> INT64;
+            case "float4", "float8", "real", "double precision", "float" -> FLOAT64;
             case "numeric", "decimal", "money" -> BIGNUMERIC;
             case "bool", "boolean" -> BOOL;
             case "date" -> DATE;
-            case "timestamp" -> DATETIME;
-            case "timestamptz" -> TIMESTAMP;
-            case "time" -> TIME;
+            case "timestamp", "timestamp without time zone" -> DATETIME;
+            case "timestamptz", "timestamp with time zone" -> TIMESTAMP;
+            case "time", "time without time zone" -> TIME;
             case "json", "jsonb" -> JSON;
             case "bytea" -> BYTES;
             // text, varchar, bpchar, uuid, timetz, interval, enums, anything unknown: text is always safe

@@ -76,6 +76,22 @@ class BigQueryRowMapperTest {
     }
 
     @Test
+    void postgresTypeNamesAndAliases() {
+        for (String t : List.of("int2", "int4", "int8", "serial", "bigserial", "smallserial", "INT4", "oid")) {
+            assertThat(ColumnType.forPostgres(t)).as(t).isEqualTo(ColumnType.scalar("INT64"));
+        }
+        assertThat(ColumnType.forPostgres("_int4")).isEqualTo(new ColumnType("INT64", true));
+        assertThat(ColumnType.forPostgres("_numeric")).isEqualTo(new ColumnType("BIGNUMERIC", true));
+        assertThat(ColumnType.forPostgres("float4")).isEqualTo(ColumnType.scalar("FLOAT64"));
+        assertThat(ColumnType.forPostgres("timestamp")).isEqualTo(ColumnType.scalar("DATETIME"));
+        assertThat(ColumnType.forPostgres("timestamptz")).isEqualTo(ColumnType.scalar("TIMESTAMP"));
+        assertThat(ColumnType.forPostgres("json")).isEqualTo(ColumnType.scalar("JSON"));
+        for (String t : List.of("text", "varchar", "bpchar", "uuid", "timetz", "interval", "inet", "citext", "my_enum")) {
+            assertThat(ColumnType.forPostgres(t)).as(t).isEqualTo(ColumnType.scalar("STRING"));
+        }
+    }
+
+    @Test
     void addsMetadataColumns() {
         Map<String, Object> v = mapper.map(change(INSERT, TYPES)).values();
         assertThat(v).containsEntry("_op", "c").containsEntry("_lsn", 22070608L).containsEntry("_tx_id", 743L)
