@@ -1,0 +1,114 @@
+package io.cdcbridge.bigquery;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdcbridge.errors.PermanentDeliveryException;
+
+/**
+ * One ChangeEvent (DESIGN.md §3) as the BigQuery sink reads it, plus the record's {@code cdc.types} header.
+ * {@link #parse} rejects anything that is not a version-1 ChangeEvent with a {@link PermanentDeliveryException}
+ * (a poison record: dead-lettered, the stream goes on).
+ */
+public record BigQueryChange(String op, String schema, String table, ObjectNode key, ObjectNode before, ObjectNode after,
+                             long lsn, Long txId, Long tsMs, boolean snapshot, Map<String, String> pgTypes) {
+
+    // floats as BigDecimal: a numeric that arrived as a JSON number keeps every digit
+    static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    private static final Set<String> OPS = Set.of("c", "u", "d", "r");
+
+    /** Parses a Kafka value (bytes or text) and the optional {@code cdc.types} header value. */
+    public static BigQueryChange parse(Object value, Object typesHeader) {
+        JsonNode root;
+        try {
+            if (value == null) {
+                throw new PermanentDeliveryException("not a ChangeEvent: empty value (tombstone)");
+            }
+            root = value instanceof byte[] b ? JSON.readTree(b) : JSON.readTree(value.toString());
+        } catch (IOException e) {
+            throw new PermanentDeliveryException("not a ChangeEvent: value is not JSON (" + firstLine(e.getMessage()) + ")", e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new PermanentDeliveryException("not a ChangeEvent: value is not a JSON object");
+        }
+        JsonNode v = root.get("v");
+        if (v == null || !v.isInt() || v.intValue() != 1) {
+            throw new PermanentDeliveryException("not a ChangeEvent: unsupported version v=" + v + " (expected 1)");
+        }
+        String op = text(root, "op");
+        if (op == null || !OPS.contains(op)) {
+            throw new PermanentDeliveryException("not a ChangeEvent: op must be one of c, u, d, r, got " + op);
+        }
+        String schema = text(root, "schema");
+        String table = text(root, "table");
+        if (schema == null || table == null) {
+            throw new PermanentDeliveryException("not a ChangeEvent: schema and table are required");
+        }
+        ObjectNode before = object(root, "before");
+        ObjectNode after = object(root, "after");
+        if (("d".equals(op) ? before == null && object(root, "key") == null : after == null)) {
+            throw new PermanentDeliveryException("not a ChangeEvent: op " + op + " without its row image");
+        }
+        JsonNode source = root.get("source");
+        if (source == null || !source.isObject() || !source.path("lsn").canConvertToLong()) {
+            throw new PermanentDeliveryException("not a ChangeEvent: source.lsn is required");
+        }
+        return new BigQueryChange(op, schema, table, object(root, "key"), before, after, source.get("lsn").asLong(),
+                source.hasNonNull("txId") ? source.get("txId").asLong() : null,
+                source.hasNonNull("tsMs") ? source.get("tsMs").asLong() : null,
+                source.path("snapshot").asBoolean(false), types(typesHeader));
+    }
+
+    /** The row image a changelog row is made of: the after image, or for a delete the before image (else the key). */
+    public ObjectNode image() {
+        if (!"d".equals(op)) {
+            return after;
+        }
+        return before != null ? before : key;
+    }
+
+    private static Map<String, String> types(Object header) {
+        if (header == null) {
+            return Map.of();
+        }
+        try {
+            JsonNode n = header instanceof byte[] b ? JSON.readTree(new String(b, StandardCharsets.UTF_8)) : JSON.readTree(header.toString());
+            Map<String, String> out = new LinkedHashMap<>();
+            if (n != null && n.isObject()) {
+                n.fields().forEachRemaining(e -> {
+                    if (e.getValue().isTextual()) {
+                        out.put(e.getKey(), e.getValue().asText());
+                    }
+                });
+            }
+            return out;
+        } catch (IOException e) {
+            // the header only improves typing; without it the types are inferred from the values
+            return Map.of();
+        }
+    }
+
+    private static String text(JsonNode root, String field) {
+        JsonNode n = root.get(field);
+        return n != null && n.isTextual() ? n.asText() : null;
+    }
+
+    private static ObjectNode object(JsonNode root, String field) {
+        JsonNode n = root.get(field);
+        return n != null && n.isObject() ? (ObjectNode) n : null;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,342 @@
+package io.cdcbridge.bigquery;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.google.cloud.bigquery.BigQueryError;
+import io.cdcbridge.errors.DeadLetters;
+import io.cdcbridge.errors.PermanentDeliveryException;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePropertyKey;
+import org.apache.camel.component.google.bigquery.GoogleBigQueryConstants;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
+import org.apache.camel.support.DefaultExchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The steps of the {@code bigquery-delivery} route (routes/bigquery.camel.yaml), bean {@code bigQueryDelivery}.
+ * The route's exchange is one camel-kafka batch: its body a list of per-record exchanges.
+ *
+ * <ol>
+ *   <li>{@link #prepare}: parse each record (a poison record is dead-lettered at once), drop tables not delivered,
+ *   map to changelog rows, create/extend tables, cut the rows into insertAll requests (≤ batch-size rows, ≤
+ *   max-request-bytes). The body becomes the list of records not yet delivered: what the shared error handler
+ *   dead-letters if delivery fails for good.</li>
+ *   <li>per request: {@link #nextRequest} hands the rows to the google-bigquery producer (grouped exchange, one row
+ *   per exchange with its insertId and table id); then {@link #accepted}, or {@link #rowErrors} when BigQuery refused
+ *   some rows: those are dead-lettered with BigQuery's reason, the others are sent again.</li>
+ *   <li>{@link #commit}, when the exchange completed: the Kafka offsets of the whole batch.</li>
+ * </ol>
+ */
+public final class BigQueryDelivery {
+
+    public static final String SINK = "bigquery";
+    public static final String REQUESTS = "CdcBigQueryRequests";
+    public static final String PENDING = "CdcBigQueryPending";
+    public static final String COMMITS = "CdcBigQueryCommits";
+    public static final String TYPES_HEADER = "cdc.types";
+
+    private static final Logger LOG = LoggerFactory.getLogger(BigQueryDelivery.class);
+
+    /** One row to insert and the Kafka record it came from. */
+    record Pending(BigQueryRowMapper.Row row, Exchange origin, int bytes) {
+    }
+
+    /** One insertAll request: rows of one table. */
+    static final class Request {
+        final String tableId;
+        final List<Pending> rows = new ArrayList<>();
+        long bytes;
+
+        Request(String tableId) {
+            this.tableId = tableId;
+        }
+    }
+
+    private final BigQueryNames names;
+    private final BigQueryRowMapper mapper;
+    private final BigQueryTables tables;
+    private final int batchSize;
+    private final long maxRequestBytes;
+    private final boolean dryRun;
+    private final Path dryRunDir;
+    private final Supplier<DeadLetters> deadLetters;
+    private final Map<String, java.util.concurrent.atomic.LongAdder> delivered = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.LongAdder> deadLettered = new java.util.concurrent.ConcurrentHashMap<>();
+
+    public BigQueryDelivery(BigQueryNames names, BigQueryRowMapper mapper, BigQueryTables tables, int batchSize,
+                            long maxRequestBytes, boolean dryRun, Path dryRunDir, Supplier<DeadLetters> deadLetters) {
+        this.names = names;
+        this.mapper = mapper;
+        this.tables = tables;
+        this.batchSize = batchSize;
+        this.maxRequestBytes = maxRequestBytes;
+        this.dryRun = dryRun;
+        this.dryRunDir = dryRunDir;
+        this.deadLetters = deadLetters;
+    }
+
+    public void prepare(Exchange exchange) {
+        List<Exchange> records = records(exchange);
+        if (exchange.getProperty(COMMITS) == null) {
+            exchange.setProperty(COMMITS, commits(records));
+        }
+        List<Pending> rows = new ArrayList<>();
+        Map<Exchange, PermanentDeliveryException> poison = new LinkedHashMap<>();
+        for (Exchange record : records) {
+            BigQueryChange change;
+            try {
+                change = BigQueryChange.parse(record.getMessage().getBody(), record.getMessage().getHeader(TYPES_HEADER));
+            } catch (PermanentDeliveryException e) {
+                poison.put(record, e);
+                continue;
+            }
+            if (!names.delivers(change.schema(), change.table())) {
+                continue;
+            }
+            BigQueryRowMapper.Row row = mapper.map(change);
+            rows.add(new Pending(row, record, size(row)));
+        }
+        if (!dryRun) {
+            // table changes first: if they fail the step is retried as a whole, and poison is not dead-lettered twice
+            Map<String, Map<String, ColumnType>> columns = new LinkedHashMap<>();
+            Map<String, List<String>> keys = new LinkedHashMap<>();
+            for (Pending p : rows) {
+                columns.computeIfAbsent(p.row().tableId(), t -> new LinkedHashMap<>()).putAll(p.row().columns());
+                if (!p.row().keyColumns().isEmpty()) {
+                    keys.putIfAbsent(p.row().tableId(), p.row().keyColumns());
+                }
+            }
+            columns.forEach((table, cols) -> tables.ensure(table, cols, keys.getOrDefault(table, List.of())));
+        }
+        poison.forEach((record, error) -> {
+            deadLetters.get().publish(SINK, DeadLetters.fromExchange(record, error, 1, exchange.getFromRouteId()));
+            count(deadLettered, String.valueOf(record.getMessage().getHeader(KafkaConstants.TOPIC)));
+        });
+        Deque<Request> requests = requests(rows);
+        exchange.setProperty(REQUESTS, requests);
+        exchange.setProperty(PENDING, requests.size());
+        List<Exchange> undelivered = new ArrayList<>();
+        rows.forEach(p -> undelivered.add(p.origin()));
+        exchange.getMessage().setBody(undelivered);
+    }
+
+    /** Cuts rows into requests: one table per request, at most batchSize rows and maxRequestBytes. */
+    Deque<Request> requests(List<Pending> rows) {
+        Map<String, List<Request>> byTable = new LinkedHashMap<>();
+        for (Pending p : rows) {
+            List<Request> list = byTable.computeIfAbsent(p.row().tableId(), t -> new ArrayList<>());
+            Request last = list.isEmpty() ? null : list.get(list.size() - 1);
+            if (last == null || last.rows.size() >= batchSize || (!last.rows.isEmpty() && last.bytes + p.bytes() > maxRequestBytes)) {
+                last = new Request(p.row().tableId());
+                list.add(last);
+            }
+            last.rows.add(p);
+            last.bytes += p.bytes();
+        }
+        Deque<Request> out = new ArrayDeque<>();
+        byTable.values().forEach(out::addAll);
+        return out;
+    }
+
+    /** Sets up the google-bigquery producer's input for the next request: one exchange per row. */
+    public void nextRequest(Exchange exchange) {
+        Request head = requests(exchange).peek();
+        List<Exchange> rowExchanges = new ArrayList<>(head.rows.size());
+        for (Pending p : head.rows) {
+            Exchange row = new DefaultExchange(exchange.getContext());
+            row.getMessage().setBody(p.row().values());
+            row.getMessage().setHeader(GoogleBigQueryConstants.TABLE_ID, head.tableId);
+            row.getMessage().setHeader(GoogleBigQueryConstants.INSERT_ID, p.row().insertId());
+            rowExchanges.add(row);
+        }
+        exchange.setProperty(ExchangePropertyKey.GROUPED_EXCHANGE, rowExchanges);
+    }
+
+    /** BigQuery accepted the head request. */
+    public void accepted(Exchange exchange) {
+        Request head = requests(exchange).poll();
+        exchange.removeProperty(ExchangePropertyKey.GROUPED_EXCHANGE.getName());
+        delivered(exchange, head.rows);
+        delivered.computeIfAbsent(head.tableId, t -> new java.util.concurrent.atomic.LongAdder()).add(head.rows.size());
+        exchange.setProperty(PENDING, requests(exchange).size());
+        LOG.debug("BigQuery accepted {} rows into {}", head.rows.size(), head.tableId);
+    }
+
+    /** BigQuery refused some rows of the head request: dead-letter those with its reason; the rest goes again. */
+    public void rowErrors(Exchange exchange) {
+        BigQueryRowErrorsException e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, BigQueryRowErrorsException.class);
+        exchange.removeProperty(ExchangePropertyKey.GROUPED_EXCHANGE.getName());
+        Deque<Request> requests = requests(exchange);
+        Request head = requests.peek();
+        List<Pending> rejected = new ArrayList<>();
+        for (Pending p : head.rows) {
+            List<BigQueryError> errors = e.errorsByInsertId().get(p.row().insertId());
+            if (BigQueryRowErrorsException.rejected(errors)) {
+                rejected.add(p);
+            }
+        }
+        if (rejected.isEmpty()) {
+            // errors but none names a row: nothing to dead-letter, let the error handler retry the request
+            throw new IllegalStateException("BigQuery reported insert errors without a rejected row: " + e.getMessage());
+        }
+        for (Pending p : rejected) {
+            String reason = BigQueryRowErrorsException.describe(e.errorsByInsertId().get(p.row().insertId()));
+            deadLetters.get().publish(SINK, DeadLetters.fromExchange(p.origin(),
+                    new PermanentDeliveryException("BigQuery rejected the row for " + head.tableId + ": " + reason), 1,
+                    exchange.getFromRouteId()));
+            count(deadLettered, head.tableId);
+        }
+        head.rows.removeAll(rejected);
+        delivered(exchange, rejected);
+        if (head.rows.isEmpty()) {
+            requests.poll();
+        }
+        exchange.setProperty(PENDING, requests.size());
+    }
+
+    /** BigQuery refused the head request as a whole (not retryable): its rows go to the dead-letter topic. */
+    public void requestRefused(Exchange exchange) {
+        Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        exchange.removeProperty(ExchangePropertyKey.GROUPED_EXCHANGE.getName());
+        Deque<Request> requests = requests(exchange);
+        Request head = requests.poll();
+        for (Pending p : head.rows) {
+            deadLetters.get().publish(SINK, DeadLetters.fromExchange(p.origin(), e, 1, exchange.getFromRouteId()));
+            count(deadLettered, head.tableId);
+        }
+        delivered(exchange, head.rows);
+        exchange.setProperty(PENDING, requests.size());
+    }
+
+    /** Dry run: writes each request's rows as insertAll would send them, one JSON line per row. */
+    public void writeDryRun(Exchange exchange) throws IOException {
+        Deque<Request> requests = requests(exchange);
+        for (Request r : requests) {
+            StringBuilder lines = new StringBuilder();
+            for (Pending p : r.rows) {
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("insertId", p.row().insertId());
+                line.put("json", p.row().values());
+                lines.append(BigQueryChange.JSON.writeValueAsString(line)).append('\n');
+            }
+            append(dryRunDir.resolve(r.tableId + ".jsonl"), lines.toString());
+            delivered(exchange, r.rows);
+        }
+        requests.clear();
+        exchange.setProperty(PENDING, 0);
+    }
+
+    /** Rows accepted by BigQuery per table, since start (for the application's metrics). */
+    public Map<String, Long> deliveredCounts() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        delivered.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    /** Records this sink dead-lettered itself (poison, refused rows), per table or, for poison, per topic. */
+    public Map<String, Long> deadLetteredCounts() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        deadLettered.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    private static void count(Map<String, java.util.concurrent.atomic.LongAdder> counters, String key) {
+        counters.computeIfAbsent(key, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+    }
+
+    private static synchronized void append(Path file, String text) {
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Commits the batch's Kafka offsets: per partition, the manual commit of its last record. */
+    public void commit(Exchange exchange) {
+        @SuppressWarnings("unchecked")
+        Map<String, KafkaManualCommit> commits = exchange.getProperty(COMMITS, Map.class);
+        if (commits == null) {
+            return;
+        }
+        commits.values().forEach(KafkaManualCommit::commit);
+        LOG.debug("Committed offsets of {} partitions", commits.size());
+    }
+
+    private static Map<String, KafkaManualCommit> commits(List<Exchange> records) {
+        Map<String, KafkaManualCommit> out = new LinkedHashMap<>();
+        Map<String, Long> highest = new LinkedHashMap<>();
+        for (Exchange r : records) {
+            var m = r.getMessage();
+            KafkaManualCommit commit = m.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
+            Long offset = m.getHeader(KafkaConstants.OFFSET, Long.class);
+            if (commit == null || offset == null) {
+                continue;
+            }
+            String tp = m.getHeader(KafkaConstants.TOPIC, String.class) + "-" + m.getHeader(KafkaConstants.PARTITION, Integer.class);
+            if (highest.getOrDefault(tp, -1L) < offset) {
+                highest.put(tp, offset);
+                out.put(tp, commit);
+            }
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Exchange> records(Exchange exchange) {
+        Object body = exchange.getMessage().getBody();
+        if (body instanceof List<?> list && (list.isEmpty() || list.get(0) instanceof Exchange)) {
+            return (List<Exchange>) list;
+        }
+        return List.of(exchange);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Deque<Request> requests(Exchange exchange) {
+        Deque<Request> r = exchange.getProperty(REQUESTS, Deque.class);
+        return r == null ? new ArrayDeque<>() : r;
+    }
+
+    /** Removes delivered (or dead-lettered) records from the body: they must not be dead-lettered again. */
+    private static void delivered(Exchange exchange, List<Pending> rows) {
+        Object body = exchange.getMessage().getBody();
+        if (body instanceof List<?> list) {
+            Set<Exchange> done = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            rows.forEach(p -> done.add(p.origin()));
+            List<Exchange> rest = new ArrayList<>();
+            for (Object o : list) {
+                if (o instanceof Exchange ex && !done.contains(ex)) {
+                    rest.add(ex);
+                }
+            }
+            exchange.getMessage().setBody(rest);
+        }
+    }
+
+    private static int size(BigQueryRowMapper.Row row) {
+        try {
+            // {"insertId":"...","json":{...}}, plus separators
+            return BigQueryChange.JSON.writeValueAsBytes(row.values()).length + row.insertId().length() + 32;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.cdcbridge.bigquery;
+
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import io.cdcbridge.config.ConfigException;
+import io.cdcbridge.config.Settings;
+
+/**
+ * Which source tables go to BigQuery and under which table name (DESIGN.md §4): {@code <prefix>_<schema>_<table>}
+ * sanitized, unless renamed with {@code cdc.bigquery.table.<schema>.<table>=<name>}; {@code cdc.bigquery.tables} is an
+ * include list ({@code schema.table,...}, empty = all), {@code cdc.bigquery.exclude} an exclude list.
+ */
+public final class BigQueryNames {
+
+    private final String prefix;
+    private final Set<String> include;
+    private final Set<String> exclude;
+    private final Map<String, String> renames;
+
+    public BigQueryNames(String prefix, Set<String> include, Set<String> exclude, Map<String, String> renames) {
+        this.prefix = prefix;
+        this.include = include;
+        this.exclude = exclude;
+        this.renames = renames;
+    }
+
+    public static BigQueryNames from(Settings settings) {
+        Map<String, String> renames = settings.under("cdc.bigquery.table.");
+        renames.forEach((source, name) -> {
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_]{0,1023}")) {
+                throw new ConfigException("cdc.bigquery.table." + source,
+                        "must be a BigQuery table name (letters, digits, underscore), got '" + name + "'");
+            }
+        });
+        return new BigQueryNames(settings.get("cdc.kafka.topic-prefix", "postgres"), list(settings, "cdc.bigquery.tables"),
+                list(settings, "cdc.bigquery.exclude"), renames);
+    }
+
+    private static Set<String> list(Settings settings, String key) {
+        Set<String> out = Arrays.stream(settings.get(key, "").split(","))
+                .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toCollection(LinkedHashSet::new));
+        for (String s : out) {
+            if (!s.contains(".")) {
+                throw new ConfigException(key, "entries must be schema.table, got '" + s + "'");
+            }
+        }
+        return out;
+    }
+
+    /** Whether changes of this source table are delivered. */
+    public boolean delivers(String schema, String table) {
+        String id = schema + "." + table;
+        return (include.isEmpty() || include.contains(id)) && !exclude.contains(id);
+    }
+
+    /** The changelog table's id in the dataset. */
+    public String tableId(String schema, String table) {
+        String renamed = renames.get(schema + "." + table);
+        return renamed != null ? renamed : sanitize(prefix + "_" + schema + "_" + table);
+    }
+
+    /** A BigQuery-safe identifier: letters, digits and underscores, not starting with a digit; case kept. */
+    public static String sanitize(String name) {
+        StringBuilder b = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            b.append((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ? c : '_');
+        }
+        if (b.length() == 0 || Character.isDigit(b.charAt(0))) {
+            b.insert(0, '_');
+        }
+        return b.length() > 300 ? b.substring(0, 300) : b.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "tables=" + (include.isEmpty() ? "all" : include) + " exclude=" + exclude + " renames=" + renames.keySet()
+                + " prefix=" + prefix.toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,214 @@
+package io.cdcbridge.bigquery;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Maps a ChangeEvent to one changelog row (DESIGN.md §4): the row image's columns typed by the {@code cdc.types}
+ * header, plus the metadata columns, with a deterministic insertId. Pure: no I/O, the clock is injected.
+ *
+ * <p>Columns absent from the image (TOAST values an update left unchanged) are absent from the row too: nothing is
+ * written as null that the source did not set to null.
+ */
+public final class BigQueryRowMapper {
+
+    public static final String OP = "_op";
+    public static final String LSN = "_lsn";
+    public static final String TX_ID = "_tx_id";
+    public static final String SOURCE_TS = "_source_ts";
+    public static final String INGESTED_AT = "_ingested_at";
+    /** Columns an update left unchanged and did not carry (TOAST), comma-separated; null when none. */
+    public static final String UNCHANGED = "_unchanged";
+
+    /** The metadata columns every changelog table has, in order. */
+    public static final Map<String, ColumnType> METADATA;
+
+    static {
+        Map<String, ColumnType> m = new LinkedHashMap<>();
+        m.put(OP, ColumnType.scalar(ColumnType.STRING));
+        m.put(LSN, ColumnType.scalar(ColumnType.INT64));
+        m.put(TX_ID, ColumnType.scalar(ColumnType.INT64));
+        m.put(SOURCE_TS, ColumnType.scalar(ColumnType.TIMESTAMP));
+        m.put(INGESTED_AT, ColumnType.scalar(ColumnType.TIMESTAMP));
+        m.put(UNCHANGED, ColumnType.scalar(ColumnType.STRING));
+        METADATA = java.util.Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * One mapped change. {@code columns} are the source columns known from this record (sanitized name → type, the
+     * whole table's columns when the types header is present); {@code keyColumns} the sanitized primary-key columns
+     * (empty for a table without primary key).
+     */
+    public record Row(String tableId, String insertId, Map<String, Object> values, Map<String, ColumnType> columns,
+                      List<String> keyColumns) {
+    }
+
+    private final BigQueryNames names;
+    private final Clock clock;
+
+    public BigQueryRowMapper(BigQueryNames names, Clock clock) {
+        this.names = names;
+        this.clock = clock;
+    }
+
+    public Row map(BigQueryChange change) {
+        ObjectNode image = change.image();
+        Map<String, ColumnType> columns = new LinkedHashMap<>();
+        change.pgTypes().forEach((col, pg) -> columns.put(BigQueryNames.sanitize(col), ColumnType.forPostgres(pg)));
+        Map<String, Object> values = new LinkedHashMap<>();
+        if (image != null) {
+            Iterator<Map.Entry<String, JsonNode>> fields = image.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                String col = BigQueryNames.sanitize(f.getKey());
+                ColumnType type = columns.get(col);
+                if (type == null) {
+                    type = ColumnType.infer(f.getValue());
+                    if (type == null) {
+                        // a null of unknown type: BigQuery stores NULL for a missing field anyway
+                        continue;
+                    }
+                    columns.put(col, type);
+                }
+                values.put(col, value(f.getValue(), type));
+            }
+        }
+        values.put(OP, change.op());
+        values.put(LSN, change.lsn());
+        values.put(TX_ID, change.txId());
+        values.put(SOURCE_TS, change.tsMs() == null ? null : Instant.ofEpochMilli(change.tsMs()).toString());
+        // BigQuery timestamps have microsecond precision: more digits do not parse
+        values.put(INGESTED_AT, Instant.now(clock).truncatedTo(java.time.temporal.ChronoUnit.MICROS).toString());
+        values.put(UNCHANGED, unchanged(change, columns, values));
+        List<String> keys = new ArrayList<>();
+        if (change.key() != null) {
+            change.key().fieldNames().forEachRemaining(k -> keys.add(BigQueryNames.sanitize(k)));
+        }
+        return new Row(names.tableId(change.schema(), change.table()), insertId(change), values, columns, keys);
+    }
+
+    /** The table's columns (known from the types header) that an update did not carry: TOAST values left unchanged. */
+    private static String unchanged(BigQueryChange change, Map<String, ColumnType> columns, Map<String, Object> values) {
+        if (!"u".equals(change.op()) || change.pgTypes().isEmpty()) {
+            return null;
+        }
+        List<String> absent = new ArrayList<>();
+        for (String col : columns.keySet()) {
+            if (!values.containsKey(col)) {
+                absent.add(col);
+            }
+        }
+        return absent.isEmpty() ? null : String.join(",", absent);
+    }
+
+    /**
+     * The insertId: a hash of (source table, lsn, op, key). A snapshot gives all its rows the same lsn and the key tells
+     * them apart; for a table without primary key the row image stands in for the key.
+     */
+    public static String insertId(BigQueryChange change) {
+        JsonNode identity = change.key() != null && !change.key().isEmpty() ? change.key() : change.image();
+        String material = change.schema() + "." + change.table() + "\u0000" + change.lsn() + "\u0000" + change.op()
+                + "\u0000" + canonical(identity);
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(material.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 20);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** JSON text with object fields sorted, so equal keys give equal text whatever the field order. */
+    static String canonical(JsonNode node) {
+        if (node == null) {
+            return "null";
+        }
+        try {
+            return BigQueryChange.JSON.writeValueAsString(sorted(node));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Object sorted(JsonNode node) {
+        if (node.isObject()) {
+            Map<String, Object> m = new TreeMap<>();
+            node.fields().forEachRemaining(e -> m.put(e.getKey(), sorted(e.getValue())));
+            return m;
+        }
+        if (node.isArray()) {
+            List<Object> l = new ArrayList<>();
+            node.forEach(e -> l.add(sorted(e)));
+            return l;
+        }
+        return node;
+    }
+
+    /** A value as the insertAll JSON wants it for the column's type. */
+    static Object value(JsonNode v, ColumnType type) {
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (type.repeated()) {
+            if (!v.isArray()) {
+                return scalar(v, type.type());
+            }
+            List<Object> out = new ArrayList<>(v.size());
+            v.forEach(e -> out.add(scalar(e, type.type())));
+            return out;
+        }
+        return scalar(v, type.type());
+    }
+
+    private static Object scalar(JsonNode v, String type) {
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        switch (type) {
+            case ColumnType.INT64:
+                if (v.isIntegralNumber() && v.canConvertToLong()) {
+                    return v.longValue();
+                }
+                break;
+            case ColumnType.FLOAT64:
+                if (v.isNumber()) {
+                    return v.doubleValue();
+                }
+                break;
+            case ColumnType.BIGNUMERIC:
+                if (v.isNumber()) {
+                    return v.decimalValue().toPlainString();
+                }
+                break;
+            case ColumnType.BOOL:
+                if (v.isBoolean()) {
+                    return v.booleanValue();
+                }
+                break;
+            case ColumnType.JSON:
+                // insertAll takes a JSON column as a string holding the JSON text
+                return v.toString();
+            case ColumnType.STRING:
+                return v.isValueNode() ? v.asText() : v.toString();
+            default:
+                break;
+        }
+        if (v.isTextual()) {
+            return v.asText();
+        }
+        // anything else goes as it came; BigQuery decides (and a rejected row is dead-lettered with its reason)
+        return BigQueryChange.JSON.convertValue(v, Object.class);
+    }
+}

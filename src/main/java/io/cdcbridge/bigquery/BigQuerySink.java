@@ -1,0 +1,131 @@
+package io.cdcbridge.bigquery;
+
+import java.nio.file.Path;
+import java.time.Clock;
+
+import com.google.cloud.bigquery.BigQuery;
+import io.cdcbridge.app.SinkModule;
+import io.cdcbridge.config.ConfigException;
+import io.cdcbridge.config.Settings;
+import io.cdcbridge.errors.DeadLetters;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.google.bigquery.GoogleBigQueryConnectionFactory;
+import org.apache.camel.spi.PropertiesSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The BigQuery sink's wiring for routes/bigquery.camel.yaml: validates the {@code cdc.bigquery.*} settings, builds the
+ * BigQuery client once and gives it to camel-google-bigquery through the bean {@code bigQueryConnectionFactory}, and
+ * binds the route's bean {@code bigQueryDelivery}.
+ */
+public final class BigQuerySink implements SinkModule {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BigQuerySink.class);
+    public static final int MAX_BATCH = 500;
+    public static final long MAX_REQUEST_BYTES = 10L * 1024 * 1024;
+
+    private final Clock clock;
+
+    public BigQuerySink() {
+        this(Clock.systemUTC());
+    }
+
+    public BigQuerySink(Clock clock) {
+        this.clock = clock;
+    }
+
+    /**
+     * The regex of the ChangeEvent topics {@code <prefix>.<schema>.<table>} without the dead-letter topics
+     * {@code <prefix>.dlq.*}. It ends up in the kafka endpoint's URI, where a "?" would start the query: so no
+     * look-ahead, a character-class form instead. {@code cdc.bigquery.topic-pattern} overrides it.
+     */
+    static String topicPattern(Settings settings) {
+        String own = settings.get("cdc.bigquery.topic-pattern", null);
+        if (own != null) {
+            if (own.contains("?") || own.contains("&") || own.contains("#") || own.contains("%")) {
+                throw new ConfigException("cdc.bigquery.topic-pattern", "must not contain ?, &, # or % (it is part of an endpoint URI)");
+            }
+            return own;
+        }
+        String prefix = settings.get("cdc.kafka.topic-prefix", "postgres");
+        StringBuilder quoted = new StringBuilder();
+        for (char c : prefix.toCharArray()) {
+            if (Character.isLetterOrDigit(c) || c == '_') {
+                quoted.append(c);
+            } else {
+                quoted.append('\\').append(c);
+            }
+        }
+        return quoted + "\\.(d|dl|([^d.]|d[^l.]|dl[^q.]|dlq[^.])[^.]*)\\..+";
+    }
+
+    @Override
+    public String name() {
+        return "bigquery";
+    }
+
+    @Override
+    public boolean enabled(Settings settings) {
+        return settings.getBool("cdc.bigquery.enabled", settings.has("cdc.bigquery.project"));
+    }
+
+    @Override
+    public void install(Settings settings, CamelContext context) {
+        String topics = topicPattern(settings);
+        context.getPropertiesComponent().addPropertiesSource(new PropertiesSource() {
+            @Override
+            public String getName() {
+                return "bigquery-sink";
+            }
+
+            @Override
+            public String getProperty(String name) {
+                return "cdc.bigquery.topic-pattern".equals(name) ? topics : null;
+            }
+        });
+        if (!enabled(settings)) {
+            // the route is loaded but never started: its beans only need to exist
+            // (a client that never calls out: the endpoint builds a default one, with credentials, when given none)
+            context.getRegistry().bind("bigQueryConnectionFactory", new GoogleBigQueryConnectionFactory(
+                    com.google.cloud.bigquery.BigQueryOptions.newBuilder().setProjectId("disabled")
+                            .setCredentials(com.google.cloud.NoCredentials.getInstance()).build().getService()));
+            context.getRegistry().bind("bigQueryDelivery", new BigQueryDelivery(BigQueryNames.from(settings), null, null,
+                    MAX_BATCH, MAX_REQUEST_BYTES, true, Path.of("."), () -> null));
+            return;
+        }
+        String project = settings.require("cdc.bigquery.project");
+        if (!project.matches("[a-z][a-z0-9.:-]{1,62}[a-z0-9]|[a-z0-9-]+")) {
+            throw new ConfigException("cdc.bigquery.project", "is not a Google Cloud project id: '" + project + "'");
+        }
+        String dataset = settings.require("cdc.bigquery.dataset");
+        if (!dataset.matches("[A-Za-z0-9_]{1,1024}")) {
+            throw new ConfigException("cdc.bigquery.dataset", "must contain only letters, digits and underscores, got '" + dataset + "'");
+        }
+        int batchSize = settings.getInt("cdc.bigquery.batch-size", MAX_BATCH);
+        if (batchSize < 1 || batchSize > MAX_BATCH) {
+            throw new ConfigException("cdc.bigquery.batch-size", "must be between 1 and " + MAX_BATCH + ", got " + batchSize);
+        }
+        long maxBytes = settings.getLong("cdc.bigquery.max-request-bytes", 9_000_000L);
+        if (maxBytes < 1024 || maxBytes > MAX_REQUEST_BYTES) {
+            throw new ConfigException("cdc.bigquery.max-request-bytes", "must be between 1024 and " + MAX_REQUEST_BYTES + ", got " + maxBytes);
+        }
+        long timeout = settings.getLong("cdc.bigquery.batch-timeout-ms", 100);
+        if (timeout < 1) {
+            throw new ConfigException("cdc.bigquery.batch-timeout-ms", "must be a positive number of milliseconds");
+        }
+        boolean dryRun = settings.getBool("cdc.sink.dry-run", false);
+
+        BigQueryNames names = BigQueryNames.from(settings);
+        BigQuery client = BigQueryClients.create(settings, dryRun);
+        context.getRegistry().bind("bigQueryConnectionFactory", new GoogleBigQueryConnectionFactory(BigQueryFailures.reporting(client)));
+        BigQueryTables tables = dryRun ? null : new BigQueryTables(client, project, dataset);
+        Path out = Path.of(settings.get("cdc.data-dir", "data")).resolve("out").resolve("bigquery");
+        context.getRegistry().bind("bigQueryDelivery", new BigQueryDelivery(names, new BigQueryRowMapper(names, clock), tables,
+                batchSize, maxBytes, dryRun, out,
+                () -> context.getRegistry().lookupByNameAndType("deadLetters", DeadLetters.class)));
+        LOG.info("BigQuery sink: project {} dataset {} {}{}{}", project, dataset, names,
+                settings.has("cdc.bigquery.endpoint") ? " endpoint " + settings.get("cdc.bigquery.endpoint", "") : "",
+                dryRun ? " (dry run: rows written to " + out + ")" : "");
+    }
+}

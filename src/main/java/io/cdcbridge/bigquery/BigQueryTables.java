@@ -1,0 +1,174 @@
+package io.cdcbridge.bigquery;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.google.cloud.bigquery.BigQuery;
+import com.google.cloud.bigquery.BigQueryException;
+import com.google.cloud.bigquery.DatasetInfo;
+import com.google.cloud.bigquery.Field;
+import com.google.cloud.bigquery.FieldList;
+import com.google.cloud.bigquery.Schema;
+import com.google.cloud.bigquery.StandardSQLTypeName;
+import com.google.cloud.bigquery.StandardTableDefinition;
+import com.google.cloud.bigquery.Table;
+import com.google.cloud.bigquery.TableId;
+import com.google.cloud.bigquery.TableInfo;
+import com.google.cloud.bigquery.ViewDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Table management (the Camel producer only inserts): creates the dataset and a changelog table on first sight of a
+ * source table, with its columns and the metadata columns; adds columns the source gained (never drops one, never
+ * changes a type: a value that no longer fits is rejected by BigQuery row by row and dead-lettered); keeps the
+ * {@code <table>_latest} view's column list in step with the table.
+ *
+ * <p>What it has seen is cached, so a batch whose columns are all known costs no API call.
+ */
+public final class BigQueryTables {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BigQueryTables.class);
+    public static final String VIEW_SUFFIX = "_latest";
+
+    private record Known(Set<String> columns, List<String> keyColumns) {
+    }
+
+    private final BigQuery bigquery;
+    private final String project;
+    private final String dataset;
+    private final Map<String, Known> known = new ConcurrentHashMap<>();
+    private final Set<String> conflictsLogged = ConcurrentHashMap.newKeySet();
+    private volatile boolean datasetReady;
+
+    public BigQueryTables(BigQuery bigquery, String project, String dataset) {
+        this.bigquery = bigquery;
+        this.project = project;
+        this.dataset = dataset;
+    }
+
+    /** Makes sure the table exists with at least these source columns, and its latest-state view. */
+    public void ensure(String tableId, Map<String, ColumnType> columns, List<String> keyColumns) {
+        Known k = known.get(tableId);
+        if (k != null && k.columns().containsAll(lower(columns.keySet())) && (keyColumns.isEmpty() || k.keyColumns().equals(keyColumns))) {
+            return;
+        }
+        synchronized (this) {
+            try {
+                doEnsure(tableId, columns, keyColumns);
+            } catch (BigQueryException e) {
+                throw BigQueryFailures.classify(e);
+            }
+        }
+    }
+
+    private void doEnsure(String tableId, Map<String, ColumnType> columns, List<String> keyColumns) {
+        ensureDataset();
+        TableId id = TableId.of(dataset, tableId);
+        Table table = bigquery.getTable(id);
+        if (table == null) {
+            List<Field> fields = new ArrayList<>();
+            columns.forEach((name, type) -> fields.add(field(name, type)));
+            BigQueryRowMapper.METADATA.forEach((name, type) -> fields.add(field(name, type)));
+            try {
+                table = bigquery.create(TableInfo.of(id, StandardTableDefinition.of(Schema.of(fields))));
+                LOG.info("Created BigQuery table {}.{} with {} columns", dataset, tableId, fields.size());
+            } catch (BigQueryException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+                table = bigquery.getTable(id);
+            }
+        }
+        FieldList existing = table.getDefinition().getSchema() == null ? FieldList.of() : table.getDefinition().getSchema().getFields();
+        Map<String, Field> byName = new LinkedHashMap<>();
+        existing.forEach(f -> byName.put(f.getName().toLowerCase(Locale.ROOT), f));
+        List<Field> added = new ArrayList<>();
+        Map<String, ColumnType> wanted = new LinkedHashMap<>(columns);
+        // metadata columns a table made by an older version lacks
+        BigQueryRowMapper.METADATA.forEach(wanted::putIfAbsent);
+        wanted.forEach((name, type) -> {
+            Field f = byName.get(name.toLowerCase(Locale.ROOT));
+            if (f == null) {
+                added.add(field(name, type));
+            } else if (!type.sameAs(f.getType().name(), f.getMode() == Field.Mode.REPEATED)
+                    && conflictsLogged.add(tableId + "." + name + ":" + type)) {
+                LOG.warn("Column {}.{} is {} in BigQuery but the source now sends {}; BigQuery decides row by row "
+                        + "(a rejected row goes to the dead-letter topic)", tableId, name, f.getType(), type);
+            }
+        });
+        if (!added.isEmpty()) {
+            List<Field> all = new ArrayList<>(existing);
+            all.addAll(added);
+            table = bigquery.update(table.toBuilder().setDefinition(StandardTableDefinition.of(Schema.of(all))).build());
+            LOG.info("Added columns {} to BigQuery table {}.{}", added.stream().map(Field::getName).toList(), dataset, tableId);
+        }
+        List<String> names = new ArrayList<>();
+        List<LatestViewSql.Column> viewColumns = new ArrayList<>();
+        table.getDefinition().getSchema().getFields().forEach(f -> {
+            names.add(f.getName());
+            viewColumns.add(new LatestViewSql.Column(f.getName(), ColumnType.normalize(f.getType().name()), f.getMode() == Field.Mode.REPEATED));
+        });
+        Known previous = known.get(tableId);
+        List<String> keys = !keyColumns.isEmpty() ? keyColumns : previous != null ? previous.keyColumns() : List.of();
+        ensureView(tableId, viewColumns, keys);
+        known.put(tableId, new Known(lower(names), keys));
+    }
+
+    private void ensureDataset() {
+        if (datasetReady) {
+            return;
+        }
+        if (bigquery.getDataset(dataset) == null) {
+            try {
+                bigquery.create(DatasetInfo.newBuilder(dataset).build());
+                LOG.info("Created BigQuery dataset {}", dataset);
+            } catch (BigQueryException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+            }
+        }
+        datasetReady = true;
+    }
+
+    private void ensureView(String tableId, List<LatestViewSql.Column> columns, List<String> keys) {
+        String query = LatestViewSql.bigQuery(project, dataset, tableId, columns, keys);
+        TableId viewId = TableId.of(dataset, tableId + VIEW_SUFFIX);
+        ViewDefinition definition = ViewDefinition.newBuilder(query).setUseLegacySql(false).build();
+        Table view = bigquery.getTable(viewId);
+        if (view == null) {
+            try {
+                bigquery.create(TableInfo.of(viewId, definition));
+                LOG.info("Created BigQuery view {}.{}", dataset, viewId.getTable());
+                return;
+            } catch (BigQueryException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+                view = bigquery.getTable(viewId);
+            }
+        }
+        if (view.getDefinition() instanceof ViewDefinition current && query.equals(current.getQuery())) {
+            return;
+        }
+        bigquery.update(view.toBuilder().setDefinition(definition).build());
+        LOG.info("Updated BigQuery view {}.{}", dataset, viewId.getTable());
+    }
+
+    static Field field(String name, ColumnType type) {
+        return Field.newBuilder(name, StandardSQLTypeName.valueOf(type.type()))
+                .setMode(type.repeated() ? Field.Mode.REPEATED : Field.Mode.NULLABLE).build();
+    }
+
+    private static Set<String> lower(java.util.Collection<String> names) {
+        Set<String> out = new java.util.HashSet<>();
+        names.forEach(n -> out.add(n.toLowerCase(Locale.ROOT)));
+        return out;
+    }
+}

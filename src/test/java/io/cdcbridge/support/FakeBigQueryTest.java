@@ -1,0 +1,174 @@
+package io.cdcbridge.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.google.cloud.NoCredentials;
+import com.google.cloud.ServiceOptions;
+import com.google.cloud.bigquery.BigQuery;
+import com.google.cloud.bigquery.BigQueryError;
+import com.google.cloud.bigquery.BigQueryException;
+import com.google.cloud.bigquery.BigQueryOptions;
+import com.google.cloud.bigquery.DatasetInfo;
+import com.google.cloud.bigquery.Field;
+import com.google.cloud.bigquery.InsertAllRequest;
+import com.google.cloud.bigquery.InsertAllResponse;
+import com.google.cloud.bigquery.Schema;
+import com.google.cloud.bigquery.StandardSQLTypeName;
+import com.google.cloud.bigquery.StandardTableDefinition;
+import com.google.cloud.bigquery.Table;
+import com.google.cloud.bigquery.TableId;
+import com.google.cloud.bigquery.TableInfo;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The fake answers the real google-cloud-bigquery client the way BigQuery does. */
+class FakeBigQueryTest {
+
+    FakeBigQuery fake;
+    BigQuery bq;
+    final TableId users = TableId.of("ds", "users");
+
+    @BeforeEach
+    void start() {
+        fake = FakeBigQuery.start();
+        bq = BigQueryOptions.newBuilder().setProjectId("p").setHost(fake.endpoint()).setCredentials(NoCredentials.getInstance())
+                .setRetrySettings(ServiceOptions.getNoRetrySettings()).build().getService();
+        bq.create(DatasetInfo.of("ds"));
+        bq.create(TableInfo.of(users, StandardTableDefinition.of(Schema.of(
+                Field.of("id", StandardSQLTypeName.INT64), Field.of("name", StandardSQLTypeName.STRING),
+                Field.of("at", StandardSQLTypeName.TIMESTAMP), Field.of("price", StandardSQLTypeName.NUMERIC),
+                Field.newBuilder("tags", StandardSQLTypeName.STRING).setMode(Field.Mode.REPEATED).build(),
+                Field.of("doc", StandardSQLTypeName.JSON)))));
+    }
+
+    @AfterEach
+    void stop() {
+        fake.close();
+    }
+
+    private static InsertAllRequest.RowToInsert row(String id, Map<String, ?> values) {
+        return InsertAllRequest.RowToInsert.of(id, values);
+    }
+
+    @Test
+    void missingDatasetsAndTablesAreNullOr404AndDuplicatesAre409() {
+        assertThat(bq.getDataset("nope")).isNull();
+        assertThat(bq.getTable(TableId.of("ds", "nope"))).isNull();
+        assertThatThrownBy(() -> bq.create(DatasetInfo.of("ds"))).isInstanceOfSatisfying(BigQueryException.class,
+                e -> assertThat(e.getCode()).isEqualTo(409));
+        assertThatThrownBy(() -> bq.insertAll(InsertAllRequest.newBuilder(TableId.of("ds", "nope")).addRow(Map.of("id", 1)).build()))
+                .isInstanceOfSatisfying(BigQueryException.class, e -> {
+                    assertThat(e.getCode()).isEqualTo(404);
+                    assertThat(e.getReason()).isEqualTo("notFound");
+                });
+    }
+
+    @Test
+    void schemaMayOnlyGrow() {
+        Table t = bq.getTable(users);
+        List<Field> more = new ArrayList<>(t.getDefinition().getSchema().getFields());
+        more.add(Field.of("email", StandardSQLTypeName.STRING));
+        Table grown = bq.update(t.toBuilder().setDefinition(StandardTableDefinition.of(Schema.of(more))).build());
+        assertThat(grown.getDefinition().getSchema().getFields().get("email")).isNotNull();
+        assertThat(fake.schema("p", "ds", "users")).containsEntry("email", "STRING");
+
+        List<Field> fewer = new ArrayList<>(more.subList(1, more.size()));
+        assertThatThrownBy(() -> bq.update(grown.toBuilder().setDefinition(StandardTableDefinition.of(Schema.of(fewer))).build()))
+                .isInstanceOfSatisfying(BigQueryException.class, e -> {
+                    assertThat(e.getCode()).isEqualTo(400);
+                    assertThat(e.getMessage()).contains("id is missing");
+                });
+        List<Field> retyped = new ArrayList<>(more);
+        retyped.set(1, Field.of("name", StandardSQLTypeName.INT64));
+        assertThatThrownBy(() -> bq.update(grown.toBuilder().setDefinition(StandardTableDefinition.of(Schema.of(retyped))).build()))
+                .isInstanceOfSatisfying(BigQueryException.class, e -> assertThat(e.getMessage()).contains("changed type"));
+    }
+
+    @Test
+    void anUnknownFieldOrAWrongTypeRejectsTheRowAndStopsTheOthers() {
+        InsertAllResponse r = bq.insertAll(InsertAllRequest.newBuilder(users)
+                .addRow(row("a", Map.of("id", 1, "name", "Ana")))
+                .addRow(row("b", Map.of("id", 2, "nope", "x")))
+                .addRow(row("c", Map.of("id", "three")))
+                .addRow(row("d", Map.of("id", 4, "at", "2025-01-31T10:00:00.123456789Z")))
+                .addRow(row("e", Map.of("id", 5, "price", "1.1234567891")))
+                .addRow(row("f", Map.of("id", 6, "tags", "not-an-array")))
+                .addRow(row("g", Map.of("id", 7, "doc", "{not json")))
+                .build());
+        Map<Long, List<BigQueryError>> errors = r.getInsertErrors();
+        assertThat(errors.get(0L)).extracting(BigQueryError::getReason).containsExactly("stopped");
+        assertThat(errors.get(1L)).singleElement().satisfies(e -> {
+            assertThat(e.getReason()).isEqualTo("invalid");
+            assertThat(e.getLocation()).isEqualTo("nope");
+            assertThat(e.getMessage()).isEqualTo("no such field: nope.");
+        });
+        for (long i = 2; i <= 6; i++) {
+            assertThat(errors.get(i)).extracting(BigQueryError::getReason).containsExactly("invalid");
+        }
+        assertThat(fake.rows("p", "ds", "users")).isEmpty();
+
+        InsertAllResponse skipping = bq.insertAll(InsertAllRequest.newBuilder(users).setSkipInvalidRows(true)
+                .addRow(row("a", Map.of("id", 1, "name", "Ana", "tags", List.of("x"), "doc", "{\"k\":1}", "at", "2025-01-31 10:00:00 UTC")))
+                .addRow(row("b", Map.of("id", 2, "nope", "x"))).build());
+        assertThat(skipping.getInsertErrors()).containsOnlyKeys(1L);
+        assertThat(fake.rows("p", "ds", "users")).hasSize(1);
+    }
+
+    @Test
+    void rowsAreDeduplicatedByInsertId() {
+        for (int i = 0; i < 2; i++) {
+            bq.insertAll(InsertAllRequest.newBuilder(users).addRow(row("a", Map.of("id", 1))).addRow(row("b", Map.of("id", 2))).build());
+        }
+        assertThat(fake.rows("p", "ds", "users")).hasSize(2);
+        assertThat(fake.table("p", "ds", "users").insertIdsReceived).containsEntry("a", 2).containsEntry("b", 2);
+    }
+
+    @Test
+    void requestLimitsAre500RowsAnd10MB() {
+        InsertAllRequest.Builder many = InsertAllRequest.newBuilder(users);
+        for (int i = 0; i < 501; i++) {
+            many.addRow(row("r" + i, Map.of("id", i)));
+        }
+        assertThatThrownBy(() -> bq.insertAll(many.build())).isInstanceOfSatisfying(BigQueryException.class,
+                e -> assertThat(e.getMessage()).contains("too many rows"));
+        String big = "x".repeat(1024 * 1024);
+        InsertAllRequest.Builder heavy = InsertAllRequest.newBuilder(users);
+        for (int i = 0; i < 11; i++) {
+            heavy.addRow(row("h" + i, Map.of("id", i, "name", big)));
+        }
+        assertThatThrownBy(() -> bq.insertAll(heavy.build())).isInstanceOfSatisfying(BigQueryException.class,
+                e -> assertThat(e.getMessage()).contains("payload size exceeds"));
+        assertThat(fake.rows("p", "ds", "users")).isEmpty();
+    }
+
+    @Test
+    void injectedFailuresAnswerLikeBigQuery() {
+        fake.failNext(503, 1, "insertAll");
+        assertThatThrownBy(() -> bq.insertAll(InsertAllRequest.newBuilder(users).addRow(row("a", Map.of("id", 1))).build()))
+                .isInstanceOfSatisfying(BigQueryException.class, e -> {
+                    assertThat(e.getCode()).isEqualTo(503);
+                    assertThat(e.getReason()).isEqualTo("backendError");
+                });
+        fake.failNext(429, 1, "");
+        assertThatThrownBy(() -> bq.getTable(users)).isInstanceOfSatisfying(BigQueryException.class,
+                e -> assertThat(e.getReason()).isEqualTo("rateLimitExceeded"));
+        assertThat(bq.insertAll(InsertAllRequest.newBuilder(users).addRow(row("a", Map.of("id", 1))).build()).hasErrors()).isFalse();
+
+        fake.failFor(503, java.time.Duration.ofMinutes(1), "insertAll");
+        assertThat(fake.failing()).isTrue();
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> bq.insertAll(InsertAllRequest.newBuilder(users).addRow(row("b", Map.of("id", 2))).build()))
+                    .isInstanceOfSatisfying(BigQueryException.class, e -> assertThat(e.getCode()).isEqualTo(503));
+        }
+        assertThat(bq.getTable(users)).isNotNull();
+        fake.failFor(503, java.time.Duration.ZERO, "");
+        assertThat(fake.failing()).isFalse();
+        assertThat(bq.insertAll(InsertAllRequest.newBuilder(users).addRow(row("b", Map.of("id", 2))).build()).hasErrors()).isFalse();
+    }
+}
