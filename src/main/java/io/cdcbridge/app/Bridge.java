@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 
+import io.cdcbridge.bigquery.BigQuerySink;
 import io.cdcbridge.capture.AckedOffsetStore;
 import io.cdcbridge.capture.CaptureProgress;
 import io.cdcbridge.capture.CapturePublisher;
@@ -61,7 +62,7 @@ public final class Bridge implements AutoCloseable {
 
     /** The sinks this build knows. */
     public static List<SinkModule> sinks() {
-        return List.of();
+        return List.of(new BigQuerySink());
     }
 
     /** Builds the application (starting the demo servers if the settings ask for them) without starting Camel. */
@@ -143,8 +144,9 @@ public final class Bridge implements AutoCloseable {
         }
         CamelContext ctx = main.getCamelContext();
         for (SinkModule sink : sinks) {
+            // every sink's route file is loaded, so its beans must exist; a disabled sink binds inert ones
+            sink.install(s, ctx);
             if (s.getBool("cdc." + sink.name() + ".enabled", false)) {
-                sink.install(s, ctx);
                 LOG.info("Sink {} enabled{}", sink.name(), s.getBool("cdc.sink.dry-run", false) ? " (dry-run)" : "");
             }
         }

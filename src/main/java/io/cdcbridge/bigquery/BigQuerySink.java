@@ -48,16 +48,7 @@ public final class BigQuerySink implements SinkModule {
             }
             return own;
         }
-        String prefix = settings.get("cdc.kafka.topic-prefix", "postgres");
-        StringBuilder quoted = new StringBuilder();
-        for (char c : prefix.toCharArray()) {
-            if (Character.isLetterOrDigit(c) || c == '_') {
-                quoted.append(c);
-            } else {
-                quoted.append('\\').append(c);
-            }
-        }
-        return quoted + "\\.(d|dl|([^d.]|d[^l.]|dl[^q.]|dlq[^.])[^.]*)\\..+";
+        return io.cdcbridge.config.KafkaConfig.changeEventTopicPattern(settings.get("cdc.kafka.topic-prefix", "postgres"));
     }
 
     @Override

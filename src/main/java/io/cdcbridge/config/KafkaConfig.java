@@ -34,6 +34,23 @@ public record KafkaConfig(String brokers, String topicPrefix, int partitions, sh
 
     /** Regex matching exactly the ChangeEvent topics {@code <prefix>.<schema>.<table>} (not the dead-letter topics). */
     public String changeEventTopicPattern() {
-        return Pattern.quote(topicPrefix) + "\\.(?!dlq\\.)[^.]+\\.[^.]+";
+        return changeEventTopicPattern(topicPrefix);
+    }
+
+    /**
+     * The ChangeEvent topics {@code <prefix>.<schema>.<table>} without the dead-letter topics {@code <prefix>.dlq.*}.
+     * The regex ends up in a kafka endpoint URI, where "?" would start the query: so no look-ahead, a character-class
+     * spelling of "a schema that is not dlq" instead.
+     */
+    public static String changeEventTopicPattern(String prefix) {
+        StringBuilder quoted = new StringBuilder();
+        for (char c : prefix.toCharArray()) {
+            if (Character.isLetterOrDigit(c) || c == '_') {
+                quoted.append(c);
+            } else {
+                quoted.append('\\').append(c);
+            }
+        }
+        return quoted + "\\.(d|dl|([^d.]|d[^l.]|dl[^q.]|dlq[^.])[^.]*)\\..+";
     }
 }
