@@ -17,12 +17,15 @@ import io.cdcbridge.capture.CapturePublisher;
 import io.cdcbridge.capture.CaptureRoute;
 import io.cdcbridge.capture.CaptureStats;
 import io.cdcbridge.capture.SourcePreflight;
+import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.KafkaConfig;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.config.SourceConfig;
 import io.cdcbridge.demo.DemoEnvironment;
 import io.cdcbridge.errors.DeadLetters;
 import org.apache.camel.CamelContext;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.main.Main;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -77,15 +80,30 @@ public final class Bridge implements AutoCloseable {
             b.main.start();
         } catch (Exception | Error e) {
             b.close();
-            throw e;
+            throw configProblem(e);
         }
         return b;
+    }
+
+    /** A configuration error raised inside Camel's start-up surfaces as itself, not wrapped. */
+    private static Exception configProblem(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConfigException c) {
+                return c;
+            }
+        }
+        if (e instanceof Error err) {
+            throw err;
+        }
+        return (Exception) e;
     }
 
     /** Runs until the JVM is asked to stop (SIGTERM, Ctrl-C), then shuts down gracefully. */
     public void runUntilShutdown() throws Exception {
         try {
             main.run();
+        } catch (Exception | Error e) {
+            throw configProblem(e);
         } finally {
             close();
         }
@@ -140,16 +158,29 @@ public final class Bridge implements AutoCloseable {
                     this::captureFailed);
             AckedOffsetStore.register(session, publisher);
             main.configure().addRoutesBuilder(new CaptureRoute(source, kafka, publisher, captureStats, session));
-            progress = new CaptureProgress(captureStats, source).start(s.getLong("cdc.progress-interval-ms", 5000));
+            progress = new CaptureProgress(captureStats, source).start(s.getLong("cdc.progress-interval-ms", 5000))
+                    .watchStreaming(kafka.topicPrefix());
         }
-        CamelContext ctx = main.getCamelContext();
-        for (SinkModule sink : sinks) {
-            // every sink's route file is loaded, so its beans must exist; a disabled sink binds inert ones
-            sink.install(s, ctx);
-            if (s.getBool("cdc." + sink.name() + ".enabled", false)) {
-                LOG.info("Sink {} enabled{}", sink.name(), s.getBool("cdc.sink.dry-run", false) ? " (dry-run)" : "");
+        // The sinks bind their beans once Camel's context exists and before the route files are loaded (every sink's
+        // route file is loaded, so a disabled sink binds inert beans).
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void beforeConfigure(BaseMainSupport m) {
+                CamelContext ctx = m.getCamelContext();
+                for (SinkModule sink : sinks) {
+                    try {
+                        sink.install(s, ctx);
+                    } catch (RuntimeException e) {
+                        throw e;
+                    } catch (Exception e) {
+                        throw new IllegalStateException("sink " + sink.name() + ": " + e.getMessage(), e);
+                    }
+                    if (s.getBool("cdc." + sink.name() + ".enabled", false)) {
+                        LOG.info("Sink {} enabled{}", sink.name(), s.getBool("cdc.sink.dry-run", false) ? " (dry-run)" : "");
+                    }
+                }
             }
-        }
+        });
     }
 
     /** Delivery routes: {@code routes/*.camel.yaml} from the working directory if present, else those in the jar. */
@@ -208,6 +239,17 @@ public final class Bridge implements AutoCloseable {
 
     public long slotLagBytes() {
         return progress == null ? -1 : progress.slotLagBytes();
+    }
+
+    /**
+     * Blocks until the snapshot is done and changes stream from the slot: from then on every committed change
+     * arrives as a streamed event.
+     */
+    public void awaitStreaming(java.time.Duration timeout) throws Exception {
+        if (progress == null) {
+            throw new IllegalStateException("capture is disabled (cdc.capture.enabled=false)");
+        }
+        progress.streaming().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     @Override

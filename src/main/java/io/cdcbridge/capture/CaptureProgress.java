@@ -36,6 +36,7 @@ public final class CaptureProgress implements AutoCloseable {
     private long lastAt = System.currentTimeMillis();
     private long lastLogAt;
     private volatile long slotLagBytes = -1;
+    private final java.util.concurrent.CompletableFuture<Void> streaming = new java.util.concurrent.CompletableFuture<>();
 
     public CaptureProgress(CaptureStats stats, SourceConfig source) {
         this.stats = stats;
@@ -45,6 +46,28 @@ public final class CaptureProgress implements AutoCloseable {
     public CaptureProgress start(long periodMs) {
         timer.scheduleAtFixedRate(this::tick, periodMs, periodMs, TimeUnit.MILLISECONDS);
         return this;
+    }
+
+    /**
+     * Logs once when the engine streams from the slot, with the time since JVM start (the figure bench/capture.sh
+     * reports), and completes {@link #streaming()}.
+     */
+    public CaptureProgress watchStreaming(String topicPrefix) {
+        java.util.concurrent.ScheduledFuture<?>[] self = new java.util.concurrent.ScheduledFuture<?>[1];
+        self[0] = timer.scheduleWithFixedDelay(() -> {
+            if (!streaming.isDone() && CaptureReadiness.streaming(topicPrefix)) {
+                LOG.info("Streaming changes from slot {} ({} ms after JVM start)", source.slot(),
+                        java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
+                streaming.complete(null);
+                self[0].cancel(false);
+            }
+        }, 20, 20, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** Completes once the snapshot is done and changes stream from the slot. */
+    public java.util.concurrent.CompletableFuture<Void> streaming() {
+        return streaming;
     }
 
     /** Bytes of WAL the slot still holds back (-1 if unknown). */

@@ -105,7 +105,7 @@ public final class ChangeEventEncoder {
                 for (Field f : s.fields()) {
                     Map<String, String> p = f.schema().parameters();
                     String type = p == null ? null : p.get(SOURCE_TYPE);
-                    g.writeStringField(f.name(), type == null ? fallbackType(f.schema()) : type.toLowerCase(Locale.ROOT));
+                    g.writeStringField(f.name(), type == null ? fallbackType(f.schema()) : storageType(type));
                 }
                 g.writeEndObject();
             } catch (IOException e) {
@@ -113,6 +113,17 @@ public final class ChangeEventEncoder {
             }
             return out.toByteArray();
         });
+    }
+
+    /** The column's stored type: Debezium reports the DDL's serial pseudo-types as written. */
+    static String storageType(String reported) {
+        String t = reported.toLowerCase(Locale.ROOT);
+        return switch (t) {
+            case "smallserial", "serial2" -> "int2";
+            case "serial", "serial4" -> "int4";
+            case "bigserial", "serial8" -> "int8";
+            default -> t;
+        };
     }
 
     private static String fallbackType(Schema s) {

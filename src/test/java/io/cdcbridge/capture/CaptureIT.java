@@ -34,6 +34,7 @@ class CaptureIT {
                 Bookstore.SEED_SQL,
                 "INSERT INTO \"Sales\" (\"BookId\", \"BookTypeId\", \"UserId\", \"Value\", \"EntryDateTime\") VALUES (4, 1, 2, 123.45, '2025-03-01 10:15:30.123456')");
         try (Bridge bridge = Bridge.start(f.settings())) {
+            bridge.awaitStreaming(Duration.ofSeconds(60));
             // snapshot: every seed row as an "r" event, Portuguese text intact
             List<Rec> types = KafkaTestConsumer.read(f.topic("BookTypes"), 4, WAIT);
             assertThat(types).hasSize(4);
@@ -109,6 +110,7 @@ class CaptureIT {
         String big = ThreadLocalRandom.current().ints(200_000, 'a', 'z' + 1)
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
         try (Bridge bridge = Bridge.start(f.settings())) {
+            bridge.awaitStreaming(Duration.ofSeconds(60));
             f.sql("INSERT INTO \"Docs\" VALUES (1, '" + big + "', 1, 12345678901234567890.0123456789, 0.5, true, '2024-02-29', "
                     + "'2025-01-02 03:04:05.678+02', '{\"a\": [1, 2]}', '\\xdeadbeef', ARRAY['x','y'], 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11')");
             f.sql("UPDATE \"Docs\" SET \"Rev\" = 2 WHERE \"DocId\" = 1");
@@ -120,7 +122,7 @@ class CaptureIT {
             assertThat(ins.get("Ratio").asDouble()).isEqualTo(0.5);
             assertThat(ins.get("Flag").asBoolean()).isTrue();
             assertThat(ins.get("Born").asText()).isEqualTo("2024-02-29");
-            assertThat(ins.get("At").asText()).isEqualTo("2025-01-02T01:04:05.678Z");
+            assertThat(ins.get("At").asText()).isEqualTo("2025-01-02T01:04:05.678000Z");
             assertThat(ins.get("Meta")).isEqualTo(JSON.readTree("{\"a\": [1, 2]}"));
             assertThat(ins.get("Raw").asText()).isEqualTo("3q2+7w==");
             assertThat(ins.get("Tags")).isEqualTo(JSON.readTree("[\"x\",\"y\"]"));
@@ -141,6 +143,7 @@ class CaptureIT {
     void tenThousandRowTransactionArrivesCompleteAndInCommitOrderPerKey() throws Exception {
         CaptureFixture f = CaptureFixture.create("bigtx", "CREATE TABLE \"Items\" (\"Id\" int PRIMARY KEY, \"N\" int)");
         try (Bridge bridge = Bridge.start(f.settings())) {
+            bridge.awaitStreaming(Duration.ofSeconds(60));
             f.sql("INSERT INTO \"Items\" SELECT g, 0 FROM generate_series(1, 10000) g",
                     "UPDATE \"Items\" SET \"N\" = 1 WHERE \"Id\" % 10 = 0");
             f.sql("UPDATE \"Items\" SET \"N\" = 2 WHERE \"Id\" % 10 = 0");
@@ -171,6 +174,7 @@ class CaptureIT {
         appender.start();
         logger.addAppender(appender);
         try (Bridge bridge = Bridge.start(f.settings())) {
+            bridge.awaitStreaming(Duration.ofSeconds(60));
             assertThat(appender.list).anySatisfy(e -> assertThat(e.getFormattedMessage())
                     .contains("public.Logs").doesNotContain("public.Audit").contains("REPLICA IDENTITY FULL"));
             f.sql("INSERT INTO \"Logs\" VALUES ('olá')");

@@ -1,0 +1,88 @@
+package io.cdcbridge.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.debezium.time.MicroTimestamp;
+import io.debezium.time.ZonedTimestamp;
+import org.apache.kafka.connect.data.Decimal;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.junit.jupiter.api.Test;
+
+class ChangeEventEncoderTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final ChangeEventEncoder encoder = new ChangeEventEncoder();
+
+    private static final Schema KEY = SchemaBuilder.struct().field("UserId", Schema.INT32_SCHEMA).build();
+    private static final Schema ROW = SchemaBuilder.struct()
+            .field("UserId", typed(SchemaBuilder.int32(), "SERIAL"))
+            .field("UserName", typed(SchemaBuilder.string().optional(), "VARCHAR"))
+            .field("Saldo", typed(Decimal.builder(10).optional(), "NUMERIC"))
+            .field("At", typed(ZonedTimestamp.builder().optional(), "TIMESTAMPTZ"))
+            .field("Local", typed(MicroTimestamp.builder().optional(), "TIMESTAMP"))
+            .field("Tags", typed(SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).optional(), "_TEXT"))
+            .field("Body", typed(SchemaBuilder.string().optional(), "TEXT"))
+            .build();
+
+    private static Schema typed(SchemaBuilder b, String type) {
+        return b.parameter("__debezium.source.column.type", type).build();
+    }
+
+    private static Struct row(int id, String name, String body) {
+        return new Struct(ROW).put("UserId", id).put("UserName", name)
+                .put("Saldo", new BigDecimal("12345678901234567890.0123456789"))
+                .put("At", "2025-01-02T01:04:05.678Z").put("Local", 1_700_000_000_123_456L)
+                .put("Tags", List.of("x", "y")).put("Body", body);
+    }
+
+    @Test
+    void valueHasTheDesignFormatWithCaseKeptAndExactNumbers() throws Exception {
+        Struct key = new Struct(KEY).put("UserId", 4);
+        byte[] value = encoder.value("c", "public", "Users", key, null, row(4, "José Ñandú ✓", null),
+                new ChangeEventEncoder.Source(22070608L, 743L, 1764000000000L, false));
+        JsonNode n = JSON.readTree(value);
+        assertThat(n).isEqualTo(JSON.readTree("""
+                {"v":1,"op":"c","schema":"public","table":"Users","key":{"UserId":4},"before":null,
+                 "after":{"UserId":4,"UserName":"José Ñandú ✓","Saldo":"12345678901234567890.0123456789",
+                          "At":"2025-01-02T01:04:05.678Z","Local":"2023-11-14T22:13:20.123456","Tags":["x","y"],"Body":null},
+                 "source":{"lsn":22070608,"txId":743,"tsMs":1764000000000,"snapshot":false}}"""));
+        assertThat(new String(encoder.key(key), StandardCharsets.UTF_8)).isEqualTo("{\"UserId\":4}");
+    }
+
+    @Test
+    void unchangedToastColumnIsAbsentNotAPlaceholder() throws Exception {
+        byte[] value = encoder.value("u", "public", "Users", new Struct(KEY).put("UserId", 1), null,
+                row(1, "a", ChangeEventEncoder.UNAVAILABLE), new ChangeEventEncoder.Source(1, null, 2, false));
+        JsonNode after = JSON.readTree(value).get("after");
+        assertThat(after.has("Body")).isFalse();
+        assertThat(after.get("UserName").asText()).isEqualTo("a");
+        assertThat(new String(value, StandardCharsets.UTF_8)).doesNotContain("unavailable");
+    }
+
+    @Test
+    void typesHeaderNamesStoredPostgresTypes() throws Exception {
+        JsonNode types = JSON.readTree(encoder.types(ROW));
+        assertThat(types).isEqualTo(JSON.readTree("""
+                {"UserId":"int4","UserName":"varchar","Saldo":"numeric","At":"timestamptz","Local":"timestamp",
+                 "Tags":"_text","Body":"text"}"""));
+        assertThat(ChangeEventEncoder.storageType("BIGSERIAL")).isEqualTo("int8");
+        assertThat(ChangeEventEncoder.storageType("smallserial")).isEqualTo("int2");
+    }
+
+    @Test
+    void keylessTableHasNullKey() throws Exception {
+        byte[] value = encoder.value("d", "public", "Logs", null, row(1, "x", "y"), null, new ChangeEventEncoder.Source(5, 6L, 7, false));
+        JsonNode n = JSON.readTree(value);
+        assertThat(n.get("key").isNull()).isTrue();
+        assertThat(n.get("after").isNull()).isTrue();
+        assertThat(n.get("before").get("UserName").asText()).isEqualTo("x");
+    }
+}
