@@ -113,7 +113,7 @@ public final class Bridge implements AutoCloseable {
         Map<String, String> d = new HashMap<>();
         KafkaConfig kafka = KafkaConfig.from(s);
         d.put("cdc.kafka.topic-pattern", kafka.changeEventTopicPattern());
-        d.put("cdc.sink.dry-run", String.valueOf(s.getBool("cdc.sink.dry-run", demo)));
+        d.put("cdc.sink.dry-run", String.valueOf(s.getBool("cdc.sink.dry-run", false))); // the demo sets true
         d.put("cdc.data-dir", s.get("cdc.data-dir", "data"));
         d.put("cdc.delivery.max-retries", String.valueOf(s.getInt("cdc.delivery.max-retries", 20)));
         d.put("cdc.delivery.retry-delay-ms", String.valueOf(s.getLong("cdc.delivery.retry-delay-ms", 500)));

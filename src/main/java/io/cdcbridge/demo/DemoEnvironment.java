@@ -53,6 +53,19 @@ public final class DemoEnvironment implements AutoCloseable {
                     throw new IllegalStateException(e);
                 }
             }).start(rate));
+            // The demo shows what each sink would send without a cloud account: sinks run in dry run.
+            if (!s.has("cdc.sink.dry-run")) {
+                overrides.put("cdc.sink.dry-run", "true");
+                banner.add("Sinks:    DRY RUN, what would be sent is written under " + data.resolve("out")
+                        + ". Set cdc.sink.dry-run=false to deliver.");
+            }
+            if (!s.has("cdc.bigquery.project") && s.getBool("cdc.bigquery.enabled", true)) {
+                overrides.put("cdc.bigquery.enabled", "true");
+                overrides.put("cdc.bigquery.project", "cdc-bridge-demo");
+                overrides.put("cdc.bigquery.dataset", "bookstore");
+                banner.add("BigQuery: demo project (rows in " + data.resolve("out/bigquery")
+                        + "). Set cdc.bigquery.project, cdc.bigquery.dataset and cdc.bigquery.keyfile for yours.");
+            }
             banner.add("Postgres: EMBEDDED at 127.0.0.1:" + pg.port() + " (database " + db + ", bookstore tables, sales generator "
                     + rate + " changes/s). Set cdc.source.host (CDC_SOURCE_HOST) to capture your own database.");
         }

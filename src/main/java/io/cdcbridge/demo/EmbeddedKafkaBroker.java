@@ -38,6 +38,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.controllerPort = freePort();
     }
 
+    /**
+     * A stand-alone broker for scripts ({@code bench/}): {@code java -cp cdc-bridge.jar
+     * io.cdcbridge.demo.EmbeddedKafkaBroker DATA_DIR PORT}; runs until killed.
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length != 2) {
+            System.err.println("usage: EmbeddedKafkaBroker DATA_DIR PORT");
+            System.exit(64);
+        }
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(Path.of(args[0]), Integer.parseInt(args[1])).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(broker::close));
+        System.out.println("Kafka broker started on " + broker.bootstrapServers());
+        Thread.currentThread().join();
+    }
+
     public synchronized EmbeddedKafkaBroker start() {
         if (server != null) {
             return this;
@@ -133,7 +148,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         stop();
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             s.setReuseAddress(true);
             return s.getLocalPort();

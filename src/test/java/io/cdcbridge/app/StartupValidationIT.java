@@ -1,0 +1,73 @@
+package io.cdcbridge.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import io.cdcbridge.demo.EmbeddedKafkaBroker;
+import io.cdcbridge.support.BridgeProcess;
+import io.cdcbridge.support.CaptureFixture;
+import io.cdcbridge.support.TestInfra;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.Test;
+
+/** A bad setting or an unusable database stops start-up with one readable line naming the key, and a non-zero exit. */
+class StartupValidationIT {
+
+    private static String failure(Map<String, String> settings) throws Exception {
+        Path dir = TestInfra.newDir("badstart");
+        try (BridgeProcess p = BridgeProcess.start(dir, settings)) {
+            assertThat(p.awaitExit(Duration.ofSeconds(60))).as(p.output()).isEqualTo(2);
+            String out = p.output();
+            assertThat(out).doesNotContain("\tat ").doesNotContain("Caused by");
+            return out.lines().filter(l -> l.startsWith("cdc-bridge: configuration error:")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no configuration error line in:\n" + out));
+        }
+    }
+
+    private static Map<String, String> settings(CaptureFixture f, String... kv) {
+        Map<String, String> s = f.settingsMap();
+        s.put("cdc.routes.reload", "false");
+        s.put("cdc.http.port", "0");
+        for (int i = 0; i < kv.length; i += 2) {
+            s.put(kv[i], kv[i + 1]);
+        }
+        return s;
+    }
+
+    @Test
+    void malformedSettingNamesTheKey() throws Exception {
+        CaptureFixture f = CaptureFixture.create("badport");
+        assertThat(failure(settings(f, "cdc.source.port", "54x2"))).contains("cdc.source.port").contains("54x2");
+        assertThat(failure(settings(f, "cdc.source.slot", "Not-A-Slot"))).contains("cdc.source.slot");
+    }
+
+    @Test
+    void unreachableDatabaseNamesTheHost() throws Exception {
+        CaptureFixture f = CaptureFixture.create("unreach");
+        String line = failure(settings(f, "cdc.source.port", String.valueOf(EmbeddedKafkaBroker.freePort())));
+        assertThat(line).contains("cdc.source.host").contains("cannot reach Postgres");
+    }
+
+    @Test
+    void userWithoutReplicationRightsNamesTheUser() throws Exception {
+        CaptureFixture f = CaptureFixture.create("norepl");
+        String role = "norepl_" + f.prefix;
+        TestInfra.sql(f.database, "CREATE ROLE " + role + " LOGIN PASSWORD 'segredo-123'");
+        String line = failure(settings(f, "cdc.source.user", role, "cdc.source.password", "segredo-123"));
+        assertThat(line).contains("cdc.source.user").contains("REPLICATION").doesNotContain("segredo-123");
+    }
+
+    @Test
+    void databaseWithoutLogicalDecodingSaysHowToFixIt() throws Exception {
+        CaptureFixture f = CaptureFixture.create("replica");
+        try (EmbeddedPostgres replicaOnly = EmbeddedPostgres.builder()
+                .setDataDirectory(TestInfra.newDir("walreplica").resolve("pg"))
+                .setServerConfig("wal_level", "replica").start()) {
+            String line = failure(settings(f, "cdc.source.port", String.valueOf(replicaOnly.getPort()), "cdc.source.database", "postgres"));
+            assertThat(line).contains("cdc.source.host").contains("wal_level=replica").contains("wal_level = logical");
+        }
+    }
+}
