@@ -69,6 +69,31 @@ public final class DemoEnvironment implements AutoCloseable {
             banner.add("Postgres: EMBEDDED at 127.0.0.1:" + pg.port() + " (database " + db + ", bookstore tables, sales generator "
                     + rate + " changes/s). Set cdc.source.host (CDC_SOURCE_HOST) to capture your own database.");
         }
+        if (!demoDb && s.getBool("cdc.demo.bookstore", false)) {
+            // docker-compose: the bookstore and the generator on a real Postgres, so the full stack has traffic
+            String url = "jdbc:postgresql://" + s.require("cdc.source.host") + ":" + s.getPort("cdc.source.port", 5432)
+                    + "/" + s.get("cdc.source.database", "postgres");
+            java.util.Properties p = new java.util.Properties();
+            p.setProperty("user", s.get("cdc.source.user", "postgres"));
+            p.setProperty("password", s.get("cdc.source.password", ""));
+            java.util.function.Supplier<Connection> connections = () -> {
+                try {
+                    return java.sql.DriverManager.getConnection(url, p);
+                } catch (SQLException e) {
+                    throw new IllegalStateException("demo generator: " + e.getMessage(), e);
+                }
+            };
+            try (Connection c = connections.get()) {
+                if (Bookstore.install(c, true)) {
+                    LOG.info("Loaded the bookstore schema and seed rows into {}", s.get("cdc.source.database", "postgres"));
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot load the bookstore (cdc.demo.bookstore=true): " + e.getMessage(), e);
+            }
+            int rate = s.getInt("cdc.demo.generator-rate", 5);
+            started.add(new SalesGenerator(connections).start(rate));
+            banner.add("Generator: " + rate + " changes/s on the bookstore tables of " + s.get("cdc.source.host", "") + " (cdc.demo.bookstore=true).");
+        }
         if (!s.has("cdc.kafka.brokers")) {
             EmbeddedKafkaBroker kafka = new EmbeddedKafkaBroker(data.resolve("kafka"), s.getPort("cdc.demo.kafka-port", 9092)).start();
             started.add(0, kafka); // stopped last
@@ -76,7 +101,7 @@ public final class DemoEnvironment implements AutoCloseable {
             banner.add("Kafka:    EMBEDDED KRaft broker at " + kafka.bootstrapServers()
                     + ". Set cdc.kafka.brokers (CDC_KAFKA_BROKERS) to use your cluster.");
         }
-        if (!banner.isEmpty()) {
+        if (!banner.isEmpty() && active()) {
             String line = "=".repeat(100);
             LOG.info("\n{}\n cdc-bridge DEMO MODE - nothing here touches a real database, broker or cloud\n {}\n{}",
                     line, String.join("\n ", banner), line);
@@ -84,8 +109,9 @@ public final class DemoEnvironment implements AutoCloseable {
         return s.with(overrides);
     }
 
+    /** Whether an embedded server runs (the generator alone on a real database is not the demo). */
     public boolean active() {
-        return !started.isEmpty();
+        return started.stream().anyMatch(c -> c instanceof EmbeddedPostgresServer || c instanceof EmbeddedKafkaBroker);
     }
 
     /** Stops the generator, then Postgres, then the broker. */
