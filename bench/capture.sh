@@ -9,73 +9,16 @@
 # round N rows in one transaction -> N events on the topic. Round 1 is the cold JVM, the
 # following rounds are warm. Environment: ROUNDS (default 3), PG_BIN, BRIDGE_OPTS (JVM flags
 # for the bridge, default -Xmx1G), KEEP_WORK=1.
-set -Eeuo pipefail
-
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/.." && pwd)"
 N="${1:-100000}"
 ROUNDS="${ROUNDS:-3}"
 BRIDGE_OPTS="${BRIDGE_OPTS:--Xmx1G}"
-JAR="$ROOT/target/cdc-bridge.jar"
-
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-now_ms() { date +%s%3N; }
-secs() { awk -v m="$1" 'BEGIN{printf "%.3f", m/1000}'; }
-rate() { awk -v n="$1" -v m="$2" 'BEGIN{ if (m<=0) m=1; printf "%.0f", n*1000/m}'; }
-cpu_ms() { awk -v t="$(getconf CLK_TCK)" '{print int(($14+$15)*1000/t)}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-vm() { awk -v k="$2:" '$1==k{print int($2/1024)}' "/proc/$1/status" 2>/dev/null || echo 0; }
-
-[[ "$N" =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer (got '$N')"
-[[ -f "$JAR" ]] || { log "building $JAR (mvn package -DskipTests)"; (cd "$ROOT" && mvn -q -B package -DskipTests) || die "build failed"; }
-
-find_pg_bin() {
-  if [[ -n "${PG_BIN:-}" ]]; then echo "$PG_BIN"; return; fi
-  local d
-  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do [[ -x "$d/initdb" ]] && { echo "$d"; return; }; done
-  command -v initdb >/dev/null && { dirname "$(readlink -f "$(command -v initdb)")"; return; }
-  return 1
-}
-PG_BIN=$(find_pg_bin) || die "PostgreSQL server binaries not found (apt-get install postgresql, or set PG_BIN)"
-if [[ $(id -u) -eq 0 ]]; then AS_PG=(runuser -u postgres --); else AS_PG=(); fi
-
-WORK=$(mktemp -d -t cdc-bench.XXXXXX); chmod 755 "$WORK"
-LOGS="$WORK/logs"; mkdir -p "$LOGS"
-PGDATA="$WORK/pgdata"; PG_STARTED=0; KAFKA_PID=""; BRIDGE_PID=""
-alive() { [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; }
-stop_pid() { local pid=$1 i; alive "$pid" || return 0; kill -TERM "$pid"; for ((i = 0; i < 300; i++)); do alive "$pid" || break; sleep 0.1; done; kill -KILL "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
-cleanup() {
-  local rc=$?; set +e; trap - EXIT
-  [[ $rc -ne 0 ]] && for f in "$LOGS"/*.log; do printf '\n== %s ==\n' "$f" >&2; tail -n 40 "$f" >&2; done
-  stop_pid "$BRIDGE_PID"; stop_pid "$KAFKA_PID"
-  [[ $PG_STARTED -eq 1 ]] && (cd "$WORK" && "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1)
-  [[ "${KEEP_WORK:-0}" == 1 ]] && log "kept $WORK" || rm -rf "$WORK"
-  exit $rc
-}
-trap cleanup EXIT; trap 'exit 130' INT; trap 'exit 143' TERM
-wait_for() { local desc=$1 t=$2; shift 2; local end=$(( $(date +%s) + t )); until "$@"; do (( $(date +%s) < end )) || die "timed out waiting for $desc"; sleep 0.05; done; }
-free_port() { local p; while :; do p=$(( 20000 + RANDOM % 40000 )); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; }
-PG_PORT=$(free_port); KAFKA_PORT=$(free_port); HTTP_PORT=$(free_port); BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
-
-# --- Postgres, the peer bench's settings and table
-mkdir -p "$PGDATA" "$WORK/sock"; chmod 700 "$PGDATA"
-[[ ${#AS_PG[@]} -gt 0 ]] && chown postgres "$PGDATA" "$WORK/sock" "$LOGS"
-(cd "$WORK" && "${AS_PG[@]}" "$PG_BIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --no-locale >"$LOGS/initdb.log" 2>&1) || die "initdb failed"
-printf "listen_addresses = '127.0.0.1'\nport = %s\nunix_socket_directories = '%s'\nwal_level = logical\nmax_wal_senders = 10\nmax_replication_slots = 10\n" \
-  "$PG_PORT" "$WORK/sock" >>"$PGDATA/postgresql.conf"
-(cd "$WORK" && "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$LOGS/postgres.log" -w start >/dev/null) || die "postgres did not start"
-PG_STARTED=1
-PSQL=("$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -At)
-"${PSQL[@]}" -d postgres -c "CREATE DATABASE bench"
-sql() { "${PSQL[@]}" -d bench -c "$1"; }
-sql "CREATE TABLE sales(id serial PRIMARY KEY, book_id int, user_id int, quantity int, price numeric(10,2), sold_at timestamptz DEFAULT now())"
-insert_rows() { sql "INSERT INTO sales(book_id, user_id, quantity, price) SELECT 1 + g % 1000, 1 + g % 5000, 1 + g % 5, (1 + g % 100) * 1.25 FROM generate_series(1, $1) g"; }
-
-# --- Kafka broker (KRaft) in its own JVM, so only the bridge is in the measured process
-java -Xmx1G -cp "$JAR" io.cdcbridge.demo.EmbeddedKafkaBroker "$WORK/kafka" "$KAFKA_PORT" >"$LOGS/kafka.log" 2>&1 &
-KAFKA_PID=$!
-wait_for "kafka broker" 120 grep -q "Kafka broker started" "$LOGS/kafka.log"
-log "postgres :$PG_PORT ($("$PG_BIN/postgres" --version)), kafka $BOOTSTRAP up"
+[[ "$N" =~ ^[1-9][0-9]*$ ]] || { echo "N must be a positive integer (got '$N')" >&2; exit 1; }
+source "$HERE/lib.sh"
+build_jar
+start_postgres
+start_kafka
+HTTP_PORT=$(free_port)
 
 # --- the bridge
 mkdir -p "$WORK/bridge"

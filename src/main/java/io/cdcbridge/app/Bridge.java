@@ -132,12 +132,20 @@ public final class Bridge implements AutoCloseable {
         boolean capture = s.getBool("cdc.capture.enabled", true);
 
         main.configure().setName("cdc-bridge");
+        // Settings already merged application.properties, environment and -D: Camel must not read the file again
+        // (its blank values would override the routes' placeholder defaults)
+        main.setDefaultPropertyPlaceholderLocation("false");
         main.configure().setJmxEnabled(true);
         main.configure().setShutdownTimeout(s.getInt("cdc.shutdown-timeout-s", 30));
         routes(s);
 
         Properties props = new Properties();
-        props.putAll(s.asMap());
+        // blank means "not set": the routes' placeholder defaults ({{key:default}}) apply
+        s.asMap().forEach((k, v) -> {
+            if (!v.isBlank()) {
+                props.put(k, v);
+            }
+        });
         main.setOverrideProperties(props);
 
         dlqProducer = new KafkaProducer<>(Map.of(

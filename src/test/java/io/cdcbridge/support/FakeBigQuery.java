@@ -64,6 +64,8 @@ public final class FakeBigQuery implements AutoCloseable {
         public volatile ObjectNode resource;
         public final List<ObjectNode> rows = new ArrayList<>();
         public final List<String> rowInsertIds = new ArrayList<>();
+        /** Wall-clock arrival of each stored row (bench: commit → sink latency). */
+        public final List<Long> rowArrivalMillis = new ArrayList<>();
         public final Map<String, Integer> insertIdsReceived = new LinkedHashMap<>();
         public final List<JsonNode> rejected = new ArrayList<>();
 
@@ -570,6 +572,7 @@ public final class FakeBigQuery implements AutoCloseable {
                 }
                 t.rows.add((ObjectNode) r.path("json").deepCopy());
                 t.rowInsertIds.add(insertId);
+                t.rowArrivalMillis.add(System.currentTimeMillis());
             }
             if (!errors.isEmpty()) {
                 response.set("insertErrors", errors);

@@ -1,0 +1,140 @@
+package io.cdcbridge.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.cdcbridge.support.FakeBigQuery;
+
+/**
+ * End-to-end benchmark driver for bench/e2e.sh (not a test): runs the BigQuery fake in this JVM, launches the bridge's
+ * jar as its own process against the script's Postgres and Kafka, then measures
+ * (1) an N-row transaction → N rows accepted by the fake, and
+ * (2) commit → sink latency (the row's Postgres commit time {@code _source_ts} against its arrival at the fake)
+ * while rows are committed at a steady rate.
+ *
+ * <pre>EndToEndBench JAR PG_PORT KAFKA_BOOTSTRAP WORK_DIR N RATE SECONDS</pre>
+ */
+public final class EndToEndBench {
+
+    public static void main(String[] a) throws Exception {
+        String jar = a[0];
+        int pgPort = Integer.parseInt(a[1]);
+        String bootstrap = a[2];
+        Path work = Path.of(a[3]);
+        int n = Integer.parseInt(a[4]);
+        int rate = Integer.parseInt(a[5]);
+        int seconds = Integer.parseInt(a[6]);
+        String url = "jdbc:postgresql://127.0.0.1:" + pgPort + "/bench";
+
+        try (FakeBigQuery bq = FakeBigQuery.start(); Connection c = DriverManager.getConnection(url, "postgres", "postgres")) {
+            Files.createDirectories(work);
+            Path log = work.resolve("bridge-e2e.log");
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx1G", "-Dcdc.source.host=127.0.0.1", "-Dcdc.source.port=" + pgPort, "-Dcdc.source.database=bench",
+                    "-Dcdc.source.password=postgres", "-Dcdc.source.tables=public.sales", "-Dcdc.source.slot=cdc_e2e",
+                    "-Dcdc.source.publication=cdc_e2e", "-Dcdc.source.snapshot-mode=no_data", "-Dcdc.kafka.brokers=" + bootstrap,
+                    "-Dcdc.kafka.topic-prefix=e2e", "-Dcdc.routes.reload=false", "-Dcdc.http.port=0",
+                    "-Dcdc.bigquery.project=bench", "-Dcdc.bigquery.dataset=bench", "-Dcdc.bigquery.endpoint=" + bq.endpoint(),
+                    "-Dcdc.bigquery.batch-timeout-ms=20", "-jar", jar));
+            long launch = System.currentTimeMillis();
+            Process bridge = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                while (!Files.readString(log).contains("Streaming changes from slot")) {
+                    if (!bridge.isAlive()) {
+                        throw new IllegalStateException("bridge exited:\n" + Files.readString(log));
+                    }
+                    Thread.sleep(20);
+                }
+                long streaming = System.currentTimeMillis() - launch;
+                try (Statement st = c.createStatement()) {
+                    st.execute("INSERT INTO sales(book_id, user_id, quantity, price) VALUES (0, 0, 0, 0)"); // warm-up: table created
+                }
+                waitRows(bq, 1, 120);
+
+                // (1) throughput: one N-row transaction
+                long t0 = System.currentTimeMillis();
+                try (Statement st = c.createStatement()) {
+                    st.execute("INSERT INTO sales(book_id, user_id, quantity, price) SELECT 1 + g % 1000, 1 + g % 5000, 1 + g % 5, "
+                            + "(1 + g % 100) * 1.25 FROM generate_series(1, " + n + ") g");
+                }
+                waitRows(bq, 1 + n, 900);
+                long ms = System.currentTimeMillis() - t0;
+                System.out.printf("cdc-bridge-e2e-bigquery: %d rows in %.3f s = %.0f rows/s (one transaction → accepted by the BigQuery fake)%n",
+                        n, ms / 1000.0, n * 1000.0 / ms);
+
+                // (2) latency at a steady rate: commits every 10 ms
+                int perTick = Math.max(1, rate / 100);
+                int before = 1 + n;
+                long start = System.nanoTime();
+                int sent = 0;
+                try (Statement st = c.createStatement()) {
+                    for (int tick = 0; tick < seconds * 100; tick++) {
+                        long due = start + tick * 10_000_000L;
+                        while (System.nanoTime() < due) {
+                            Thread.onSpinWait();
+                        }
+                        st.execute("INSERT INTO sales(book_id, user_id, quantity, price) SELECT g, g, 1, 2.5 FROM generate_series(1, " + perTick + ") g");
+                        sent += perTick;
+                    }
+                }
+                waitRows(bq, before + sent, 120);
+                FakeBigQuery.Table t = bq.table("bench", "bench", "e2e_public_sales");
+                List<Long> lat = new ArrayList<>();
+                synchronized (t) {
+                    for (int i = before; i < t.rows.size(); i++) {
+                        long commit = Instant.parse(t.rows.get(i).path("_source_ts").asText()).toEpochMilli();
+                        lat.add(t.rowArrivalMillis.get(i) - commit);
+                    }
+                }
+                Collections.sort(lat);
+                System.out.printf("cdc-bridge-e2e-latency: at %d rows/s for %d s (%d rows): commit→BigQuery p50 %d ms, p99 %d ms, max %d ms%n",
+                        rate, seconds, lat.size(), lat.get(lat.size() / 2), lat.get((int) (lat.size() * 0.99)), lat.get(lat.size() - 1));
+                System.out.printf("cdc-bridge-e2e-peak-rss: %d MiB (VmHWM of the bridge process)%n", vmHwmMiB(bridge.pid()));
+                System.out.printf("cdc-bridge-e2e-startup: streaming %.3f s after launch%n", streaming / 1000.0);
+            } finally {
+                bridge.destroy();
+                if (!bridge.waitFor(60, TimeUnit.SECONDS)) {
+                    bridge.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    private static void waitRows(FakeBigQuery bq, int count, int timeoutS) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutS * 1000L;
+        int have;
+        while ((have = stored(bq)) < count) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("timed out: " + have + " of " + count + " rows");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private static int stored(FakeBigQuery bq) {
+        FakeBigQuery.Table t = bq.table("bench", "bench", "e2e_public_sales");
+        if (t == null) {
+            return 0;
+        }
+        synchronized (t) {
+            return t.rows.size();
+        }
+    }
+
+    private static long vmHwmMiB(long pid) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+            }
+        }
+        return -1;
+    }
+}
