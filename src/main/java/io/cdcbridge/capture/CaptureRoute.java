@@ -74,6 +74,9 @@ public final class CaptureRoute extends RouteBuilder {
         // Postgres type names travel in the cdc.types header, so sinks can type their columns.
         c.setColumnPropagateSourceType(".*");
         c.setMaxBatchSize(4096);
+        // Debezium hands over a batch when it is full or when the poll interval ends (default 500 ms): at a steady
+        // trickle that interval is the latency, so keep it short; under load batches fill long before it.
+        c.setPollIntervalMs(src.pollIntervalMs());
         c.setMaxQueueSize(16384);
         // Offsets: our store waits for Kafka acks before persisting (see CapturePublisher).
         c.setOffsetStorage(AckedOffsetStore.class.getName());

@@ -2,7 +2,7 @@ package io.cdcbridge.config;
 
 /** Where capture reads from ({@code cdc.source.*}), validated. */
 public record SourceConfig(String host, int port, String database, String user, String password, String tables,
-                           String slot, String publication, String snapshotMode) {
+                           String slot, String publication, String snapshotMode, long pollIntervalMs) {
 
     public static SourceConfig from(Settings s) {
         String slot = s.get("cdc.source.slot", "cdc_bridge");
@@ -19,7 +19,16 @@ public record SourceConfig(String host, int port, String database, String user, 
                 s.get("cdc.source.database", "postgres"), s.get("cdc.source.user", "postgres"),
                 s.get("cdc.source.password", ""), tables, slot, s.get("cdc.source.publication", "cdc_bridge"),
                 s.getChoice("cdc.source.snapshot-mode", "initial", "initial", "always", "no_data", "never",
-                        "when_needed", "initial_only", "recovery"));
+                        "when_needed", "initial_only", "recovery"),
+                positive(s, "cdc.capture.poll-interval-ms", 50));
+    }
+
+    private static long positive(Settings s, String key, long def) {
+        long v = s.getLong(key, def);
+        if (v < 1) {
+            throw new ConfigException(key, "must be a positive number of milliseconds, got " + v);
+        }
+        return v;
     }
 
     public String jdbcUrl() {
