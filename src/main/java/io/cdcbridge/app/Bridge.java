@@ -49,6 +49,7 @@ public final class Bridge implements AutoCloseable {
     private CaptureProgress progress;
     private KafkaProducer<byte[], byte[]> dlqProducer;
     private String session;
+    private volatile boolean closing;
 
     private Bridge(Settings raw, List<SinkModule> sinks) throws Exception {
         Settings s;
@@ -83,6 +84,21 @@ public final class Bridge implements AutoCloseable {
             throw configProblem(e);
         }
         return b;
+    }
+
+    /** Producer timeouts for capture: a send retries for {@code totalMs} before capture stops and waits for Kafka. */
+    private static Map<String, Object> kafkaTimeouts(long totalMs) {
+        if (totalMs < 2000) {
+            throw new ConfigException("cdc.capture.kafka-timeout-ms", "must be at least 2000, got " + totalMs);
+        }
+        long request = Math.min(30_000, totalMs / 2);
+        return Map.of("delivery.timeout.ms", String.valueOf(totalMs), "request.timeout.ms", String.valueOf(request),
+                "max.block.ms", String.valueOf(totalMs));
+    }
+
+    /** The Camel context (route status and control; tests and operations). */
+    public CamelContext camel() {
+        return main.getCamelContext();
     }
 
     /** A configuration error raised inside Camel's start-up surfaces as itself, not wrapped. */
@@ -162,7 +178,9 @@ public final class Bridge implements AutoCloseable {
             SourcePreflight.check(source);
             createParent(kafka.offsetFile());
             session = "capture-" + UUID.randomUUID();
-            publisher = new CapturePublisher(kafka.brokers(), Map.of(), kafka.partitions(), kafka.replicationFactor(),
+            publisher = new CapturePublisher(kafka.brokers(),
+                    kafkaTimeouts(s.getLong("cdc.capture.kafka-timeout-ms", 120_000)),
+                    kafka.partitions(), kafka.replicationFactor(),
                     this::captureFailed);
             AckedOffsetStore.register(session, publisher);
             main.configure().addRoutesBuilder(new CaptureRoute(source, kafka, publisher, captureStats, session));
@@ -212,14 +230,34 @@ public final class Bridge implements AutoCloseable {
         }
     }
 
+    /**
+     * A captured event Kafka did not accept (after the producer's own retries): the offset store already refuses to
+     * persist anything past it. Stop the capture route, wait for Kafka with backoff, then start capture again: Debezium
+     * resumes from the last acknowledged offsets, so the events since are sent again (at least once, none skipped).
+     */
     private void captureFailed(Throwable cause) {
         Thread t = new Thread(() -> {
             try {
                 main.getCamelContext().getRouteController().stopRoute(CaptureRoute.ROUTE_ID);
+                long delay = 1000;
+                while (!closing && publisher != null) {
+                    try {
+                        publisher.recover(java.time.Duration.ofSeconds(5));
+                        main.getCamelContext().getRouteController().startRoute(CaptureRoute.ROUTE_ID);
+                        LOG.info("Capture restarted after the Kafka failure");
+                        return;
+                    } catch (Exception e) {
+                        LOG.warn("Kafka still unavailable ({}); capture retries in {} s", e.getClass().getSimpleName(), delay / 1000);
+                        Thread.sleep(delay);
+                        delay = Math.min(delay * 2, 30_000);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } catch (Exception e) {
-                LOG.error("could not stop the capture route: {}", e.toString());
+                LOG.error("could not restart the capture route: {}", e.toString());
             }
-        }, "capture-stopper");
+        }, "capture-supervisor");
         t.setDaemon(true);
         t.start();
     }
@@ -266,6 +304,7 @@ public final class Bridge implements AutoCloseable {
     }
 
     private void closeQuietly() {
+        closing = true;
         try {
             if (main.isStarted() || main.isStarting()) {
                 main.stop();

@@ -43,8 +43,9 @@ public final class CaptureProcessor implements Processor {
 
         byte[] value = encoder.value(op, schema, table, key, before, after, source);
         byte[] types = encoder.types((after != null ? after : before).schema());
-        publisher.send(m.getHeader(DebeziumConstants.HEADER_IDENTIFIER, String.class), encoder.key(key), value, types);
-        stats.captured(schema + "." + table, lsn, snapshot);
+        if (publisher.send(m.getHeader(DebeziumConstants.HEADER_IDENTIFIER, String.class), encoder.key(key), value, types)) {
+            stats.captured(schema + "." + table, lsn, snapshot);
+        }
     }
 
     private static long number(Object o) {

@@ -60,6 +60,7 @@ public final class CapturePublisher implements AutoCloseable {
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, String.valueOf(64L * 1024 * 1024));
+        // how long a send may keep retrying while Kafka is unreachable before capture stops (cdc.capture.kafka-timeout-ms)
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -71,22 +72,41 @@ public final class CapturePublisher implements AutoCloseable {
         this.onFailure = onFailure;
     }
 
-    /** Queues one event. Blocks only when the producer's buffer is full (back-pressure on Debezium). */
-    public void send(String topic, byte[] key, byte[] value, byte[] types) {
-        Throwable failed = failure.get();
-        if (failed != null) {
-            // Capture is stopping; nothing sent from now on can be committed anyway.
-            throw new IllegalStateException("capture stopped after a failed Kafka send: " + failed.getMessage());
+    /**
+     * Queues one event. Blocks only when the producer's buffer is full (back-pressure on Debezium). Once a send has
+     * failed, events are dropped here on purpose: no offset past the failure is ever stored (see
+     * {@link #awaitAcknowledged()}), and capture restarts from the last stored offset, so each of them is read again.
+     * Throwing instead would make Debezium log every remaining queued record as an error.
+     *
+     * @return whether the event was handed to Kafka
+     */
+    public boolean send(String topic, byte[] key, byte[] value, byte[] types) {
+        if (failure.get() != null) {
+            return false;
         }
         ensureTopic(topic);
         RecordHeaders headers = new RecordHeaders(new RecordHeader[] {new RecordHeader("cdc.types", types)});
-        producer.send(new ProducerRecord<>(topic, null, key, value, headers), (meta, e) -> {
-            if (e != null && failure.compareAndSet(null, e)) {
-                LOG.error("Kafka did not accept a captured event for {}: {}. Capture stops; offsets after the last "
-                        + "acknowledged event are not stored, so a restart resends from there.", topic, e.toString());
-                onFailure.accept(e);
-            }
-        });
+        try {
+            producer.send(new ProducerRecord<>(topic, null, key, value, headers), (meta, e) -> {
+                if (e != null) {
+                    fail(topic, e);
+                }
+            });
+        } catch (RuntimeException e) {
+            // send() itself gave up (no metadata or buffer space within max.block.ms, interrupted): Debezium moves on
+            // to the next record when the route throws, so latch the failure first: no offset is stored after this.
+            fail(topic, e);
+            return false;
+        }
+        return true;
+    }
+
+    private void fail(String topic, Throwable e) {
+        if (failure.compareAndSet(null, e)) {
+            LOG.error("Kafka did not accept a captured event for {}: {}. Capture stops; offsets after the last "
+                    + "acknowledged event are not stored, so a restart resends from there.", topic, e.toString());
+            onFailure.accept(e);
+        }
     }
 
     /**
@@ -98,6 +118,20 @@ public final class CapturePublisher implements AutoCloseable {
         Throwable failed = failure.get();
         if (failed != null) {
             throw new IllegalStateException("not storing capture offsets: a Kafka send failed (" + failed.getMessage() + ")");
+        }
+    }
+
+    /**
+     * After a failed send: waits until every send still in flight has completed or failed, checks that Kafka answers
+     * again, and clears the failure so capture can start over from its stored (acknowledged) offsets. Throws while
+     * Kafka is unreachable. Only call while the capture route is stopped.
+     */
+    public void recover(java.time.Duration timeout) throws Exception {
+        producer.flush();
+        admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Throwable was = failure.getAndSet(null);
+        if (was != null) {
+            LOG.info("Kafka answers again; capture resumes from the last acknowledged offsets");
         }
     }
 

@@ -77,6 +77,13 @@ public final class CaptureRoute extends RouteBuilder {
         // Debezium hands over a batch when it is full or when the poll interval ends (default 500 ms): at a steady
         // trickle that interval is the latency, so keep it short; under load batches fill long before it.
         c.setPollIntervalMs(src.pollIntervalMs());
+        // A lost connection (Postgres restart, network) is retriable: Debezium restarts the connector, unlimited
+        // times, resuming from the stored (acknowledged) offsets.
+        c.setErrorsMaxRetries(-1);
+        c.setRetriableRestartConnectorWaitMs(src.reconnectDelayMs());
+        // Heartbeats let the slot's confirmed position advance while the captured tables are idle, so Postgres can
+        // recycle WAL written by other databases and tables (heartbeat events are not ChangeEvents: filtered below).
+        c.setHeartbeatIntervalMs((int) src.heartbeatIntervalMs());
         c.setMaxQueueSize(16384);
         // Offsets: our store waits for Kafka acks before persisting (see CapturePublisher).
         c.setOffsetStorage(AckedOffsetStore.class.getName());

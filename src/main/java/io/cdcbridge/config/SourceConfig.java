@@ -2,7 +2,8 @@ package io.cdcbridge.config;
 
 /** Where capture reads from ({@code cdc.source.*}), validated. */
 public record SourceConfig(String host, int port, String database, String user, String password, String tables,
-                           String slot, String publication, String snapshotMode, long pollIntervalMs) {
+                           String slot, String publication, String snapshotMode, long pollIntervalMs,
+                           long reconnectDelayMs, long heartbeatIntervalMs) {
 
     public static SourceConfig from(Settings s) {
         String slot = s.get("cdc.source.slot", "cdc_bridge");
@@ -20,7 +21,9 @@ public record SourceConfig(String host, int port, String database, String user, 
                 s.get("cdc.source.password", ""), tables, slot, s.get("cdc.source.publication", "cdc_bridge"),
                 s.getChoice("cdc.source.snapshot-mode", "initial", "initial", "always", "no_data", "never",
                         "when_needed", "initial_only", "recovery"),
-                positive(s, "cdc.capture.poll-interval-ms", 50));
+                positive(s, "cdc.capture.poll-interval-ms", 50),
+                positive(s, "cdc.capture.reconnect-delay-ms", 2000),
+                positive(s, "cdc.capture.heartbeat-interval-ms", 10_000));
     }
 
     private static long positive(Settings s, String key, long def) {

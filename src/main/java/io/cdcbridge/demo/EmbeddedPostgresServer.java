@@ -99,6 +99,20 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Restarts the server (tests of capture resilience). Client connections, the replication stream included, are
+     * cut first: a fast shutdown otherwise waits on the walsender.
+     */
+    public synchronized void restart() {
+        try (Connection c = connect("postgres"); var st = c.createStatement()) {
+            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type IN ('client backend', 'walsender')");
+        } catch (SQLException e) {
+            LOG.warn("could not cut connections before the restart: {}", e.getMessage());
+        }
+        stop();
+        start();
+    }
+
     public synchronized boolean running() {
         return pg != null;
     }
