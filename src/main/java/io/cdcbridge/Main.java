@@ -29,6 +29,7 @@ public final class Main {
             System.setProperty("cdc.log.format", settings.getChoice("cdc.log.format", "text", "text", "json"));
             code = switch (command) {
                 case "run" -> run(settings);
+                case "replay" -> replay(settings, rest);
                 case "help", "--help", "-h" -> usage(0);
                 default -> usage(2);
             };
@@ -69,9 +70,44 @@ public final class Main {
         System.out.println("""
                 usage: java -jar cdc-bridge.jar [command]
                   run      capture Postgres changes and deliver them (default)
+                  replay --sink bigquery|carol [--table schema.table] [--dry-run]
+                           move the sink's dead letters back to their topics, to be delivered again
                   help     this text
                 Settings: application.properties, CDC_* environment variables or -Dcdc.* (see README).""");
         return code;
+    }
+
+    /** {@code replay --sink S [--table schema.table] [--dry-run]}: against the configured (or the demo's) broker. */
+    private static int replay(Settings settings, String[] args) {
+        String sink = null;
+        String table = null;
+        boolean dryRun = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--sink" -> sink = i + 1 < args.length ? args[++i] : null;
+                case "--table" -> table = i + 1 < args.length ? args[++i] : null;
+                case "--dry-run" -> dryRun = true;
+                default -> {
+                    System.err.println("cdc-bridge replay: unknown argument " + args[i]);
+                    return usage(2);
+                }
+            }
+        }
+        if (sink == null || !sink.matches("[a-z]+")) {
+            System.err.println("cdc-bridge replay: --sink bigquery|carol is required");
+            return 2;
+        }
+        if (table != null && !table.contains(".")) {
+            System.err.println("cdc-bridge replay: --table must be schema.table, got " + table);
+            return 2;
+        }
+        if (!settings.has("cdc.kafka.brokers")) { // the running demo's embedded broker
+            settings = settings.with(java.util.Map.of("cdc.kafka.brokers", "127.0.0.1:" + settings.getPort("cdc.demo.kafka-port", 9092)));
+        }
+        io.cdcbridge.config.KafkaConfig kafka = io.cdcbridge.config.KafkaConfig.from(settings);
+        var result = new io.cdcbridge.errors.DeadLetterReplay(kafka.brokers(), kafka.topicPrefix()).replay(sink, table, dryRun);
+        System.out.println((dryRun ? "dry run, would replay: " : "") + result);
+        return result.failed() == 0 ? 0 : 1;
     }
 
     /** The innermost cause's message: the one line a user can act on. */

@@ -184,7 +184,7 @@ public final class Bridge implements AutoCloseable {
                     this::captureFailed);
             AckedOffsetStore.register(session, publisher);
             main.configure().addRoutesBuilder(new CaptureRoute(source, kafka, publisher, captureStats, session));
-            progress = new CaptureProgress(captureStats, source).start(s.getLong("cdc.progress-interval-ms", 5000))
+            progress = new CaptureProgress(captureStats, source, s.getLong("cdc.capture.slot-lag-warn-bytes", 1L << 30)).start(s.getLong("cdc.progress-interval-ms", 5000))
                     .watchStreaming(kafka.topicPrefix());
         }
         // The sinks bind their beans once Camel's context exists and before the route files are loaded (every sink's

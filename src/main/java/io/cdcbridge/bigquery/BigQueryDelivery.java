@@ -100,6 +100,9 @@ public final class BigQueryDelivery {
         List<Pending> rows = new ArrayList<>();
         Map<Exchange, PermanentDeliveryException> poison = new LinkedHashMap<>();
         for (Exchange record : records) {
+            if (DeadLetters.replayedForAnotherSink(record, SINK)) {
+                continue;
+            }
             BigQueryChange change;
             try {
                 change = BigQueryChange.parse(record.getMessage().getBody(), record.getMessage().getHeader(TYPES_HEADER));

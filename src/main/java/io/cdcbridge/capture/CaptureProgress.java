@@ -38,9 +38,13 @@ public final class CaptureProgress implements AutoCloseable {
     private volatile long slotLagBytes = -1;
     private final java.util.concurrent.CompletableFuture<Void> streaming = new java.util.concurrent.CompletableFuture<>();
 
-    public CaptureProgress(CaptureStats stats, SourceConfig source) {
+    private final long lagWarnBytes;
+    private boolean lagWarned;
+
+    public CaptureProgress(CaptureStats stats, SourceConfig source, long lagWarnBytes) {
         this.stats = stats;
         this.source = source;
+        this.lagWarnBytes = lagWarnBytes;
     }
 
     public CaptureProgress start(long periodMs) {
@@ -79,6 +83,14 @@ public final class CaptureProgress implements AutoCloseable {
         long now = System.currentTimeMillis();
         long total = stats.total();
         slotLagBytes = measureLag();
+        if (slotLagBytes > lagWarnBytes && !lagWarned) {
+            LOG.warn("Replication slot {} holds {} MiB of WAL (above cdc.capture.slot-lag-warn-bytes): Postgres cannot "
+                    + "recycle it until capture catches up", source.slot(), slotLagBytes / (1024 * 1024));
+            lagWarned = true;
+        } else if (lagWarned && slotLagBytes >= 0 && slotLagBytes < lagWarnBytes / 2) {
+            LOG.info("Replication slot {} lag back to {} MiB", source.slot(), slotLagBytes / (1024 * 1024));
+            lagWarned = false;
+        }
         long delta = total - lastTotal;
         if (delta == 0 && now - lastLogAt < IDLE_EVERY_MS) {
             return;

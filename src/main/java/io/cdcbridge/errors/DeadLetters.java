@@ -33,6 +33,10 @@ public final class DeadLetters {
     public static final String ORIGIN_TOPIC = "cdc.origin.topic";
     public static final String ORIGIN_PARTITION = "cdc.origin.partition";
     public static final String ORIGIN_OFFSET = "cdc.origin.offset";
+    /** On a record re-published by replay: the one sink it is meant for (the others skip it). */
+    public static final String REPLAY_SINK = "cdc.replay.sink";
+    /** On a record re-published by replay: the dead letter it came from ({@code topic/partition/offset}). */
+    public static final String REPLAY_OF = "cdc.replay.of";
     /** Exchange property a delivery route sets to name its sink ({@code bigquery}, {@code carol}). */
     public static final String SINK_PROPERTY = "cdc.sink";
 
@@ -45,6 +49,16 @@ public final class DeadLetters {
     public DeadLetters(Producer<byte[], byte[]> producer, String topicPrefix) {
         this.producer = producer;
         this.prefix = topicPrefix;
+    }
+
+    /** Whether a record read by a sink's route was replayed for another sink, so this sink must skip it. */
+    public static boolean replayedForAnotherSink(Exchange record, String sink) {
+        Object h = record.getMessage().getHeader(REPLAY_SINK);
+        if (h == null) {
+            return false;
+        }
+        String target = h instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : h.toString();
+        return !target.equals(sink);
     }
 
     public String topic(String sink) {
@@ -61,7 +75,7 @@ public final class DeadLetters {
         RecordHeaders headers = new RecordHeaders();
         if (letter.headers() != null) {
             letter.headers().forEach(h -> {
-                if (!h.key().startsWith("cdc.error.") && !h.key().startsWith("cdc.origin.")) {
+                if (!h.key().startsWith("cdc.error.") && !h.key().startsWith("cdc.origin.") && !h.key().startsWith("cdc.replay.")) {
                     headers.add(h);
                 }
             });
