@@ -50,6 +50,7 @@ public final class Bridge implements AutoCloseable {
     private KafkaProducer<byte[], byte[]> dlqProducer;
     private String session;
     private volatile boolean closing;
+    private org.apache.camel.cluster.CamelClusterService clusterService;
 
     private Bridge(Settings raw, List<SinkModule> sinks) throws Exception {
         Settings s;
@@ -84,6 +85,33 @@ public final class Bridge implements AutoCloseable {
             throw configProblem(e);
         }
         return b;
+    }
+
+    /**
+     * One capturing instance per replication slot: with {@code cdc.capture.lock-dir} (a directory all instances share)
+     * the capture route runs only on the instance holding the slot's file lock; the others stand by and take over
+     * within about {@code cdc.capture.lock-interval-ms} after the leader dies, resuming from the stored offsets (use
+     * {@code cdc.offsets.store=kafka}, or an offsets file on the shared volume). Delivery runs on every instance.
+     */
+    private org.apache.camel.spi.RoutePolicy leaderElection(Settings s, SourceConfig source) throws Exception {
+        if (!s.has("cdc.capture.lock-dir")) {
+            return null;
+        }
+        Path dir = Path.of(s.get("cdc.capture.lock-dir", ""));
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new ConfigException("cdc.capture.lock-dir", "cannot create " + dir + " (" + e.getClass().getSimpleName() + ")");
+        }
+        long interval = s.getLong("cdc.capture.lock-interval-ms", 1000);
+        var service = new org.apache.camel.component.file.cluster.FileLockClusterService();
+        service.setId("cdc-capture-lock");
+        service.setRoot(dir.toAbsolutePath().toString());
+        service.setAcquireLockDelay(interval, java.util.concurrent.TimeUnit.MILLISECONDS);
+        service.setAcquireLockInterval(interval, java.util.concurrent.TimeUnit.MILLISECONDS);
+        clusterService = service;
+        LOG.info("Capture leader election on: lock {}/capture-{} (only the holder captures)", dir, source.slot());
+        return org.apache.camel.impl.cluster.ClusteredRoutePolicy.forNamespace(service, "capture-" + source.slot());
     }
 
     /** Producer timeouts for capture: a send retries for {@code totalMs} before capture stops and waits for Kafka. */
@@ -183,7 +211,8 @@ public final class Bridge implements AutoCloseable {
                     kafka.partitions(), kafka.replicationFactor(),
                     this::captureFailed);
             AckedOffsetStore.register(session, publisher);
-            main.configure().addRoutesBuilder(new CaptureRoute(source, kafka, publisher, captureStats, session));
+            main.configure().addRoutesBuilder(new CaptureRoute(source, kafka, publisher, captureStats, session,
+                    leaderElection(s, source)));
             progress = new CaptureProgress(captureStats, source, s.getLong("cdc.capture.slot-lag-warn-bytes", 1L << 30)).start(s.getLong("cdc.progress-interval-ms", 5000))
                     .watchStreaming(kafka.topicPrefix());
         }
@@ -193,6 +222,13 @@ public final class Bridge implements AutoCloseable {
             @Override
             public void beforeConfigure(BaseMainSupport m) {
                 CamelContext ctx = m.getCamelContext();
+                if (clusterService != null) {
+                    try {
+                        ctx.addService(clusterService);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("leader election: " + e.getMessage(), e);
+                    }
+                }
                 for (SinkModule sink : sinks) {
                     try {
                         sink.install(s, ctx);

@@ -26,8 +26,12 @@ public final class CaptureRoute extends RouteBuilder {
     private final CapturePublisher publisher;
     private final CaptureStats stats;
     private final String session;
+    private final org.apache.camel.spi.RoutePolicy leadership;
 
-    public CaptureRoute(SourceConfig source, KafkaConfig kafka, CapturePublisher publisher, CaptureStats stats, String session) {
+    /** @param leadership null, or a clustered route policy: then only the elected instance captures */
+    public CaptureRoute(SourceConfig source, KafkaConfig kafka, CapturePublisher publisher, CaptureStats stats, String session,
+                        org.apache.camel.spi.RoutePolicy leadership) {
+        this.leadership = leadership;
         this.source = source;
         this.kafka = kafka;
         this.publisher = publisher;
@@ -41,7 +45,11 @@ public final class CaptureRoute extends RouteBuilder {
         component.setConfiguration(debeziumConfiguration(source, kafka, session));
         getContext().addComponent("debezium-postgres", component);
 
-        from(ENDPOINT).routeId(ROUTE_ID)
+        var route = from(ENDPOINT).routeId(ROUTE_ID);
+        if (leadership != null) {
+            route.routePolicy(leadership);
+        }
+        route
                 .filter(header(DebeziumConstants.HEADER_OPERATION).isNotNull()) // heartbeats, tombstones
                 .process(new CaptureProcessor(publisher, stats));
     }
