@@ -179,6 +179,8 @@ public final class Bridge implements AutoCloseable {
         // Settings already merged application.properties, environment and -D: Camel must not read the file again
         // (its blank values would override the routes' placeholder defaults)
         main.setDefaultPropertyPlaceholderLocation("false");
+        // Camel's start-up summary prints every property; ours include secrets (masking is by Camel's own word list)
+        main.configure().setAutoConfigurationLogSummary(false);
         main.configure().setJmxEnabled(true);
         main.configure().setShutdownTimeout(s.getInt("cdc.shutdown-timeout-s", 30));
         routes(s);
@@ -251,7 +253,7 @@ public final class Bridge implements AutoCloseable {
         boolean onDisk = Files.isDirectory(dir);
         main.configure().setRoutesIncludePattern(onDisk
                 ? "file:" + dir.toAbsolutePath() + "/*.camel.yaml"
-                : "classpath:routes/*.camel.yaml");
+                : ShippedRoutes.locations());
         if (s.getBool("cdc.routes.reload", false)) {
             if (!onDisk) {
                 LOG.warn("cdc.routes.reload=true but there is no {} directory; hot reload is off", dir.toAbsolutePath());
