@@ -54,7 +54,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 echo "cdc-bridge-cold: $(rate "$N" "${RESULTS[0]}") events/s"
 if [[ $ROUNDS -gt 1 ]]; then
-  WARM=$(printf '%s\n' "${RESULTS[@]:1}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+  WARM=$(printf '%s\n' "${RESULTS[@]:1}" | sort -n | awk '{a[NR]=$1} END{print a[int(NR/2)+1]}')
   echo "cdc-bridge-warm: $(rate "$N" "$WARM") events/s (median of rounds 2..$ROUNDS)"
 fi
 echo "cdc-bridge-peak-rss: $(vm "$BRIDGE_PID" VmHWM) MiB (VmHWM; $STARTUP_HWM MiB once streaming; $BRIDGE_OPTS)"

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Side by side, in one run on this machine: cdc-bridge (bench/capture.sh) and the peer stack, Kafka Connect +
+# Debezium (../shared/peer-bench/run.sh), on the same N-row transaction; prints both outputs and the ratios.
+#
+# usage: bench/compare.sh [N]      (default 100000; ROUNDS=3 each: round 1 cold, the median of the others warm)
+set -Eeuo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+N="${1:-100000}"
+export ROUNDS="${ROUNDS:-3}"
+PEER_SRC="${PEER_BENCH:-$ROOT/../shared/peer-bench}"
+[[ -x "$PEER_SRC/run.sh" ]] || { echo "peer bench not found at $PEER_SRC (set PEER_BENCH)" >&2; exit 1; }
+# the peer bench builds its jars into its own directory: run a writable copy
+PEER="$ROOT/target/peer-bench"
+if [[ ! -d "$PEER" ]]; then mkdir -p "$ROOT/target" && cp -r "$PEER_SRC" "$PEER" && chmod -R u+w "$PEER"; fi
+
+OURS=$(mktemp); THEIRS=$(mktemp); trap 'rm -f "$OURS" "$THEIRS"' EXIT
+echo "== cdc-bridge"; "$HERE/capture.sh" "$N" | tee "$OURS"
+echo "== peer: Kafka Connect + Debezium"; "$PEER/run.sh" "$N" | tee "$THEIRS"
+
+num() { grep -m1 "$1" "$2" | grep -oE "$3" | grep -oE '[0-9.]+' | head -1; }
+our_cold=$(num '^cdc-bridge-cold:' "$OURS" '[0-9]+ events/s')
+our_warm=$(num '^cdc-bridge-warm:' "$OURS" '[0-9]+ events/s')
+our_rss=$(num '^cdc-bridge-peak-rss:' "$OURS" '[0-9]+ MiB')
+our_start=$(num '^cdc-bridge-startup:' "$OURS" 'streaming [0-9.]+ s')
+# the peer's per-round times: round 1 cold, the median of the others warm
+peer_rounds=$(grep -m1 'kafka-connect-debezium per round' "$THEIRS" | sed 's/.*: //' || true)
+if [[ -n "$peer_rounds" ]]; then
+  read -r -a pr <<<"$peer_rounds"
+  peer_cold=$(awk -v n="$N" -v s="${pr[0]}" 'BEGIN{printf "%.0f", n/s}')
+  peer_warm=$(printf '%s\n' "${pr[@]:1}" | sort -n | awk -v n="$N" '{a[NR]=$1} END{printf "%.0f", n/a[int(NR/2)+1]}')
+else
+  peer_cold=$(num '^kafka-connect-debezium:' "$THEIRS" '[0-9]+ events/s'); peer_warm=$peer_cold
+fi
+peer_rss=$(num 'connect-worker-peak-rss:' "$THEIRS" '[0-9]+ MiB')
+peer_start=$(num 'connect-startup:' "$THEIRS" 'slot streaming [0-9.]+ s')
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b<=0) print "n/a"; else printf "%.2f", a/b}'; }
+echo "== comparison (N=$N, $(nproc) cores)"
+echo "capture cold: cdc-bridge $our_cold events/s, peer $peer_cold events/s, ratio $(ratio "$our_cold" "$peer_cold")x"
+echo "capture warm: cdc-bridge $our_warm events/s, peer $peer_warm events/s, ratio $(ratio "$our_warm" "$peer_warm")x"
+echo "peak RSS: cdc-bridge $our_rss MiB, peer worker $peer_rss MiB, ratio $(ratio "$our_rss" "$peer_rss")"
+echo "start to streaming: cdc-bridge $our_start s, peer $peer_start s"
