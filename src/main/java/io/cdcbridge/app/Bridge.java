@@ -114,6 +114,13 @@ public final class Bridge implements AutoCloseable {
         return org.apache.camel.impl.cluster.ClusteredRoutePolicy.forNamespace(service, "capture-" + source.slot());
     }
 
+    /** Capture's producer: its timeouts, plus any {@code cdc.kafka.producer.<Kafka producer property>} (tuning). */
+    private static Map<String, Object> producerSettings(Settings s) {
+        Map<String, Object> p = new HashMap<>(kafkaTimeouts(s.getLong("cdc.capture.kafka-timeout-ms", 120_000)));
+        p.putAll(s.under("cdc.kafka.producer."));
+        return p;
+    }
+
     /** Producer timeouts for capture: a send retries for {@code totalMs} before capture stops and waits for Kafka. */
     private static Map<String, Object> kafkaTimeouts(long totalMs) {
         if (totalMs < 2000) {
@@ -209,7 +216,7 @@ public final class Bridge implements AutoCloseable {
             createParent(kafka.offsetFile());
             session = "capture-" + UUID.randomUUID();
             publisher = new CapturePublisher(kafka.brokers(),
-                    kafkaTimeouts(s.getLong("cdc.capture.kafka-timeout-ms", 120_000)),
+                    producerSettings(s),
                     kafka.partitions(), kafka.replicationFactor(),
                     this::captureFailed);
             AckedOffsetStore.register(session, publisher);
