@@ -11,6 +11,7 @@ import java.util.Properties;
 import java.util.UUID;
 
 import io.cdcbridge.bigquery.BigQuerySink;
+import io.cdcbridge.carol.CarolSink;
 import io.cdcbridge.capture.AckedOffsetStore;
 import io.cdcbridge.capture.CaptureProgress;
 import io.cdcbridge.capture.CapturePublisher;
@@ -67,7 +68,7 @@ public final class Bridge implements AutoCloseable {
 
     /** The sinks this build knows. */
     public static List<SinkModule> sinks() {
-        return List.of(new BigQuerySink());
+        return List.of(new BigQuerySink(), new CarolSink());
     }
 
     /** Builds the application (starting the demo servers if the settings ask for them) without starting Camel. */

@@ -24,6 +24,7 @@ public final class TestInfra {
     private static EmbeddedPostgresServer postgres;
     private static EmbeddedKafkaBroker kafka;
     private static Path root;
+    private static org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer;
 
     private TestInfra() {
     }
@@ -89,5 +90,30 @@ public final class TestInfra {
         } catch (SQLException e) {
             throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
         }
+    }
+
+    /** Produces one record to the shared broker and waits for the ack. Headers: name, value, name, value... */
+    public static void produce(String topic, String key, String value, String... headers) {
+        var r = new org.apache.kafka.clients.producer.ProducerRecord<>(topic, null,
+                key == null ? null : key.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                value == null ? null : value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            r.headers().add(headers[i], headers[i + 1].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        try {
+            producer().send(r).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("produce to " + topic + " failed: " + e, e);
+        }
+    }
+
+    private static synchronized org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer() {
+        if (producer == null) {
+            producer = new org.apache.kafka.clients.producer.KafkaProducer<>(java.util.Map.of(
+                    "bootstrap.servers", kafka().bootstrapServers(), "acks", "all", "linger.ms", "0",
+                    "key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName(),
+                    "value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName()));
+        }
+        return producer;
     }
 }

@@ -1,0 +1,72 @@
+package io.cdcbridge.carol;
+
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+
+import io.cdcbridge.app.SinkModule;
+import io.cdcbridge.config.KafkaConfig;
+import io.cdcbridge.config.Settings;
+import io.cdcbridge.errors.DeadLetters;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.PropertiesSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Carol sink's wiring for routes/carol.camel.yaml: validates {@code cdc.carol.*}, builds the token cache and binds
+ * the route's bean {@code carolDelivery}. A disabled sink binds an inert bean (its route file is loaded anyway).
+ */
+public final class CarolSink implements SinkModule {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CarolSink.class);
+    private final Clock clock;
+
+    public CarolSink() {
+        this(Clock.systemUTC());
+    }
+
+    public CarolSink(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public String name() {
+        return "carol";
+    }
+
+    @Override
+    public boolean enabled(Settings settings) {
+        return settings.getBool("cdc.carol.enabled", settings.has("cdc.carol.url"));
+    }
+
+    @Override
+    public void install(Settings settings, CamelContext context) {
+        String topics = settings.has("cdc.carol.topic-pattern") ? settings.get("cdc.carol.topic-pattern", "")
+                : KafkaConfig.changeEventTopicPattern(settings.get("cdc.kafka.topic-prefix", "postgres"));
+        context.getPropertiesComponent().addPropertiesSource(new PropertiesSource() {
+            @Override
+            public String getName() {
+                return "carol-sink";
+            }
+
+            @Override
+            public String getProperty(String name) {
+                return "cdc.carol.topic-pattern".equals(name) ? topics : null;
+            }
+        });
+        if (!enabled(settings)) {
+            context.getRegistry().bind("carolDelivery", new CarolDelivery(null, null, null, true, Path.of("."), () -> null));
+            return;
+        }
+        CarolConfig config = CarolConfig.from(settings);
+        boolean dryRun = settings.getBool("cdc.sink.dry-run", false);
+        CarolTokenCache tokens = dryRun || config.auth().equals("apikey") ? null
+                : new CarolTokenCache(config, HttpClient.newBuilder().connectTimeout(Duration.ofMillis(config.timeoutMs())).build(), clock);
+        Path out = Path.of(settings.get("cdc.data-dir", "data")).resolve("out").resolve("carol");
+        context.getRegistry().bind("carolDelivery", new CarolDelivery(config, new CarolRecordMapper(config), tokens, dryRun, out,
+                () -> context.getRegistry().lookupByNameAndType("deadLetters", DeadLetters.class)));
+        LOG.info("Carol sink: {}{}", config, dryRun ? " (dry run: request bodies written to " + out + ")" : "");
+    }
+}

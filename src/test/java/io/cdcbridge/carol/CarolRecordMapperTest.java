@@ -1,0 +1,73 @@
+package io.cdcbridge.carol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cdcbridge.config.Settings;
+import io.cdcbridge.errors.PermanentDeliveryException;
+import org.junit.jupiter.api.Test;
+
+class CarolRecordMapperTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TYPES = "{\"UserId\":\"int4\",\"UserName\":\"varchar\",\"Saldo\":\"numeric\"}";
+
+    private static CarolRecordMapper mapper(String... kv) {
+        Map<String, String> s = new HashMap<>(Map.of("cdc.carol.url", "https://livraria.carol.ai", "cdc.carol.connector-id", "c1",
+                "cdc.carol.auth", "apikey", "cdc.carol.api-key", "k"));
+        for (int i = 0; i < kv.length; i += 2) {
+            s.put(kv[i], kv[i + 1]);
+        }
+        return new CarolRecordMapper(CarolConfig.from(Settings.of(s)));
+    }
+
+    private static String event(String op, String before, String after) {
+        return "{\"v\":1,\"op\":\"" + op + "\",\"schema\":\"public\",\"table\":\"Users\",\"key\":{\"UserId\":4},\"before\":" + before
+                + ",\"after\":" + after + ",\"source\":{\"lsn\":1,\"txId\":2,\"tsMs\":3,\"snapshot\":false}}";
+    }
+
+    @Test
+    void anUpdateSendsTheRowWithTypedValuesAndExactNumbers() throws Exception {
+        var m = mapper().map(event("u", "null", "{\"UserId\":4,\"UserName\":\"João\",\"Saldo\":\"12345678901234567890.01\"}"), TYPES);
+        assertThat(m.staging()).isEqualTo("users");
+        assertThat(m.record().toString()).isEqualTo("{\"UserId\":4,\"UserName\":\"João\",\"Saldo\":12345678901234567890.01}");
+        assertThat(m.record().get("Saldo").decimalValue()).isEqualByComparingTo("12345678901234567890.01");
+    }
+
+    @Test
+    void aDeleteSendsTheKeyWithMdmDeleted() throws Exception {
+        var m = mapper().map(event("d", "{\"UserId\":4,\"UserName\":\"João\"}", "null"), TYPES);
+        assertThat(m.record()).isEqualTo(JSON.readTree("{\"UserId\":4,\"mdmDeleted\":true}"));
+    }
+
+    @Test
+    void stagingNamesFieldSelectionAndRenameComeFromSettings() throws Exception {
+        var m = mapper("cdc.carol.staging.public.Users", "clientes", "cdc.carol.fields.clientes", "UserId:id,UserName:nome",
+                "cdc.carol.numeric-as", "string")
+                .map(event("c", "null", "{\"UserId\":4,\"UserName\":\"Ana\",\"Saldo\":\"1.50\"}"), TYPES);
+        assertThat(m.staging()).isEqualTo("clientes");
+        assertThat(m.record()).isEqualTo(JSON.readTree("{\"id\":4,\"nome\":\"Ana\"}"));
+        var full = mapper("cdc.carol.numeric-as", "string").map(event("c", "null", "{\"Saldo\":\"1.50\"}"), TYPES);
+        assertThat(full.record().get("Saldo").isTextual()).isTrue();
+    }
+
+    @Test
+    void excludedTablesAreNotDeliveredAndPoisonIsRefused() {
+        assertThat(mapper("cdc.carol.exclude", "public.Users").map(event("c", "null", "{\"UserId\":1}"), TYPES).record()).isNull();
+        assertThat(mapper("cdc.carol.tables", "public.Books").map(event("c", "null", "{\"UserId\":1}"), TYPES).record()).isNull();
+        assertThatThrownBy(() -> mapper().map("not json", null)).isInstanceOf(PermanentDeliveryException.class);
+        assertThatThrownBy(() -> mapper().map("{\"v\":2}", null)).isInstanceOf(PermanentDeliveryException.class);
+    }
+
+    @Test
+    void retryAfterIsReadAsSecondsOrADate() {
+        assertThat(CarolDelivery.retryAfterMs("3")).isEqualTo(3000);
+        assertThat(CarolDelivery.retryAfterMs(null)).isZero();
+        assertThat(CarolDelivery.retryAfterMs("soon")).isZero();
+        assertThat(CarolDelivery.retryAfterMs("99999")).isEqualTo(300_000);
+    }
+}
