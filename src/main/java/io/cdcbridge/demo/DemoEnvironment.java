@@ -66,6 +66,15 @@ public final class DemoEnvironment implements AutoCloseable {
                 banner.add("BigQuery: demo project (rows in " + data.resolve("out/bigquery")
                         + "). Set cdc.bigquery.project, cdc.bigquery.dataset and cdc.bigquery.keyfile for yours.");
             }
+            if (!s.has("cdc.carol.url") && s.getBool("cdc.carol.enabled", true)) {
+                overrides.put("cdc.carol.enabled", "true");
+                overrides.put("cdc.carol.url", "https://demo.carol.ai");
+                overrides.put("cdc.carol.connector-id", "demo");
+                overrides.put("cdc.carol.auth", "apikey");
+                overrides.put("cdc.carol.api-key", "demo");
+                banner.add("Carol:    demo tenant (request bodies in " + data.resolve("out/carol")
+                        + "). Set cdc.carol.url, cdc.carol.connector-id and the credentials for yours.");
+            }
             banner.add("Postgres: EMBEDDED at 127.0.0.1:" + pg.port() + " (database " + db + ", bookstore tables, sales generator "
                     + rate + " changes/s). Set cdc.source.host (CDC_SOURCE_HOST) to capture your own database.");
         }

@@ -26,6 +26,10 @@ import org.junit.jupiter.api.Test;
  */
 class DemoJarIT {
 
+    private static boolean nonEmpty(Path file) throws java.io.IOException {
+        return java.nio.file.Files.exists(file) && java.nio.file.Files.size(file) > 0;
+    }
+
     @Test
     void theDemoRunsFromAnEmptyDirectoryAndEventsFlow() throws Exception {
         Path dir = TestInfra.newDir("demo");
@@ -53,6 +57,11 @@ class DemoJarIT {
                 assertThat(seen.stream().filter(s -> s.startsWith("postgres.public.Sales")).collect(Collectors.toSet()))
                         .contains("postgres.public.Sales c");
             }
+            // both sinks run in dry run: what they would send is written under data/out/
+            Awaitility.await("dry-run output of both sinks").atMost(Duration.ofSeconds(60)).until(() ->
+                    nonEmpty(dir.resolve("data/out/bigquery/postgres_public_Sales.jsonl")) && nonEmpty(dir.resolve("data/out/carol/sales.jsonl"))
+                            && nonEmpty(dir.resolve("data/out/carol/users.jsonl")));
+            assertThat(java.nio.file.Files.readString(dir.resolve("data/out/carol/users.jsonl"))).contains("\"UserName\":\"João\"");
             assertThat(demo.terminate(Duration.ofSeconds(60))).as(demo.output()).isZero();
             assertThat(demo.output()).contains("cdc.source.host");
         }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdcbridge.demo.Bookstore;
 import io.cdcbridge.support.CaptureFixture;
 import io.cdcbridge.support.FakeBigQuery;
+import io.cdcbridge.support.FakeCarol;
 import io.cdcbridge.support.KafkaTestConsumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -78,6 +79,43 @@ class PipelineIT {
             assertThat(rows(dataset, sales)).extracting(r -> r.path("Value").asDouble()).containsExactlyInAnyOrderElementsOf(
                     java.util.stream.IntStream.range(0, 20).mapToObj(i -> 10 + i + 0.5).toList());
             assertThat(KafkaTestConsumer.readAll(f.prefix + ".dlq.bigquery")).isEmpty();
+        }
+    }
+
+    @Test
+    void bookstoreChangesReachCarolStagingsWhileTokensExpireEveryFewSeconds() throws Exception {
+        CaptureFixture f = CaptureFixture.create("pipecarol", Bookstore.SCHEMA_SQL, "ALTER TABLE \"Sales\" REPLICA IDENTITY FULL",
+                Bookstore.SEED_SQL);
+        try (FakeCarol carol = FakeCarol.start(java.time.Clock.systemUTC())) {
+            carol.expiresIn(Duration.ofSeconds(3));
+            carol.defineStaging("clientes", Map.of("id", "number", "nome", "string"));
+            Map<String, String> s = new java.util.HashMap<>(carol.settings());
+            s.put("cdc.carol.token-refresh-ahead-s", "1");
+            s.put("cdc.carol.group-id", "carol-" + f.prefix);
+            s.put("cdc.carol.batch-timeout-ms", "50");
+            s.put("cdc.carol.staging.public.Users", "clientes");
+            s.put("cdc.carol.fields.clientes", "UserId:id,UserName:nome");
+            s.put("cdc.routes.reload", "false");
+            try (Bridge bridge = Bridge.start(f.settings(s))) {
+                bridge.awaitStreaming(Duration.ofSeconds(60));
+                await("snapshot in Carol").atMost(Duration.ofSeconds(60)).until(() -> carol.records("clientes").size() == 3
+                        && carol.records("books").size() == 7 && carol.records("booktypes").size() == 4);
+                assertThat(carol.records("clientes").get(1).toString()).isEqualTo("{\"id\":2,\"nome\":\"João\"}");
+                assertThat(carol.records("books").get(0).get("Price").decimalValue()).isEqualByComparingTo("39.90");
+
+                f.sql("DELETE FROM \"Users\" WHERE \"UserName\" = 'Márcia'");
+                f.sql("INSERT INTO \"Sales\" (\"BookId\", \"BookTypeId\", \"UserId\", \"Value\") "
+                        + "SELECT 1 + g % 7, 1, 1 + g % 3, g FROM generate_series(1, 10000) g");
+                await("10,000 sales").atMost(Duration.ofSeconds(120)).until(() -> carol.records("sales").size() >= 10_000);
+                assertThat(carol.records("sales")).hasSize(10_000);
+                assertThat(carol.records("sales").stream().map(r -> r.get("Value").asInt()).collect(java.util.stream.Collectors.toSet()))
+                        .hasSize(10_000);
+                await().atMost(Duration.ofSeconds(30)).until(() -> carol.records("clientes").size() == 4);
+                assertThat(carol.records("clientes").get(3).toString()).isEqualTo("{\"id\":3,\"mdmDeleted\":true}");
+                assertThat(carol.unauthorized()).as("no request went with an expired token").isZero();
+                assertThat(carol.tokenCalls()).isGreaterThan(1);
+                assertThat(KafkaTestConsumer.readAll(f.prefix + ".dlq.carol")).isEmpty();
+            }
         }
     }
 
