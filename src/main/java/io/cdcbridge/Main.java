@@ -30,6 +30,7 @@ public final class Main {
             code = switch (command) {
                 case "run" -> run(settings);
                 case "replay" -> replay(settings, rest);
+                case "routes" -> routes(settings, rest);
                 case "help", "--help", "-h" -> usage(0);
                 default -> usage(2);
             };
@@ -72,6 +73,8 @@ public final class Main {
                   run      capture Postgres changes and deliver them (default)
                   replay --sink bigquery|carol [--table schema.table] [--dry-run]
                            move the sink's dead letters back to their topics, to be delivered again
+                  routes list | suspend ID | resume ID [--jmx host:port]
+                           the routes of a running instance, over JMX (it needs cdc.jmx.port)
                   help     this text
                 Settings: application.properties, CDC_* environment variables or -Dcdc.* (see README).""");
         return code;
@@ -108,6 +111,45 @@ public final class Main {
         var result = new io.cdcbridge.errors.DeadLetterReplay(kafka.brokers(), kafka.topicPrefix()).replay(sink, table, dryRun);
         System.out.println((dryRun ? "dry run, would replay: " : "") + result);
         return result.failed() == 0 ? 0 : 1;
+    }
+
+    /** {@code routes list|suspend ID|resume ID [--jmx host:port]}: Camel's route MBeans of a running instance. */
+    private static int routes(Settings settings, String[] args) throws Exception {
+        String jmx = settings.get("cdc.jmx.host", "127.0.0.1") + ":" + settings.get("cdc.jmx.port", "1099");
+        java.util.List<String> words = new java.util.ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--jmx") && i + 1 < args.length) {
+                jmx = args[++i];
+            } else {
+                words.add(args[i]);
+            }
+        }
+        if (words.isEmpty() || !java.util.Set.of("list", "suspend", "resume").contains(words.get(0))
+                || (!words.get(0).equals("list") && words.size() != 2)) {
+            System.err.println("usage: routes list | suspend ID | resume ID [--jmx host:port]");
+            return 2;
+        }
+        var url = new javax.management.remote.JMXServiceURL("service:jmx:rmi:///jndi/rmi://" + jmx + "/jmxrmi");
+        try (var connector = javax.management.remote.JMXConnectorFactory.connect(url)) {
+            var server = connector.getMBeanServerConnection();
+            var names = server.queryNames(new javax.management.ObjectName("org.apache.camel:type=routes,*"), null);
+            if (words.get(0).equals("list")) {
+                for (var name : new java.util.TreeSet<>(names)) {
+                    System.out.printf("%-24s %-10s %s%n", server.getAttribute(name, "RouteId"), server.getAttribute(name, "State"),
+                            server.getAttribute(name, "ExchangesTotal"));
+                }
+                return 0;
+            }
+            for (var name : names) {
+                if (words.get(1).equals(server.getAttribute(name, "RouteId"))) {
+                    server.invoke(name, words.get(0), null, null);
+                    System.out.println(words.get(1) + " " + server.getAttribute(name, "State"));
+                    return 0;
+                }
+            }
+            System.err.println("no route " + words.get(1));
+            return 1;
+        }
     }
 
     /** The innermost cause's message: the one line a user can act on. */

@@ -51,6 +51,11 @@ public final class Bridge implements AutoCloseable {
     private KafkaProducer<byte[], byte[]> dlqProducer;
     private String session;
     private volatile boolean closing;
+    private final io.cdcbridge.ops.OpsMetrics metrics = new io.cdcbridge.ops.OpsMetrics();
+    private io.cdcbridge.ops.OpsServer opsServer;
+    private io.cdcbridge.ops.BridgeManagement management;
+    private io.cdcbridge.ops.BridgeStatus status;
+    private javax.management.remote.JMXConnectorServer jmxServer;
     private org.apache.camel.cluster.CamelClusterService clusterService;
 
     private Bridge(Settings raw, List<SinkModule> sinks) throws Exception {
@@ -132,6 +137,39 @@ public final class Bridge implements AutoCloseable {
                 "max.block.ms", String.valueOf(totalMs));
     }
 
+    /** JMX MBean, HTTP port (health, metrics), remote JMX if configured: once Camel runs. */
+    private void startOperations(Settings s, KafkaConfig kafka, boolean capture) throws Exception {
+        CamelContext ctx = main.getCamelContext();
+        status = new io.cdcbridge.ops.BridgeStatus(ctx, captureStats, this::slotLagBytes);
+        metrics.bind(status);
+        management = new io.cdcbridge.ops.BridgeManagement(status, ctx,
+                new io.cdcbridge.errors.DeadLetterReplay(kafka.brokers(), kafka.topicPrefix())).register();
+        int port = s.getInt("cdc.http.port", 8080);
+        if (port >= 0) {
+            boolean election = s.has("cdc.capture.lock-dir");
+            opsServer = new io.cdcbridge.ops.OpsServer(s.get("cdc.http.host", "0.0.0.0"), port, ctx, metrics, kafka.brokers(),
+                    () -> capture && (!election || ctx.getRouteController().getRouteStatus(CaptureRoute.ROUTE_ID).isStarted()),
+                    () -> ctx.getRouteController().getRouteStatus(CaptureRoute.ROUTE_ID).isStarted()
+                            && io.cdcbridge.capture.CaptureReadiness.engineActive(kafka.topicPrefix())).start();
+        }
+        if (s.has("cdc.jmx.port")) {
+            jmxServer = io.cdcbridge.ops.RemoteJmx.start(s.get("cdc.jmx.host", "127.0.0.1"), s.getPort("cdc.jmx.port", 1099));
+        }
+    }
+
+    /** The HTTP port (health, metrics), -1 when off. */
+    public int httpPort() {
+        return opsServer == null ? -1 : opsServer.port();
+    }
+
+    public io.cdcbridge.ops.OpsServer opsServer() {
+        return opsServer;
+    }
+
+    public io.cdcbridge.ops.BridgeStatus status() {
+        return status;
+    }
+
     /** The Camel context (route status and control; tests and operations). */
     public CamelContext camel() {
         return main.getCamelContext();
@@ -192,6 +230,7 @@ public final class Bridge implements AutoCloseable {
         main.configure().setJmxEnabled(true);
         main.configure().setShutdownTimeout(s.getInt("cdc.shutdown-timeout-s", 30));
         routes(s);
+        main.configure().health().setEnabled(true);
 
         Properties props = new Properties();
         // blank means "not set": the routes' placeholder defaults ({{key:default}}) apply
@@ -232,6 +271,25 @@ public final class Bridge implements AutoCloseable {
             @Override
             public void beforeConfigure(BaseMainSupport m) {
                 CamelContext ctx = m.getCamelContext();
+                // Camel's per-route metrics (exchanges, failures, timings) into the registry behind /metrics
+                var routeMetrics = new org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyFactory();
+                routeMetrics.setMeterRegistry(metrics.registry());
+                ctx.addRoutePolicyFactory(routeMetrics);
+                // JMX MBean, HTTP port, remote JMX: once Camel and its routes run (both run paths pass here)
+                try {
+                    ctx.addStartupListener(new org.apache.camel.ExtendedStartupListener() {
+                    @Override
+                    public void onCamelContextStarted(CamelContext c, boolean alreadyStarted) {
+                    }
+
+                    @Override
+                    public void onCamelContextFullyStarted(CamelContext c, boolean alreadyStarted) throws Exception {
+                        startOperations(s, kafka, capture);
+                    }
+                    });
+                } catch (Exception e) {
+                    throw new IllegalStateException("operations: " + e.getMessage(), e);
+                }
                 if (clusterService != null) {
                     try {
                         ctx.addService(clusterService);
@@ -351,6 +409,19 @@ public final class Bridge implements AutoCloseable {
 
     private void closeQuietly() {
         closing = true;
+        if (opsServer != null) {
+            opsServer.close();
+        }
+        try {
+            if (management != null) {
+                management.close();
+            }
+            if (jmxServer != null) {
+                jmxServer.stop();
+            }
+        } catch (Exception e) {
+            LOG.warn("stopping JMX: {}", e.toString());
+        }
         try {
             if (main.isStarted() || main.isStarting()) {
                 main.stop();

@@ -17,13 +17,22 @@ public final class CaptureReadiness {
     }
 
     public static boolean streaming(String topicPrefix) {
+        return attribute(topicPrefix, "streaming", "Connected");
+    }
+
+    /** The engine works: streaming from the slot, or taking its snapshot. */
+    public static boolean engineActive(String topicPrefix) {
+        return streaming(topicPrefix) || attribute(topicPrefix, "snapshot", "SnapshotRunning");
+    }
+
+    private static boolean attribute(String topicPrefix, String context, String attribute) {
         try {
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             Set<ObjectName> names = server.queryNames(
-                    new ObjectName("debezium.postgres:type=connector-metrics,context=streaming,*"), null);
+                    new ObjectName("debezium.postgres:type=connector-metrics,context=" + context + ",*"), null);
             for (ObjectName name : names) {
                 if (topicPrefix.equals(name.getKeyProperty("server"))
-                        && Boolean.TRUE.equals(server.getAttribute(name, "Connected"))) {
+                        && Boolean.TRUE.equals(server.getAttribute(name, attribute))) {
                     return true;
                 }
             }

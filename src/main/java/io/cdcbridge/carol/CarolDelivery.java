@@ -60,6 +60,8 @@ public final class CarolDelivery {
     /** Set when the batch must not be committed (the route stops: bad credentials). */
     public static final String NO_COMMIT = "CdcCarolNoCommit";
     public static final String ROUTE_ID = "carol-delivery";
+    /** Set by the route: {@code schema.table,…} not to send (content-based routing in the YAML). */
+    public static final String EXCLUDE_PROPERTY = "CdcExcludeTables";
     private static final Set<Integer> RETRYABLE = Set.of(408, 409, 429, 500, 502, 503, 504, 520, 524);
 
     private static final Logger LOG = LoggerFactory.getLogger(CarolDelivery.class);
@@ -112,6 +114,7 @@ public final class CarolDelivery {
             exchange.setProperty(COMMITS, commits(records));
         }
         List<Pending> pending = new ArrayList<>();
+        Set<String> excluded = tables(exchange.getProperty(EXCLUDE_PROPERTY, "", String.class));
         for (Exchange record : records) {
             if (DeadLetters.replayedForAnotherSink(record, SINK)) {
                 continue;
@@ -124,7 +127,7 @@ public final class CarolDelivery {
                 count(deadLettered, String.valueOf(record.getMessage().getHeader(KafkaConstants.TOPIC)));
                 continue;
             }
-            if (m.record() != null) {
+            if (m.record() != null && !excluded.contains(m.table())) {
                 pending.add(new Pending(m.record(), record, m.table(), size(m.record())));
             }
         }
@@ -134,6 +137,16 @@ public final class CarolDelivery {
         List<Exchange> undelivered = new ArrayList<>();
         pending.forEach(p -> undelivered.add(p.origin()));
         exchange.getMessage().setBody(undelivered);
+    }
+
+    private static Set<String> tables(String csv) {
+        Set<String> out = new java.util.HashSet<>();
+        for (String t : csv.split(",")) {
+            if (!t.isBlank()) {
+                out.add(t.trim());
+            }
+        }
+        return out;
     }
 
     /** Cuts records into requests: one staging per request, at most batch-size records and max-request-bytes. */

@@ -54,6 +54,7 @@ class CarolDeliveryIT {
         settings.put("cdc.delivery.retry-delay-ms", "100");
         settings.put("cdc.delivery.max-retry-delay-ms", "1000");
         settings.put("cdc.routes.reload", "false");
+        settings.put("cdc.http.port", "0");
         settings.put("cdc.data-dir", TestInfra.newDir(prefix).toString());
     }
 

@@ -45,6 +45,7 @@ public final class CaptureFixture {
         m.put("cdc.offsets.file", dir.resolve("offsets.dat").toString());
         m.put("cdc.data-dir", dir.toString());
         m.put("cdc.progress-interval-ms", "1000");
+        m.put("cdc.http.port", "0");
         return m;
     }
 

@@ -1,0 +1,65 @@
+package io.cdcbridge.ops;
+
+import java.util.Map;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/**
+ * The Prometheus registry behind {@code /metrics}: JVM metrics, Camel's route metrics (camel-micrometer's route
+ * policy, added by the bridge) and the bridge's counters, read from {@link BridgeStatus} at scrape time. Tables
+ * appear as they are first seen, so their counters are registered on each scrape (idempotent in Micrometer).
+ */
+public final class OpsMetrics {
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private volatile BridgeStatus status;
+
+    public OpsMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    public void bind(BridgeStatus status) {
+        this.status = status;
+        Gauge.builder("cdc.slot.lag", status, BridgeStatus::slotLagBytes).baseUnit("bytes")
+                .description("WAL the replication slot holds back (-1 unknown)").register(registry);
+        Gauge.builder("cdc.capture.last.lsn", status, BridgeStatus::lastLsn).description("LSN of the last captured event").register(registry);
+        Gauge.builder("cdc.carol.token.expiry", status, s -> s.carolTokenExpiry() == null ? 0 : s.carolTokenExpiry().getEpochSecond())
+                .baseUnit("seconds").description("epoch second the Carol token expires (0 = none)").register(registry);
+    }
+
+    /** Prometheus text exposition, counters refreshed. */
+    public String scrape() {
+        BridgeStatus s = status;
+        if (s != null) {
+            s.captured().keySet().forEach(table -> FunctionCounter.builder("cdc.captured.events", s, st -> st.captured().getOrDefault(table, 0L))
+                    .tag("table", table).description("change events captured").register(registry));
+            perSink("cdc.delivered.records", "records accepted by the sink", s.delivered(), s, true);
+            perSink("cdc.dead.lettered.records", "records the sink dead-lettered", s.deadLettered(), s, false);
+        }
+        return registry.scrape();
+    }
+
+    private void perSink(String name, String description, Map<String, Map<String, Long>> bySink, BridgeStatus s, boolean delivered) {
+        bySink.forEach((sink, tables) -> tables.keySet().forEach(table -> FunctionCounter.builder(name, s,
+                        st -> (delivered ? st.delivered() : st.deadLettered()).getOrDefault(sink, Map.of()).getOrDefault(table, 0L))
+                .tag("sink", sink).tag("table", table).description(description).register(registry)));
+    }
+}

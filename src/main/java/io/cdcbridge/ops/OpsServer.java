@@ -1,0 +1,151 @@
+package io.cdcbridge.ops;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import org.apache.camel.CamelContext;
+import org.apache.camel.health.HealthCheck;
+import org.apache.camel.health.HealthCheckHelper;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bridge's HTTP port ({@code cdc.http.port}, default 8080): {@code /health/live}, {@code /health/ready},
+ * {@code /metrics} (Prometheus). More handlers can be added (the status console).
+ *
+ * <p>Ready means: Camel started; Kafka answers; the Debezium engine streams or snapshots (unless capture is off or
+ * this instance is a standby); and Camel's own readiness checks of the started routes' consumers are UP.
+ */
+public final class OpsServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OpsServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpServer server;
+    private final CamelContext camel;
+    private final OpsMetrics metrics;
+    private final Admin admin;
+    private final BooleanSupplier captureExpected;
+    private final BooleanSupplier engineActive;
+    private volatile long kafkaCheckedAt;
+    private volatile String kafkaProblem = "not checked yet";
+
+    public OpsServer(String host, int port, CamelContext camel, OpsMetrics metrics, String kafkaBrokers,
+                     BooleanSupplier captureExpected, BooleanSupplier engineActive) throws IOException {
+        this.camel = camel;
+        this.metrics = metrics;
+        this.captureExpected = captureExpected;
+        this.engineActive = engineActive;
+        this.admin = Admin.create(Map.of("bootstrap.servers", kafkaBrokers, "client.id", "cdc-bridge-health",
+                "request.timeout.ms", "3000", "default.api.timeout.ms", "3000"));
+        this.server = HttpServer.create(new InetSocketAddress(host, port), 0);
+        server.setExecutor(Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "ops-http");
+            t.setDaemon(true);
+            return t;
+        }));
+        handle("/health/live", ex -> health(ex, live()));
+        handle("/health/ready", ex -> health(ex, ready()));
+        handle("/metrics", ex -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
+    }
+
+    public OpsServer start() {
+        server.start();
+        LOG.info("HTTP on {}:{}: /health/live, /health/ready, /metrics", server.getAddress().getHostString(), port());
+        return this;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** Adds a handler (the status console and its API). */
+    public void handle(String path, HttpHandler handler) {
+        server.createContext(path, ex -> {
+            try {
+                handler.handle(ex);
+            } catch (RuntimeException e) {
+                send(ex, 500, "application/json", "{\"error\":" + JSON.writeValueAsString(e.getMessage()) + "}");
+            } finally {
+                ex.close();
+            }
+        });
+    }
+
+    Map<String, String> live() {
+        Map<String, String> checks = new LinkedHashMap<>();
+        checks.put("camel", camel.isStarted() || camel.isStarting() ? "UP" : "DOWN: " + camel.getStatus());
+        return checks;
+    }
+
+    Map<String, String> ready() {
+        Map<String, String> checks = new LinkedHashMap<>();
+        checks.put("camel", camel.isStarted() ? "UP" : "DOWN: " + camel.getStatus());
+        String kafka = kafka();
+        checks.put("kafka", kafka == null ? "UP" : "DOWN: " + kafka);
+        if (captureExpected.getAsBoolean()) {
+            checks.put("capture", engineActive.getAsBoolean() ? "UP" : "DOWN: the Debezium engine is not streaming");
+        }
+        for (HealthCheck.Result r : HealthCheckHelper.invokeReadiness(camel)) {
+            String id = r.getCheck().getId();
+            boolean consumerOfStartedRoute = id.startsWith("consumer:") && camel.getRoute(id.substring(9)) != null
+                    && camel.getRouteController().getRouteStatus(id.substring(9)).isStarted();
+            if (id.equals("context") || consumerOfStartedRoute) {
+                checks.put(id, r.getState() == HealthCheck.State.DOWN
+                        ? "DOWN" + r.getMessage().map(m -> ": " + m).orElse("") : "UP");
+            }
+        }
+        return checks;
+    }
+
+    /** Null when Kafka answers (checked at most every 3 s), else why not. */
+    private String kafka() {
+        long now = System.nanoTime();
+        if (now - kafkaCheckedAt > TimeUnit.SECONDS.toNanos(3)) {
+            try {
+                admin.describeCluster().nodes().get(3, TimeUnit.SECONDS);
+                kafkaProblem = null;
+            } catch (Exception e) {
+                kafkaProblem = "brokers do not answer (" + e.getClass().getSimpleName() + ")";
+            }
+            kafkaCheckedAt = now;
+        }
+        return kafkaProblem;
+    }
+
+    private static void health(HttpExchange ex, Map<String, String> checks) throws IOException {
+        boolean up = checks.values().stream().allMatch("UP"::equals);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", up ? "UP" : "DOWN");
+        body.put("checks", checks);
+        send(ex, up ? 200 : 503, "application/json", JSON.writeValueAsString(body));
+    }
+
+    public static void send(HttpExchange ex, int status, String type, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.sendResponseHeaders(status, b.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(b);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        admin.close(Duration.ofSeconds(2));
+    }
+}

@@ -1,0 +1,103 @@
+package io.cdcbridge.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+import javax.management.JMX;
+import javax.management.ObjectName;
+
+import io.cdcbridge.app.Bridge;
+import io.cdcbridge.capture.CaptureRoute;
+import io.cdcbridge.support.CaptureFixture;
+import io.cdcbridge.support.FakeBigQuery;
+import io.cdcbridge.support.FakeCarol;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Health, metrics and JMX on a running bridge (capture of a real database, both sinks on their fakes): ready only
+ * while the engine streams; Prometheus counters per table and sink; pausing Carol over JMX stops its deliveries
+ * while BigQuery's go on, and resuming catches up with nothing lost.
+ */
+class OpsIT {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static HttpResponse<String> get(Bridge b, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b.httpPort() + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void healthMetricsAndPausingASinkOverJmx() throws Exception {
+        CaptureFixture f = CaptureFixture.create("ops", "CREATE TABLE \"T\" (\"Id\" int PRIMARY KEY, \"Name\" text)");
+        try (FakeBigQuery bq = FakeBigQuery.start(); FakeCarol carol = FakeCarol.start(Clock.systemUTC())) {
+            Map<String, String> s = new HashMap<>(carol.settings());
+            s.put("cdc.carol.group-id", "carol-" + f.prefix);
+            s.put("cdc.carol.batch-timeout-ms", "50");
+            s.put("cdc.bigquery.project", "p");
+            s.put("cdc.bigquery.dataset", "ds_" + f.prefix);
+            s.put("cdc.bigquery.endpoint", bq.endpoint());
+            s.put("cdc.bigquery.group-id", "bq-" + f.prefix);
+            s.put("cdc.bigquery.batch-timeout-ms", "50");
+            s.put("cdc.routes.reload", "false");
+            try (Bridge b = Bridge.start(f.settings(s))) {
+                b.awaitStreaming(Duration.ofSeconds(60));
+                assertThat(get(b, "/health/live").statusCode()).isEqualTo(200);
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    var ready = get(b, "/health/ready");
+                    assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+                    assertThat(ready.body()).contains("\"capture\":\"UP\"").contains("\"kafka\":\"UP\"");
+                });
+
+                insert(f, 0, 20);
+                String bqTable = f.prefix + "_public_T";
+                await().atMost(Duration.ofSeconds(30)).until(() -> bq.rows("p", "ds_" + f.prefix, bqTable).size() == 20
+                        && carol.records("t").size() == 20);
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(get(b, "/metrics").body())
+                        .contains("cdc_captured_events_total{table=\"public.T\"} 20.0")
+                        .contains("cdc_delivered_records_total{sink=\"carol\",table=\"t\"} 20.0")
+                        .contains("cdc_delivered_records_total{sink=\"bigquery\",table=\"" + bqTable + "\"} 20.0")
+                        .contains("jvm_memory_used_bytes").contains("cdc_slot_lag_bytes"));
+
+                // pause Carol over JMX: BigQuery keeps receiving, Carol does not
+                BridgeMXBean mbean = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
+                        new ObjectName(BridgeManagement.NAME), BridgeMXBean.class);
+                assertThat(mbean.pauseSink("carol")).contains("Suspended");
+                insert(f, 20, 60);
+                await().atMost(Duration.ofSeconds(30)).until(() -> bq.rows("p", "ds_" + f.prefix, bqTable).size() == 60);
+                assertThat(carol.records("t")).hasSize(20);
+                assertThat(mbean.getDeliveredRecords()).containsEntry("carol:t", 20L).containsEntry("bigquery:" + bqTable, 60L);
+                assertThat(mbean.getCapturedEvents()).containsEntry("public.T", 60L);
+                assertThat(mbean.getRouteStates()).containsEntry("carol-delivery", "Suspended");
+                assertThat(mbean.resumeSink("carol")).contains("Started");
+                await().atMost(Duration.ofSeconds(30)).until(() -> carol.records("t").size() == 60);
+                assertThat(carol.records("t").stream().map(r -> r.get("Id").asInt()).sorted().toList())
+                        .isEqualTo(IntStream.range(0, 60).boxed().toList());
+                assertThat(mbean.getCarolTokenExpiry()).isNotEmpty();
+
+                // a dead engine turns readiness DOWN
+                b.camel().getRouteController().stopRoute(CaptureRoute.ROUTE_ID);
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    var ready = get(b, "/health/ready");
+                    assertThat(ready.statusCode()).isEqualTo(503);
+                    assertThat(ready.body()).contains("\"capture\":\"DOWN");
+                });
+            }
+        }
+    }
+
+    private static void insert(CaptureFixture f, int from, int to) {
+        f.sql(IntStream.range(from, to).mapToObj(i -> "INSERT INTO \"T\" VALUES (" + i + ", 'nome " + i + "')").toArray(String[]::new));
+    }
+}
