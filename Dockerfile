@@ -1,5 +1,6 @@
 # cdc-bridge as a container: build the jar first (mvn -q package -DskipTests), then docker build .
 FROM eclipse-temurin:17-jre
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /app cdc && mkdir -p /app/data && chown -R cdc /app
 WORKDIR /app
 COPY target/cdc-bridge.jar /app/cdc-bridge.jar
@@ -8,4 +9,6 @@ USER cdc
 # settings come from CDC_* environment variables (see README); data/ holds offsets and dry-run output
 VOLUME /app/data
 EXPOSE 8080
+# ready = Camel started, Kafka answering, the Debezium engine streaming (docs/operations.md)
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=4 CMD curl -fsS http://127.0.0.1:8080/health/ready || exit 1
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/cdc-bridge.jar"]

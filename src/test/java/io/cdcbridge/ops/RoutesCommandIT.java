@@ -1,0 +1,52 @@
+package io.cdcbridge.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import io.cdcbridge.demo.EmbeddedKafkaBroker;
+import io.cdcbridge.support.BridgeProcess;
+import io.cdcbridge.support.FakeCarol;
+import io.cdcbridge.support.TestInfra;
+import org.junit.jupiter.api.Test;
+
+/** {@code java -jar cdc-bridge.jar routes …} lists and suspends the routes of a running instance over remote JMX. */
+class RoutesCommandIT {
+
+    @Test
+    void listAndSuspendRoutesOfARunningInstance() throws Exception {
+        String prefix = TestInfra.newPrefix("routescmd");
+        Path dir = TestInfra.newDir(prefix);
+        int jmx = EmbeddedKafkaBroker.freePort();
+        try (FakeCarol carol = FakeCarol.start(Clock.systemUTC())) {
+            Map<String, String> s = new HashMap<>(carol.settings());
+            s.put("cdc.capture.enabled", "false");
+            s.put("cdc.source.host", TestInfra.postgres().host());
+            s.put("cdc.kafka.brokers", TestInfra.kafka().bootstrapServers());
+            s.put("cdc.kafka.topic-prefix", prefix);
+            s.put("cdc.carol.group-id", "carol-" + prefix);
+            s.put("cdc.routes.reload", "false");
+            s.put("cdc.http.port", "0");
+            s.put("cdc.jmx.port", String.valueOf(jmx));
+            try (BridgeProcess bridge = BridgeProcess.start(dir.resolve("bridge"), s).awaitOutput("Remote JMX on", Duration.ofSeconds(90))) {
+                String target = "127.0.0.1:" + jmx;
+                String list = run(dir, "routes", "list", "--jmx", target);
+                assertThat(list).containsPattern("carol-delivery\\s+Started").containsPattern("bigquery-delivery\\s+Stopped");
+                assertThat(run(dir, "routes", "suspend", "carol-delivery", "--jmx", target)).contains("carol-delivery Suspended");
+                assertThat(run(dir, "routes", "list", "--jmx", target)).containsPattern("carol-delivery\\s+Suspended");
+                assertThat(run(dir, "routes", "resume", "carol-delivery", "--jmx", target)).contains("carol-delivery Started");
+            }
+        }
+    }
+
+    private static String run(Path dir, String... args) throws Exception {
+        try (BridgeProcess p = BridgeProcess.start(dir.resolve("cli"), Map.of(), args)) {
+            assertThat(p.awaitExit(Duration.ofSeconds(60))).as(p.output()).isZero();
+            return p.output();
+        }
+    }
+}
