@@ -1,0 +1,27 @@
+package io.cdcbridge.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.cdcbridge.support.TestInfra;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The short form of bench/chaos.sh: one load of row changes on the bookstore with every fault injected in turn
+ * (kill -9 and restart of the jar, Postgres restart, Kafka restart, each fake answering 503, Carol revoking its
+ * tokens, a poison record); both sinks must end with exactly Postgres' latest state, the DLQs holding only the poison.
+ */
+class ChaosIT {
+
+    @Test
+    void everyFaultInOneRunLosesNothing() throws Exception {
+        ChaosRun chaos = new ChaosRun(TestInfra.postgres(), TestInfra.kafka(), TestInfra.newDir("chaos"), Duration.ofSeconds(5));
+        ChaosRun.Result r = chaos.run(List.of("kill9", "poison", "bigquery-503", "pg-restart", "carol-503", "kafka-restart", "token-revoked"), 4000);
+        System.out.println(r);
+        assertThat(r.lost()).as(r.toString()).isZero();
+        assertThat(r.duplicates()).as(r.toString()).isZero();
+        assertThat(r.dlq()).as(r.toString()).isEqualTo(2);
+    }
+}

@@ -1,0 +1,382 @@
+package io.cdcbridge.bench;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdcbridge.demo.Bookstore;
+import io.cdcbridge.demo.EmbeddedKafkaBroker;
+import io.cdcbridge.demo.EmbeddedPostgresServer;
+import io.cdcbridge.support.BridgeProcess;
+import io.cdcbridge.support.FakeBigQuery;
+import io.cdcbridge.support.FakeCarol;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Fault injection (issue 5): the jar captures the bookstore from a real Postgres into a real Kafka broker and delivers
+ * to the BigQuery and Carol fakes while a load of row changes (inserts, updates, deletes on {@code "Users"} and
+ * {@code "Books"}, inserts on {@code "Sales"}) runs; faults are injected during the load; then, per table, the latest
+ * state in each sink must equal Postgres'. Prints {@code lost=0 duplicates_after_dedup=0 dlq=<n>}.
+ *
+ * <p>Faults: {@code kill9} (kill -9 of the bridge, then a restart), {@code pg-restart}, {@code kafka-restart},
+ * {@code bigquery-503}, {@code carol-503} (the fake answers 503 for {@code outage}), {@code token-revoked} (Carol
+ * revokes every token), {@code poison} (a record that is not a ChangeEvent: the only thing allowed in the DLQs).
+ * Used by bench/chaos.sh (its own servers, 50,000 changes, one fault per run) and by ChaosIT (the shared test servers,
+ * fewer changes, all faults in one run).
+ */
+public final class ChaosRun {
+
+    public record Result(List<String> faults, int changes, long lost, long duplicates, long dlq, long poison, long seconds) {
+        public boolean ok() {
+            return lost == 0 && duplicates == 0 && dlq == poison;
+        }
+
+        @Override
+        public String toString() {
+            return "faults=" + String.join("+", faults) + " changes=" + changes + " lost=" + lost + " duplicates_after_dedup=" + duplicates
+                    + " dlq=" + dlq + (dlq == poison ? (poison > 0 ? " (the poison record, once per sink)" : "") : " (UNEXPECTED)")
+                    + " converged_in=" + seconds + "s";
+        }
+    }
+
+    private final EmbeddedPostgresServer pg;
+    private final EmbeddedKafkaBroker kafka;
+    private final Path work;
+    private final Duration outage;
+    private static final AtomicInteger SEQ = new AtomicInteger();
+
+    public ChaosRun(EmbeddedPostgresServer pg, EmbeddedKafkaBroker kafka, Path work, Duration outage) {
+        this.pg = pg;
+        this.kafka = kafka;
+        this.work = work;
+        this.outage = outage;
+    }
+
+    public Result run(List<String> faults, int changes) throws Exception {
+        String name = "chaos" + SEQ.incrementAndGet() + "_" + (System.nanoTime() % 10000);
+        pg.createDatabase(name);
+        try (Connection c = pg.connect(name)) {
+            Bookstore.install(c, true);
+        }
+        Path dir = Files.createDirectories(work.resolve(name));
+        try (FakeBigQuery bq = FakeBigQuery.start(); FakeCarol carol = FakeCarol.start(Clock.systemUTC())) {
+            carol.expiresIn(Duration.ofSeconds(30));
+            Map<String, String> s = new HashMap<>(carol.settings());
+            s.put("cdc.source.host", pg.host());
+            s.put("cdc.source.port", String.valueOf(pg.port()));
+            s.put("cdc.source.database", name);
+            s.put("cdc.source.password", "postgres");
+            s.put("cdc.source.slot", name);
+            s.put("cdc.source.publication", name);
+            s.put("cdc.kafka.brokers", kafka.bootstrapServers());
+            s.put("cdc.kafka.topic-prefix", name);
+            s.put("cdc.bigquery.project", "chaos");
+            s.put("cdc.bigquery.dataset", name);
+            s.put("cdc.bigquery.endpoint", bq.endpoint());
+            s.put("cdc.bigquery.group-id", "bq-" + name);
+            s.put("cdc.carol.group-id", "carol-" + name);
+            s.put("cdc.routes.reload", "false");
+            s.put("cdc.http.port", "0");
+            s.put("cdc.offsets.flush-interval-ms", "500");
+            s.put("cdc.delivery.max-retry-delay-ms", "5000");
+            long t0 = System.nanoTime();
+            BridgeProcess[] bridge = {BridgeProcess.start(dir, s).awaitStreaming()};
+            try {
+                AtomicInteger done = new AtomicInteger();
+                CompletableFuture<Void> load = CompletableFuture.runAsync(() -> load(name, changes, done));
+                int poison = 0;
+                for (int i = 0; i < faults.size(); i++) {
+                    int at = changes * (i + 1) / (faults.size() + 1);
+                    while (done.get() < at && !load.isDone()) {
+                        Thread.sleep(20);
+                    }
+                    poison += inject(faults.get(i), bridge, dir, s, bq, carol, name);
+                }
+                load.get(30, TimeUnit.MINUTES);
+                long dlq = -1;
+                long lost = Long.MAX_VALUE;
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+                while (System.nanoTime() < deadline) {
+                    lost = compare(name, bq, carol);
+                    dlq = dlqCount(name);
+                    if (lost == 0 && dlq >= poison) {
+                        break;
+                    }
+                    Thread.sleep(1000);
+                }
+                return new Result(faults, changes, lost, duplicates(bq, name), dlq, poison,
+                        TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0));
+            } finally {
+                bridge[0].close();
+            }
+        }
+    }
+
+    /** Returns how many dead letters the fault legitimately causes. */
+    private int inject(String fault, BridgeProcess[] bridge, Path dir, Map<String, String> s, FakeBigQuery bq, FakeCarol carol,
+                       String name) throws Exception {
+        System.out.println("injecting " + fault);
+        switch (fault) {
+            case "kill9" -> {
+                bridge[0].kill();
+                bridge[0] = BridgeProcess.start(dir, s).awaitStreaming();
+            }
+            case "pg-restart" -> pg.restart();
+            case "kafka-restart" -> {
+                kafka.stop();
+                kafka.start();
+            }
+            case "bigquery-503" -> bq.failFor(503, outage, "/insertAll");
+            case "carol-503" -> carol.failFor(503, outage, 1);
+            case "token-revoked" -> carol.revokeTokens();
+            case "poison" -> {
+                try (var p = new KafkaProducer<byte[], byte[]>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                        "key.serializer", ByteArraySerializer.class.getName(), "value.serializer", ByteArraySerializer.class.getName()))) {
+                    p.send(new ProducerRecord<>(name + ".public.Users", null, "{\"v\":1,\"op\":\"c\" ← not JSON".getBytes())).get();
+                }
+                return 2; // once per sink
+            }
+            default -> throw new IllegalArgumentException("unknown fault " + fault);
+        }
+        return 0;
+    }
+
+    /** Row changes in transactions of 10; a transaction cut by a fault is retried (statements are idempotent). */
+    private void load(String db, int changes, AtomicInteger done) {
+        Random random = new Random(42);
+        int nextUser = 1000;
+        int statements = 0;
+        Connection c = null;
+        while (statements < changes) {
+            List<String> tx = new ArrayList<>();
+            for (int i = 0; i < 10 && statements + tx.size() < changes; i++) {
+                int dice = random.nextInt(10);
+                if (dice < 4) {
+                    int id = nextUser++;
+                    tx.add("INSERT INTO \"Users\" (\"UserId\", \"UserName\", \"Department\") VALUES (" + id + ", 'Usuário " + id
+                            + "', 'Vendas') ON CONFLICT DO NOTHING");
+                } else if (dice < 6) {
+                    tx.add("UPDATE \"Users\" SET \"Department\" = 'Depto " + random.nextInt(100) + "' WHERE \"UserId\" = "
+                            + (1000 + random.nextInt(Math.max(1, nextUser - 1000))));
+                } else if (dice < 7) {
+                    tx.add("DELETE FROM \"Users\" WHERE \"UserId\" = " + (1000 + random.nextInt(Math.max(1, nextUser - 1000))));
+                } else if (dice < 8) {
+                    tx.add("UPDATE \"Books\" SET \"Price\" = " + (10 + random.nextInt(90)) + "." + random.nextInt(100) / 10 + random.nextInt(10)
+                            + " WHERE \"BookId\" = " + (1 + random.nextInt(7)));
+                } else {
+                    tx.add("INSERT INTO \"Sales\" (\"BookId\", \"BookTypeId\", \"UserId\", \"Value\") VALUES (" + (1 + random.nextInt(7)) + ", 1, 1, "
+                            + random.nextInt(1000) + ")");
+                }
+            }
+            while (true) {
+                try {
+                    if (c == null || c.isClosed()) {
+                        c = pg.connect(db);
+                        c.setAutoCommit(false);
+                    }
+                    try (Statement st = c.createStatement()) {
+                        for (String sql : tx) {
+                            st.execute(sql);
+                        }
+                    }
+                    c.commit();
+                    break;
+                } catch (SQLException e) {
+                    // the server restarted under us: reconnect and run the transaction again
+                    try {
+                        if (c != null) {
+                            c.close();
+                        }
+                    } catch (SQLException ignored) {
+                        // gone anyway
+                    }
+                    c = null;
+                    sleep(200);
+                }
+            }
+            statements += tx.size();
+            done.set(statements);
+        }
+        try {
+            if (c != null) {
+                c.close();
+            }
+        } catch (SQLException ignored) {
+            // done
+        }
+    }
+
+    /** Keys whose latest state differs between Postgres and either sink (missing, stale, or deleted but present). */
+    private long compare(String db, FakeBigQuery bq, FakeCarol carol) throws SQLException {
+        long lost = 0;
+        for (String[] t : new String[][] {{"Users", "UserId", "UserName,Department"}, {"Books", "BookId", "Title,Price"}}) {
+            Map<String, Map<String, String>> truth = postgres(db, t[0], t[1], t[2].split(","));
+            lost += diff(truth, bigQueryLatest(bq.rows("chaos", db, db + "_public_" + t[0]), t[1], t[2].split(",")));
+            lost += diff(truth, carolLatest(carol.records(t[0].toLowerCase()), t[1], t[2].split(",")));
+        }
+        Map<String, Map<String, String>> sales = postgres(db, "Sales", "SaleId", new String[] {"Value"});
+        lost += Math.abs(sales.size() - bq.rows("chaos", db, db + "_public_Sales").stream().map(r -> r.path("SaleId").asText()).distinct().count());
+        lost += Math.abs(sales.size() - carol.records("sales").stream().map(r -> r.path("SaleId").asText()).distinct().count());
+        return lost;
+    }
+
+    private static long diff(Map<String, Map<String, String>> truth, Map<String, Map<String, String>> sink) {
+        long n = 0;
+        for (var e : truth.entrySet()) {
+            if (!Objects.equals(e.getValue(), sink.get(e.getKey()))) {
+                n++;
+            }
+        }
+        for (String k : sink.keySet()) {
+            if (!truth.containsKey(k)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private Map<String, Map<String, String>> postgres(String db, String table, String key, String[] cols) throws SQLException {
+        Map<String, Map<String, String>> out = new TreeMap<>();
+        try (Connection c = pg.connect(db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT * FROM \"" + table + "\"")) {
+            while (rs.next()) {
+                Map<String, String> row = new TreeMap<>();
+                for (String col : cols) {
+                    row.put(col, norm(rs.getString(col)));
+                }
+                out.put(rs.getString(key), row);
+            }
+        }
+        return out;
+    }
+
+    /** Newest changelog row per key by {@code _lsn}; a delete removes the key (the {@code _latest} view's rule). */
+    static Map<String, Map<String, String>> bigQueryLatest(List<ObjectNode> rows, String key, String[] cols) {
+        Map<String, ObjectNode> newest = new HashMap<>();
+        for (ObjectNode r : rows) {
+            String k = r.path(key).asText();
+            ObjectNode have = newest.get(k);
+            if (have == null || r.path("_lsn").asLong() >= have.path("_lsn").asLong()) {
+                newest.put(k, r);
+            }
+        }
+        Map<String, Map<String, String>> out = new TreeMap<>();
+        newest.forEach((k, r) -> {
+            if (!"d".equals(r.path("_op").asText())) {
+                out.put(k, values(r, cols));
+            }
+        });
+        return out;
+    }
+
+    /** Records applied in arrival order: mdmDeleted removes the key, anything else replaces it. */
+    static Map<String, Map<String, String>> carolLatest(List<ObjectNode> records, String key, String[] cols) {
+        Map<String, Map<String, String>> out = new TreeMap<>();
+        for (ObjectNode r : records) {
+            if (r.path("mdmDeleted").asBoolean(false)) {
+                out.remove(r.path(key).asText());
+            } else {
+                out.put(r.path(key).asText(), values(r, cols));
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, String> values(JsonNode r, String[] cols) {
+        Map<String, String> row = new TreeMap<>();
+        for (String col : cols) {
+            JsonNode v = r.path(col);
+            row.put(col, v.isMissingNode() || v.isNull() ? null : norm(v.asText()));
+        }
+        return row;
+    }
+
+    private static String norm(String v) {
+        if (v == null) {
+            return null;
+        }
+        try {
+            return new BigDecimal(v).stripTrailingZeros().toPlainString();
+        } catch (NumberFormatException e) {
+            return v;
+        }
+    }
+
+    /** BigQuery rows stored twice under one insertId (the fake dedups like BigQuery: this must stay 0). */
+    private static long duplicates(FakeBigQuery bq, String db) {
+        long n = 0;
+        for (String t : List.of("Users", "Books", "Sales")) {
+            FakeBigQuery.Table table = bq.table("chaos", db, db + "_public_" + t);
+            if (table != null) {
+                synchronized (table) {
+                    n += table.rowInsertIds.size() - table.rowInsertIds.stream().distinct().count();
+                }
+            }
+        }
+        return n;
+    }
+
+    private long dlqCount(String prefix) throws Exception {
+        long n = 0;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            var names = admin.listTopics().names().get();
+            for (String sink : List.of("bigquery", "carol")) {
+                String topic = prefix + ".dlq." + sink;
+                if (names.contains(topic)) {
+                    TopicPartition tp = new TopicPartition(topic, 0);
+                    n += admin.listOffsets(Map.of(tp, OffsetSpec.latest())).all().get().get(tp).offset();
+                }
+            }
+        }
+        return n;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** {@code ChaosRun WORK_DIR CHANGES OUTAGE_S FAULT...}: own Postgres and broker; one run per fault. */
+    public static void main(String[] a) throws Exception {
+        Path work = Path.of(a[0]);
+        int changes = Integer.parseInt(a[1]);
+        Duration outage = Duration.ofSeconds(Long.parseLong(a[2]));
+        boolean ok = true;
+        try (EmbeddedPostgresServer pg = new EmbeddedPostgresServer(work.resolve("postgres"), 0).start();
+             EmbeddedKafkaBroker kafka = new EmbeddedKafkaBroker(work.resolve("kafka"), 0).start()) {
+            ChaosRun chaos = new ChaosRun(pg, kafka, work, outage);
+            for (int i = 3; i < a.length; i++) {
+                Result r = chaos.run(List.of(a[i]), changes);
+                System.out.println(r);
+                ok &= r.ok();
+            }
+        }
+        System.exit(ok ? 0 : 1);
+    }
+}
