@@ -41,6 +41,10 @@ class RestartIT {
         CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> insert(f, 0, TXS));
         Awaitility.await("events flowing").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
                 .until(() -> KafkaTestConsumer.readAll(topic).size() >= 300);
+        // at least one acknowledged position stored, so the restart resumes rather than snapshots again
+        java.nio.file.Path offsets = f.dir.resolve("offsets.dat");
+        Awaitility.await("offsets stored").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+                .until(() -> java.nio.file.Files.exists(offsets) && java.nio.file.Files.size(offsets) > 0);
         first.kill();
         writer.join();
         int beforeRestart = KafkaTestConsumer.readAll(topic).size();
