@@ -147,10 +147,21 @@ public final class Bridge implements AutoCloseable {
         int port = s.getInt("cdc.http.port", 8080);
         if (port >= 0) {
             boolean election = s.has("cdc.capture.lock-dir");
-            opsServer = new io.cdcbridge.ops.OpsServer(s.get("cdc.http.host", "0.0.0.0"), port, ctx, metrics, kafka.brokers(),
+            String host = s.get("cdc.http.host", "127.0.0.1");
+            opsServer = new io.cdcbridge.ops.OpsServer(host, port, ctx, metrics, kafka.brokers(),
                     () -> capture && (!election || ctx.getRouteController().getRouteStatus(CaptureRoute.ROUTE_ID).isStarted()),
                     () -> ctx.getRouteController().getRouteStatus(CaptureRoute.ROUTE_ID).isStarted()
-                            && io.cdcbridge.capture.CaptureReadiness.engineActive(kafka.topicPrefix())).start();
+                            && io.cdcbridge.capture.CaptureReadiness.engineActive(kafka.topicPrefix()));
+            boolean loopback = java.net.InetAddress.getByName(host).isLoopbackAddress();
+            java.util.Set<String> sensitive = new java.util.HashSet<>();
+            for (String c : s.get("cdc.console.sensitive-columns", "").split(",")) {
+                if (!c.isBlank()) {
+                    sensitive.add(c.trim());
+                }
+            }
+            new io.cdcbridge.ops.StatusConsole(status, captureStats, ctx, loopback, s.get("cdc.console.token", null), sensitive)
+                    .install(opsServer);
+            opsServer.start();
         }
         if (s.has("cdc.jmx.port")) {
             jmxServer = io.cdcbridge.ops.RemoteJmx.start(s.get("cdc.jmx.host", "127.0.0.1"), s.getPort("cdc.jmx.port", 1099));

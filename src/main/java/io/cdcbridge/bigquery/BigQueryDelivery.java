@@ -130,7 +130,7 @@ public final class BigQueryDelivery {
         }
         poison.forEach((record, error) -> {
             deadLetters.get().publish(SINK, DeadLetters.fromExchange(record, error, 1, exchange.getFromRouteId()));
-            count(deadLettered, String.valueOf(record.getMessage().getHeader(KafkaConstants.TOPIC)));
+            count(deadLettered, DeadLetters.sourceTable(record));
         });
         Deque<Request> requests = requests(rows);
         exchange.setProperty(REQUESTS, requests);
@@ -177,7 +177,7 @@ public final class BigQueryDelivery {
         Request head = requests(exchange).poll();
         exchange.removeProperty(ExchangePropertyKey.GROUPED_EXCHANGE.getName());
         delivered(exchange, head.rows);
-        delivered.computeIfAbsent(head.tableId, t -> new java.util.concurrent.atomic.LongAdder()).add(head.rows.size());
+        head.rows.forEach(p -> count(delivered, DeadLetters.sourceTable(p.origin())));
         exchange.setProperty(PENDING, requests(exchange).size());
         LOG.debug("BigQuery accepted {} rows into {}", head.rows.size(), head.tableId);
     }
@@ -204,7 +204,7 @@ public final class BigQueryDelivery {
             deadLetters.get().publish(SINK, DeadLetters.fromExchange(p.origin(),
                     new PermanentDeliveryException("BigQuery rejected the row for " + head.tableId + ": " + reason), 1,
                     exchange.getFromRouteId()));
-            count(deadLettered, head.tableId);
+            count(deadLettered, DeadLetters.sourceTable(p.origin()));
         }
         head.rows.removeAll(rejected);
         delivered(exchange, rejected);
@@ -222,7 +222,7 @@ public final class BigQueryDelivery {
         Request head = requests.poll();
         for (Pending p : head.rows) {
             deadLetters.get().publish(SINK, DeadLetters.fromExchange(p.origin(), e, 1, exchange.getFromRouteId()));
-            count(deadLettered, head.tableId);
+            count(deadLettered, DeadLetters.sourceTable(p.origin()));
         }
         delivered(exchange, head.rows);
         exchange.setProperty(PENDING, requests.size());
@@ -241,19 +241,20 @@ public final class BigQueryDelivery {
             }
             append(dryRunDir.resolve(r.tableId + ".jsonl"), lines.toString());
             delivered(exchange, r.rows);
+            r.rows.forEach(p -> count(delivered, DeadLetters.sourceTable(p.origin())));
         }
         requests.clear();
         exchange.setProperty(PENDING, 0);
     }
 
-    /** Rows accepted by BigQuery per table, since start (for the application's metrics). */
+    /** Rows accepted by BigQuery (or written, in dry run) per source table {@code schema.table}, since start. */
     public Map<String, Long> deliveredCounts() {
         Map<String, Long> out = new java.util.TreeMap<>();
         delivered.forEach((k, v) -> out.put(k, v.sum()));
         return out;
     }
 
-    /** Records this sink dead-lettered itself (poison, refused rows), per table or, for poison, per topic. */
+    /** Records this sink dead-lettered itself (poison, refused rows), per source table. */
     public Map<String, Long> deadLetteredCounts() {
         Map<String, Long> out = new java.util.TreeMap<>();
         deadLettered.forEach((k, v) -> out.put(k, v.sum()));

@@ -44,7 +44,7 @@ public final class CaptureProcessor implements Processor {
         byte[] value = encoder.value(op, schema, table, key, before, after, source);
         byte[] types = encoder.types((after != null ? after : before).schema());
         if (publisher.send(m.getHeader(DebeziumConstants.HEADER_IDENTIFIER, String.class), encoder.key(key), value, types)) {
-            stats.captured(schema + "." + table, lsn, snapshot);
+            stats.captured(schema + "." + table, lsn, snapshot, value);
         }
     }
 

@@ -13,6 +13,32 @@ public final class CaptureStats {
     private final LongAdder total = new LongAdder();
     private final AtomicLong lastLsn = new AtomicLong();
     private volatile boolean snapshotting;
+    private final Map<String, java.util.ArrayDeque<byte[]>> recent = new ConcurrentHashMap<>();
+    /** How many recent events per table the status console can show. */
+    public static final int RECENT = 10;
+
+    /** Also keeps the event among the table's last {@link #RECENT} (for the status console). */
+    public void captured(String table, long lsn, boolean snapshot, byte[] event) {
+        captured(table, lsn, snapshot);
+        java.util.ArrayDeque<byte[]> q = recent.computeIfAbsent(table, t -> new java.util.ArrayDeque<>(RECENT + 1));
+        synchronized (q) {
+            q.addLast(event);
+            if (q.size() > RECENT) {
+                q.removeFirst();
+            }
+        }
+    }
+
+    /** The table's last events, oldest first (ChangeEvent JSON). */
+    public java.util.List<byte[]> recent(String table) {
+        java.util.ArrayDeque<byte[]> q = recent.get(table);
+        if (q == null) {
+            return java.util.List.of();
+        }
+        synchronized (q) {
+            return java.util.List.copyOf(q);
+        }
+    }
 
     public void captured(String table, long lsn, boolean snapshot) {
         perTable.computeIfAbsent(table, t -> new LongAdder()).increment();

@@ -124,7 +124,7 @@ public final class CarolDelivery {
                 m = mapper.map(record.getMessage().getBody(), record.getMessage().getHeader("cdc.types"));
             } catch (PermanentDeliveryException e) {
                 deadLetters.get().publish(SINK, DeadLetters.fromExchange(record, e, 1, exchange.getFromRouteId()));
-                count(deadLettered, String.valueOf(record.getMessage().getHeader(KafkaConstants.TOPIC)));
+                count(deadLettered, DeadLetters.sourceTable(record));
                 continue;
             }
             if (m.record() != null && !excluded.contains(m.table())) {
@@ -236,7 +236,7 @@ public final class CarolDelivery {
     private void accepted(Exchange exchange, Deque<Request> requests) {
         Request head = requests.poll();
         delivered(exchange, head.records);
-        head.records.forEach(p -> count(delivered, head.staging));
+        head.records.forEach(p -> count(delivered, p.table()));
         exchange.setProperty(PENDING, requests.size());
         LOG.debug("Carol accepted {} records into {}", head.records.size(), head.staging);
     }
@@ -276,7 +276,7 @@ public final class CarolDelivery {
         for (Request r : requests) {
             append(dryRunDir.resolve(r.staging + ".jsonl"), new String(json(r), StandardCharsets.UTF_8) + "\n");
             delivered(exchange, r.records);
-            r.records.forEach(p -> count(delivered, r.staging));
+            r.records.forEach(p -> count(delivered, p.table()));
         }
         requests.clear();
         exchange.setProperty(PENDING, 0);
@@ -312,7 +312,7 @@ public final class CarolDelivery {
         }
     }
 
-    /** Records accepted by Carol per staging, since start. */
+    /** Records accepted by Carol (or written, in dry run) per source table {@code schema.table}, since start. */
     public Map<String, Long> deliveredCounts() {
         return snapshot(delivered);
     }

@@ -61,6 +61,16 @@ public final class DeadLetters {
         return !target.equals(sink);
     }
 
+    /**
+     * The source table of a record read from a ChangeEvent topic, {@code schema.table} (the topic without its
+     * prefix, which has no dots); counters are kept per source table so every sink reports the same names.
+     */
+    public static String sourceTable(Exchange record) {
+        String topic = String.valueOf(record.getMessage().getHeader(KafkaConstants.TOPIC));
+        int dot = topic.indexOf('.');
+        return dot < 0 ? topic : topic.substring(dot + 1);
+    }
+
     public String topic(String sink) {
         return prefix + ".dlq." + sink;
     }

@@ -278,7 +278,7 @@ class BigQueryDeliveryIT {
         assertThat(fake.insertAllRequests() - before).isGreaterThanOrEqualTo(n / 500);
         assertThat(fake.table(bridge.project, bridge.dataset, bridge.prefix + "_public_Sales").rejected).isEmpty();
         BigQueryDelivery delivery = bridge.context().getRegistry().lookupByNameAndType("bigQueryDelivery", BigQueryDelivery.class);
-        assertThat(delivery.deliveredCounts()).containsEntry(bridge.prefix + "_public_Sales", (long) n);
+        assertThat(delivery.deliveredCounts()).containsEntry("public.Sales", (long) n);
         assertThat(bridge.deadLetters()).isEmpty();
     }
 

@@ -66,8 +66,8 @@ class OpsIT {
                         && carol.records("t").size() == 20);
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(get(b, "/metrics").body())
                         .contains("cdc_captured_events_total{table=\"public.T\"} 20.0")
-                        .contains("cdc_delivered_records_total{sink=\"carol\",table=\"t\"} 20.0")
-                        .contains("cdc_delivered_records_total{sink=\"bigquery\",table=\"" + bqTable + "\"} 20.0")
+                        .contains("cdc_delivered_records_total{sink=\"carol\",table=\"public.T\"} 20.0")
+                        .contains("cdc_delivered_records_total{sink=\"bigquery\",table=\"public.T\"} 20.0")
                         .contains("jvm_memory_used_bytes").contains("cdc_slot_lag_bytes"));
 
                 // pause Carol over JMX: BigQuery keeps receiving, Carol does not
@@ -77,7 +77,7 @@ class OpsIT {
                 insert(f, 20, 60);
                 await().atMost(Duration.ofSeconds(30)).until(() -> bq.rows("p", "ds_" + f.prefix, bqTable).size() == 60);
                 assertThat(carol.records("t")).hasSize(20);
-                assertThat(mbean.getDeliveredRecords()).containsEntry("carol:t", 20L).containsEntry("bigquery:" + bqTable, 60L);
+                assertThat(mbean.getDeliveredRecords()).containsEntry("carol:public.T", 20L).containsEntry("bigquery:public.T", 60L);
                 assertThat(mbean.getCapturedEvents()).containsEntry("public.T", 60L);
                 assertThat(mbean.getRouteStates()).containsEntry("carol-delivery", "Suspended");
                 assertThat(mbean.resumeSink("carol")).contains("Started");

@@ -30,7 +30,10 @@ class RoutesCommandIT {
             s.put("cdc.kafka.topic-prefix", prefix);
             s.put("cdc.carol.group-id", "carol-" + prefix);
             s.put("cdc.routes.reload", "false");
-            s.put("cdc.http.port", "0");
+            int http = EmbeddedKafkaBroker.freePort();
+            s.put("cdc.http.port", String.valueOf(http));
+            s.put("cdc.http.host", "0.0.0.0"); // exposed beyond localhost, and no cdc.console.token
+            s.put("cdc.console.token", "segredo-do-console");
             s.put("cdc.jmx.port", String.valueOf(jmx));
             try (BridgeProcess bridge = BridgeProcess.start(dir.resolve("bridge"), s).awaitOutput("Remote JMX on", Duration.ofSeconds(90))) {
                 String target = "127.0.0.1:" + jmx;
@@ -39,6 +42,21 @@ class RoutesCommandIT {
                 assertThat(run(dir, "routes", "suspend", "carol-delivery", "--jmx", target)).contains("carol-delivery Suspended");
                 assertThat(run(dir, "routes", "list", "--jmx", target)).containsPattern("carol-delivery\\s+Suspended");
                 assertThat(run(dir, "routes", "resume", "carol-delivery", "--jmx", target)).contains("carol-delivery Started");
+
+                // the console's route actions: exposed beyond localhost, so only with the token
+                var client = java.net.http.HttpClient.newHttpClient();
+                var url = java.net.URI.create("http://127.0.0.1:" + http + "/api/routes/carol-delivery/suspend");
+                var refused = client.send(java.net.http.HttpRequest.newBuilder(url).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(refused.statusCode()).isEqualTo(403);
+                assertThat(refused.body()).contains("X-Console-Token");
+                var done = client.send(java.net.http.HttpRequest.newBuilder(url).header("X-Console-Token", "segredo-do-console")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(done.body()).contains("Suspended");
+                var status = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + http + "/api/status")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(status).contains("\"actionsAllowed\":false").doesNotContain("segredo");
+                assertThat(bridge.output()).doesNotContain("segredo");
             }
         }
     }

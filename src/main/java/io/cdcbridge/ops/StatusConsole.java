@@ -1,0 +1,188 @@
+package io.cdcbridge.ops;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import io.cdcbridge.capture.CaptureStats;
+import org.apache.camel.CamelContext;
+
+/**
+ * The status console on the HTTP port: {@code /} (a static page polling the API) and a small JSON API for scripts:
+ * <ul>
+ *   <li>{@code GET /api/status}: per table captured / delivered / dead-lettered, last LSN, slot lag, token expiry,
+ *   routes and their states, whether route actions are allowed for this caller;</li>
+ *   <li>{@code GET /api/events?table=schema.table}: the table's last change events, sensitive columns masked;</li>
+ *   <li>{@code POST /api/routes/{id}/suspend} and {@code …/resume}.</li>
+ * </ul>
+ * Route actions are allowed when the port is bound to loopback; bound beyond it, only with the header
+ * {@code X-Console-Token} equal to {@code cdc.console.token}, and refused when no token is set.
+ */
+public final class StatusConsole {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String MASK = "•••";
+
+    private final BridgeStatus status;
+    private final CaptureStats capture;
+    private final CamelContext camel;
+    private final boolean loopbackOnly;
+    private final String token;
+    private final Set<String> sensitive;
+
+    public StatusConsole(BridgeStatus status, CaptureStats capture, CamelContext camel, boolean loopbackOnly, String token,
+                         Set<String> sensitive) {
+        this.status = status;
+        this.capture = capture;
+        this.camel = camel;
+        this.loopbackOnly = loopbackOnly;
+        this.token = token == null || token.isBlank() ? null : token;
+        this.sensitive = sensitive;
+    }
+
+    public void install(OpsServer server) {
+        server.handle("/api/status", ex -> OpsServer.send(ex, 200, "application/json", JSON.writeValueAsString(status(ex))));
+        server.handle("/api/events", this::events);
+        server.handle("/api/routes/", this::routeAction);
+        server.handle("/", this::page);
+    }
+
+    Map<String, Object> status(HttpExchange ex) {
+        Map<String, Map<String, Long>> delivered = status.delivered();
+        Map<String, Map<String, Long>> dead = status.deadLettered();
+        Set<String> tables = new TreeSet<>(status.captured().keySet());
+        delivered.values().forEach(m -> tables.addAll(m.keySet()));
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String t : tables) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("table", t);
+            row.put("captured", status.captured().getOrDefault(t, 0L));
+            Map<String, Long> d = new LinkedHashMap<>();
+            Map<String, Long> dl = new LinkedHashMap<>();
+            delivered.forEach((sink, m) -> d.put(sink, m.getOrDefault(t, 0L)));
+            dead.forEach((sink, m) -> dl.put(sink, m.getOrDefault(t, 0L)));
+            row.put("delivered", d);
+            row.put("deadLettered", dl);
+            rows.add(row);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("tables", rows);
+        out.put("lastLsn", status.lastLsn());
+        out.put("slotLagBytes", status.slotLagBytes());
+        out.put("carolTokenExpiry", status.carolTokenExpiry() == null ? null : status.carolTokenExpiry().toString());
+        List<Map<String, String>> routes = new ArrayList<>();
+        status.routes().forEach((id, state) -> routes.add(Map.of("id", id, "state", state)));
+        out.put("routes", routes);
+        out.put("actionsAllowed", allowed(ex) == null);
+        return out;
+    }
+
+    private void events(HttpExchange ex) throws IOException {
+        String table = query(ex).get("table");
+        if (table == null) {
+            OpsServer.send(ex, 400, "application/json", "{\"error\":\"?table=schema.table is required\"}");
+            return;
+        }
+        ArrayNode out = JSON.createArrayNode();
+        for (byte[] e : capture.recent(table)) {
+            JsonNode n = JSON.readTree(e);
+            String bare = table.substring(table.indexOf('.') + 1);
+            for (String part : List.of("key", "before", "after")) {
+                if (n.get(part) instanceof ObjectNode o) {
+                    List<String> names = new ArrayList<>();
+                    o.fieldNames().forEachRemaining(names::add);
+                    for (String f : names) {
+                        if (sensitive.contains(f) || sensitive.contains(bare + "." + f) || sensitive.contains(table + "." + f)) {
+                            o.put(f, MASK);
+                        }
+                    }
+                }
+            }
+            out.add(n);
+        }
+        OpsServer.send(ex, 200, "application/json", out.toString());
+    }
+
+    private void routeAction(HttpExchange ex) throws IOException {
+        String[] parts = ex.getRequestURI().getPath().substring("/api/routes/".length()).split("/");
+        if (!"POST".equals(ex.getRequestMethod()) || parts.length != 2 || !Set.of("suspend", "resume").contains(parts[1])) {
+            OpsServer.send(ex, 404, "application/json", "{\"error\":\"POST /api/routes/{id}/suspend or /resume\"}");
+            return;
+        }
+        String refused = allowed(ex);
+        if (refused != null) {
+            OpsServer.send(ex, 403, "application/json", JSON.writeValueAsString(Map.of("error", refused)));
+            return;
+        }
+        String id = parts[0];
+        if (camel.getRoute(id) == null) {
+            OpsServer.send(ex, 404, "application/json", JSON.writeValueAsString(Map.of("error", "no route " + id)));
+            return;
+        }
+        try {
+            if (parts[1].equals("suspend")) {
+                camel.getRouteController().suspendRoute(id);
+            } else {
+                camel.getRouteController().resumeRoute(id);
+            }
+        } catch (Exception e) {
+            OpsServer.send(ex, 500, "application/json", JSON.writeValueAsString(Map.of("error", String.valueOf(e.getMessage()))));
+            return;
+        }
+        OpsServer.send(ex, 200, "application/json",
+                JSON.writeValueAsString(Map.of("id", id, "state", String.valueOf(camel.getRouteController().getRouteStatus(id)))));
+    }
+
+    /** Null when this caller may act on routes, else why not. */
+    String allowed(HttpExchange ex) {
+        if (loopbackOnly) {
+            return null;
+        }
+        if (token == null) {
+            return "route actions are off: the console is exposed beyond localhost and cdc.console.token is not set";
+        }
+        String given = ex.getRequestHeaders().getFirst("X-Console-Token");
+        if (given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+            return null;
+        }
+        return "a valid X-Console-Token header is required";
+    }
+
+    private void page(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        if (!path.equals("/") && !path.equals("/index.html")) {
+            OpsServer.send(ex, 404, "text/plain", "not found");
+            return;
+        }
+        try (InputStream in = StatusConsole.class.getResourceAsStream("/console/index.html")) {
+            OpsServer.send(ex, 200, "text/html; charset=utf-8", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    private static Map<String, String> query(HttpExchange ex) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String q = ex.getRequestURI().getRawQuery();
+        if (q != null) {
+            for (String p : q.split("&")) {
+                int i = p.indexOf('=');
+                if (i > 0) {
+                    out.put(URLDecoder.decode(p.substring(0, i), StandardCharsets.UTF_8), URLDecoder.decode(p.substring(i + 1), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return out;
+    }
+}
