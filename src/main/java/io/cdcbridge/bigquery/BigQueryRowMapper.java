@@ -32,6 +32,8 @@ public final class BigQueryRowMapper {
     public static final String INGESTED_AT = "_ingested_at";
     /** Columns an update left unchanged and did not carry (TOAST), comma-separated; null when none. */
     public static final String UNCHANGED = "_unchanged";
+    /** Columns whose value BigQuery cannot hold (numeric NaN/±Infinity, infinite or out-of-range dates), {@code col=value,…}. */
+    public static final String UNREPRESENTABLE = "_unrepresentable";
 
     /** The metadata columns every changelog table has, in order. */
     public static final Map<String, ColumnType> METADATA;
@@ -44,6 +46,7 @@ public final class BigQueryRowMapper {
         m.put(SOURCE_TS, ColumnType.scalar(ColumnType.TIMESTAMP));
         m.put(INGESTED_AT, ColumnType.scalar(ColumnType.TIMESTAMP));
         m.put(UNCHANGED, ColumnType.scalar(ColumnType.STRING));
+        m.put(UNREPRESENTABLE, ColumnType.scalar(ColumnType.STRING));
         METADATA = java.util.Collections.unmodifiableMap(m);
     }
 
@@ -69,6 +72,7 @@ public final class BigQueryRowMapper {
         Map<String, ColumnType> columns = new LinkedHashMap<>();
         change.pgTypes().forEach((col, pg) -> columns.put(BigQueryNames.sanitize(col), ColumnType.forPostgres(pg)));
         Map<String, Object> values = new LinkedHashMap<>();
+        List<String> unrepresentable = new ArrayList<>();
         if (image != null) {
             Iterator<Map.Entry<String, JsonNode>> fields = image.fields();
             while (fields.hasNext()) {
@@ -83,6 +87,13 @@ public final class BigQueryRowMapper {
                     }
                     columns.put(col, type);
                 }
+                String why = unrepresentable(f.getValue(), type);
+                if (why != null) {
+                    // stored as NULL, never as a different value; the original is named in _unrepresentable
+                    unrepresentable.add(col + "=" + why);
+                    values.put(col, null);
+                    continue;
+                }
                 values.put(col, value(f.getValue(), type));
             }
         }
@@ -93,11 +104,35 @@ public final class BigQueryRowMapper {
         // BigQuery timestamps have microsecond precision: more digits do not parse
         values.put(INGESTED_AT, Instant.now(clock).truncatedTo(java.time.temporal.ChronoUnit.MICROS).toString());
         values.put(UNCHANGED, unchanged(change, columns, values));
+        values.put(UNREPRESENTABLE, unrepresentable.isEmpty() ? null : String.join(",", unrepresentable));
         List<String> keys = new ArrayList<>();
         if (change.key() != null) {
             change.key().fieldNames().forEachRemaining(k -> keys.add(BigQueryNames.sanitize(k)));
         }
         return new Row(names.tableId(change.schema(), change.table()), insertId(change), values, columns, keys);
+    }
+
+    /**
+     * Why BigQuery cannot hold this value in a column of this type (null when it can): NUMERIC/BIGNUMERIC have no NaN
+     * or infinity, DATE/DATETIME/TIMESTAMP only span years 1 to 9999. FLOAT64 holds NaN and ±Infinity.
+     */
+    static String unrepresentable(JsonNode v, ColumnType type) {
+        if (v == null || !v.isTextual() || type.repeated()) {
+            return null;
+        }
+        String t = v.asText();
+        return switch (type.type()) {
+            case ColumnType.BIGNUMERIC -> t.equals("NaN") || t.endsWith("Infinity") ? t : null;
+            case ColumnType.DATE, ColumnType.DATETIME, ColumnType.TIMESTAMP -> {
+                if (t.endsWith("infinity")) {
+                    yield t;
+                }
+                // a year outside 0001..9999: a sign or more than four digits before the first '-'
+                int dash = t.indexOf('-', 1);
+                yield t.startsWith("-") || t.startsWith("+") || dash > 4 ? t : null;
+            }
+            default -> null;
+        };
     }
 
     /** The table's columns (known from the types header) that an update did not carry: TOAST values left unchanged. */

@@ -36,6 +36,17 @@ public final class ChangeEventEncoder {
     public static final String UNAVAILABLE = "__debezium_unavailable_value";
     private static final String UNAVAILABLE_B64 = Base64.getEncoder().encodeToString(UNAVAILABLE.getBytes(StandardCharsets.UTF_8));
     private static final String SOURCE_TYPE = "__debezium.source.column.type";
+    /** Postgres type names sinks know; anything else (domains, enums, extensions) is typed by its values. */
+    static final java.util.Set<String> BUILTIN = java.util.Set.of("int2", "int4", "int8", "float4", "float8", "numeric", "decimal",
+            "money", "bool", "text", "varchar", "bpchar", "char", "name", "date", "timestamp", "timestamptz", "time", "timetz",
+            "interval", "bytea", "uuid", "json", "jsonb", "xml", "inet", "cidr", "macaddr", "macaddr8", "bit", "varbit", "oid",
+            "hstore", "ltree", "citext", "point", "tsvector");
+
+    /** What Debezium hands over for Postgres' infinite dates and timestamps (PGStatement's infinity constants). */
+    static final long DATE_INFINITY = -2147472692L;
+    static final long DATE_MINUS_INFINITY = -2147472691L;
+    static final long TS_INFINITY = 9223372036825200000L;
+    static final long TS_MINUS_INFINITY = -9223372036832400000L;
     private static final DateTimeFormatter LOCAL_TS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS");
     private static final DateTimeFormatter LOCAL_TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS");
 
@@ -105,7 +116,10 @@ public final class ChangeEventEncoder {
                 for (Field f : s.fields()) {
                     Map<String, String> p = f.schema().parameters();
                     String type = p == null ? null : p.get(SOURCE_TYPE);
-                    g.writeStringField(f.name(), type == null ? fallbackType(f.schema()) : storageType(type));
+                    String stored = type == null ? null : storageType(type);
+                    // a domain or an enum reports its own name: sinks get the base type its values have
+                    g.writeStringField(f.name(), stored == null || !(BUILTIN.contains(stored) || stored.startsWith("_"))
+                            ? fallbackType(f.schema()) : stored);
                 }
                 g.writeEndObject();
             } catch (IOException e) {
@@ -157,6 +171,61 @@ public final class ChangeEventEncoder {
         g.writeEndObject();
     }
 
+    /** numeric NaN and ±Infinity as Postgres spells them ('NaN', 'Infinity', '-Infinity'), not as Debezium does. */
+    static String numericSpecial(Schema schema, String v) {
+        if (v.length() < 3 || v.length() > 17 || !Character.isUpperCase(v.charAt(0))) {
+            return v;
+        }
+        String type = schema.parameters() == null ? null : schema.parameters().get(SOURCE_TYPE);
+        if (type == null || !(type.equalsIgnoreCase("numeric") || type.equalsIgnoreCase("decimal") || type.equalsIgnoreCase("money"))) {
+            return v;
+        }
+        return switch (v) {
+            case "NAN" -> "NaN";
+            case "POSITIVE_INFINITY" -> "Infinity";
+            case "NEGATIVE_INFINITY" -> "-Infinity";
+            default -> v;
+        };
+    }
+
+    /**
+     * bit(n) / varbit: Debezium hands over the bits as little-endian bytes; written as Postgres shows them ('1010').
+     * The declared length pads leading zeros; a varbit value's own length is not transmitted (docs/types.md).
+     */
+    static String bits(byte[] littleEndian, Map<String, String> params) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = littleEndian.length - 1; i >= 0; i--) {
+            String b = Integer.toBinaryString(littleEndian[i] & 0xff);
+            sb.append("0".repeat(8 - b.length())).append(b);
+        }
+        int length = -1;
+        if (params != null && params.get("length") != null) {
+            try {
+                length = Integer.parseInt(params.get("length"));
+            } catch (NumberFormatException ignored) {
+                // no declared length
+            }
+        }
+        String all = sb.toString();
+        // only bit(n) has a fixed length to pad to (varbit declares its maximum, up to Integer.MAX_VALUE)
+        boolean fixed = params != null && "bit".equalsIgnoreCase(params.get(SOURCE_TYPE));
+        if (fixed && length > 0 && length <= 83_886_080) {
+            String padded = "0".repeat(Math.max(0, length - all.length())) + all;
+            return padded.substring(padded.length() - length);
+        }
+        String trimmed = all.replaceFirst("^0+", "");
+        return trimmed.isEmpty() && !all.isEmpty() ? "0" : trimmed;
+    }
+
+    private static Object bytes(Object v) {
+        if (v instanceof ByteBuffer bb) {
+            byte[] b = new byte[bb.remaining()];
+            bb.duplicate().get(b);
+            return b;
+        }
+        return v;
+    }
+
     static boolean isUnavailable(Object v) {
         if (v instanceof String s) {
             return s.length() >= 28 && (s.equals(UNAVAILABLE) || s.equals(UNAVAILABLE_B64));
@@ -182,11 +251,20 @@ public final class ChangeEventEncoder {
         if (name != null) {
             switch (name) {
                 case "io.debezium.time.Date" -> {
-                    g.writeString(LocalDate.ofEpochDay(((Number) v).longValue()).toString());
+                    long day = ((Number) v).longValue();
+                    // Debezium's stand-ins for Postgres' 'infinity' / '-infinity' dates (its day arithmetic overflows)
+                    g.writeString(day == DATE_INFINITY ? "infinity" : day == DATE_MINUS_INFINITY ? "-infinity"
+                            : LocalDate.ofEpochDay(day).toString());
                     return;
                 }
                 case "io.debezium.time.MicroTimestamp" -> {
-                    g.writeString(localTs(((Number) v).longValue(), 1_000_000L, 1_000L));
+                    long micros = ((Number) v).longValue();
+                    g.writeString(micros == TS_INFINITY ? "infinity" : micros == TS_MINUS_INFINITY ? "-infinity"
+                            : localTs(micros, 1_000_000L, 1_000L));
+                    return;
+                }
+                case "io.debezium.data.Bits" -> {
+                    g.writeString(bits((byte[]) bytes(v), schema.parameters()));
                     return;
                 }
                 case "io.debezium.time.Timestamp" -> {
@@ -239,7 +317,7 @@ public final class ChangeEventEncoder {
                 }
             }
             case BOOLEAN -> g.writeBoolean((Boolean) v);
-            case STRING -> g.writeString(v.toString());
+            case STRING -> g.writeString(numericSpecial(schema, v.toString()));
             case BYTES -> {
                 byte[] b = v instanceof ByteBuffer bb ? toArray(bb) : (byte[]) v;
                 g.writeString(Base64.getEncoder().encodeToString(b));

@@ -89,7 +89,8 @@ class BigQueryDeliveryIT {
         assertThat(fake.schema(bridge.project, bridge.dataset, users)).containsExactly(
                 Map.entry("UserId", "INTEGER"), Map.entry("UserName", "STRING"), Map.entry("Department", "STRING"),
                 Map.entry("_op", "STRING"), Map.entry("_lsn", "INTEGER"), Map.entry("_tx_id", "INTEGER"),
-                Map.entry("_source_ts", "TIMESTAMP"), Map.entry("_ingested_at", "TIMESTAMP"), Map.entry("_unchanged", "STRING"));
+                Map.entry("_source_ts", "TIMESTAMP"), Map.entry("_ingested_at", "TIMESTAMP"), Map.entry("_unchanged", "STRING"),
+                Map.entry("_unrepresentable", "STRING"));
         assertThat(fake.schema(bridge.project, bridge.dataset, bridge.prefix + "_public_Sales"))
                 .containsEntry("Value", "FLOAT").containsEntry("Price", "BIGNUMERIC").containsEntry("EntryDateTime", "DATETIME")
                 .containsEntry("PaidAt", "TIMESTAMP").containsEntry("Day", "DATE");

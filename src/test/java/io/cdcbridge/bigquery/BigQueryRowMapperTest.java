@@ -96,7 +96,8 @@ class BigQueryRowMapperTest {
         Map<String, Object> v = mapper.map(change(INSERT, TYPES)).values();
         assertThat(v).containsEntry("_op", "c").containsEntry("_lsn", 22070608L).containsEntry("_tx_id", 743L)
                 .containsEntry("_source_ts", "2025-11-24T16:00:00Z").containsEntry("_ingested_at", "2026-01-02T03:04:05.678Z");
-        assertThat(BigQueryRowMapper.METADATA.keySet()).containsExactly("_op", "_lsn", "_tx_id", "_source_ts", "_ingested_at", "_unchanged");
+        assertThat(BigQueryRowMapper.METADATA.keySet()).containsExactly("_op", "_lsn", "_tx_id", "_source_ts", "_ingested_at", "_unchanged",
+                "_unrepresentable");
         assertThat(v).containsEntry("_unchanged", null);
     }
 

@@ -51,12 +51,14 @@ class BigQueryTablesTest {
         assertThat(fake.hasDataset("p", "ds")).isTrue();
         assertThat(fake.schema("p", "ds", "t")).containsExactly(Map.entry("id", "INTEGER"), Map.entry("tags", "STRING[]"),
                 Map.entry("_op", "STRING"), Map.entry("_lsn", "INTEGER"), Map.entry("_tx_id", "INTEGER"),
-                Map.entry("_source_ts", "TIMESTAMP"), Map.entry("_ingested_at", "TIMESTAMP"), Map.entry("_unchanged", "STRING"));
+                Map.entry("_source_ts", "TIMESTAMP"), Map.entry("_ingested_at", "TIMESTAMP"), Map.entry("_unchanged", "STRING"),
+                Map.entry("_unrepresentable", "STRING"));
         assertThat(fake.viewQuery("p", "ds", "t_latest")).isEqualTo(LatestViewSql.bigQuery("p", "ds", "t", List.of(
                 new LatestViewSql.Column("id", "INT64", false), new LatestViewSql.Column("tags", "STRING", true),
                 new LatestViewSql.Column("_op", "STRING", false), new LatestViewSql.Column("_lsn", "INT64", false),
                 new LatestViewSql.Column("_tx_id", "INT64", false), new LatestViewSql.Column("_source_ts", "TIMESTAMP", false),
-                new LatestViewSql.Column("_ingested_at", "TIMESTAMP", false), new LatestViewSql.Column("_unchanged", "STRING", false)),
+                new LatestViewSql.Column("_ingested_at", "TIMESTAMP", false), new LatestViewSql.Column("_unchanged", "STRING", false),
+                new LatestViewSql.Column("_unrepresentable", "STRING", false)),
                 List.of("id")));
     }
 

@@ -49,7 +49,10 @@ public final class FakeCarol implements AutoCloseable {
     public static final String API_KEY = "chave-0123456789";
     public static final int MAX_RECORDS = 500;
     public static final int MAX_BYTES = 10 * 1024 * 1024;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Numbers kept exact, as a JSON service should (a double would round numeric values). */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_INTEGER_FOR_INTS);
 
     private final HttpServer server;
     private final Clock clock;
