@@ -200,4 +200,18 @@ class BigQueryRowMapperTest {
         assertThat(names.delivers("public", "Books")).isFalse();
         assertThat(new BigQueryNames("p", Set.of(), Set.of("public.Sales"), Map.of()).delivers("public", "Books")).isTrue();
     }
+
+    @Test
+    void valuesBigQueryCannotHoldAreNamedNotChanged() {
+        var text = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+        assertThat(BigQueryRowMapper.unrepresentable(text.textNode("NaN"), ColumnType.scalar(ColumnType.BIGNUMERIC))).isEqualTo("NaN");
+        assertThat(BigQueryRowMapper.unrepresentable(text.textNode("-Infinity"), ColumnType.scalar(ColumnType.BIGNUMERIC))).isEqualTo("-Infinity");
+        assertThat(BigQueryRowMapper.unrepresentable(text.textNode("12.5"), ColumnType.scalar(ColumnType.BIGNUMERIC))).isNull();
+        assertThat(BigQueryRowMapper.unrepresentable(text.textNode("infinity"), ColumnType.scalar(ColumnType.DATE))).isEqualTo("infinity");
+        assertThat(BigQueryRowMapper.unrepresentable(text.textNode("-4712-01-01"), ColumnType.scalar(ColumnType.DATE))).isEqualTo("-4712-01-01");
+        assertThat(BigQueryRowMapper.unrepresentable(text.textNode("12000-01-01T00:00:00"), ColumnType.scalar(ColumnType.DATETIME)))
+                .isEqualTo("12000-01-01T00:00:00");
+        assertThat(BigQueryRowMapper.unrepresentable(text.textNode("0001-01-01"), ColumnType.scalar(ColumnType.DATE))).isNull();
+        assertThat(BigQueryRowMapper.unrepresentable(text.textNode("NaN"), ColumnType.scalar(ColumnType.FLOAT64))).as("FLOAT64 holds NaN").isNull();
+    }
 }

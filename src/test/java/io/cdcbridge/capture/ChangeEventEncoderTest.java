@@ -85,4 +85,32 @@ class ChangeEventEncoderTest {
         assertThat(n.get("after").isNull()).isTrue();
         assertThat(n.get("before").get("UserName").asText()).isEqualTo("x");
     }
+
+    @Test
+    void edgeValuesAreSpelledAsPostgresSpellsThem() {
+        Schema numeric = SchemaBuilder.string().parameter("__debezium.source.column.type", "NUMERIC").build();
+        Schema text = SchemaBuilder.string().parameter("__debezium.source.column.type", "TEXT").build();
+        assertThat(ChangeEventEncoder.numericSpecial(numeric, "NAN")).isEqualTo("NaN");
+        assertThat(ChangeEventEncoder.numericSpecial(numeric, "POSITIVE_INFINITY")).isEqualTo("Infinity");
+        assertThat(ChangeEventEncoder.numericSpecial(numeric, "NEGATIVE_INFINITY")).isEqualTo("-Infinity");
+        assertThat(ChangeEventEncoder.numericSpecial(text, "NAN")).as("a text column keeps its text").isEqualTo("NAN");
+        assertThat(ChangeEventEncoder.numericSpecial(numeric, "1.50")).isEqualTo("1.50");
+        java.util.Map<String, String> bit4 = java.util.Map.of("__debezium.source.column.type", "BIT", "length", "4");
+        java.util.Map<String, String> varbit = java.util.Map.of("__debezium.source.column.type", "VARBIT", "length", "2147483647");
+        assertThat(ChangeEventEncoder.bits(new byte[] {0x0A}, bit4)).isEqualTo("1010");
+        assertThat(ChangeEventEncoder.bits(new byte[] {}, bit4)).isEqualTo("0000");
+        assertThat(ChangeEventEncoder.bits(new byte[] {0x05}, varbit)).isEqualTo("101");
+        assertThat(ChangeEventEncoder.bits(new byte[] {0x01, 0x02}, varbit)).as("little-endian bytes").isEqualTo("1000000001");
+        assertThat(ChangeEventEncoder.bits(new byte[] {}, varbit)).isEmpty();
+    }
+
+    @Test
+    void domainsAndEnumsAreTypedByTheirValues() throws Exception {
+        Schema row = SchemaBuilder.struct()
+                .field("d", SchemaBuilder.int32().parameter("__debezium.source.column.type", "POSINT").build())
+                .field("e", SchemaBuilder.string().parameter("__debezium.source.column.type", "MOOD").build())
+                .field("a", SchemaBuilder.array(Schema.INT32_SCHEMA).parameter("__debezium.source.column.type", "_INT4").build())
+                .build();
+        assertThat(JSON.readTree(encoder.types(row))).isEqualTo(JSON.readTree("{\"d\":\"int4\",\"e\":\"text\",\"a\":\"_int4\"}"));
+    }
 }
