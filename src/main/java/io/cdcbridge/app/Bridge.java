@@ -244,9 +244,10 @@ public final class Bridge implements AutoCloseable {
         main.configure().health().setEnabled(true);
 
         Properties props = new Properties();
-        // blank means "not set": the routes' placeholder defaults ({{key:default}}) apply
+        // blank means "not set": the routes' placeholder defaults ({{key:default}}) apply. Secrets stay out of Camel:
+        // the routes do not need them, and Camel would show its properties (JMX, dev consoles) by its own word list.
         s.asMap().forEach((k, v) -> {
-            if (!v.isBlank()) {
+            if (!v.isBlank() && !Settings.isSecret(k)) {
                 props.put(k, v);
             }
         });
@@ -336,11 +337,18 @@ public final class Bridge implements AutoCloseable {
                 LOG.warn("cdc.routes.reload=true but there is no {} directory; hot reload is off", dir.toAbsolutePath());
                 return;
             }
-            main.configure().setRoutesReloadEnabled(true);
-            main.configure().setRoutesReloadDirectory(dir.toAbsolutePath().toString());
-            main.configure().setRoutesReloadPattern("*.camel.yaml");
-            // Reload replaces only the routes of the changed file; the Java capture route keeps running.
-            main.configure().setRoutesReloadRemoveAllRoutes(false);
+            // Camel's watcher with a safety net (RouteFileReload): only the changed file's routes are replaced, the Java
+            // capture route keeps running, a file that does not load leaves the previous routes running.
+            main.addMainListener(new MainListenerSupport() {
+                @Override
+                public void beforeConfigure(BaseMainSupport m) {
+                    try {
+                        m.getCamelContext().addService(new io.cdcbridge.ops.RouteFileReload(dir, "*.camel.yaml"));
+                    } catch (Exception e) {
+                        throw new IllegalStateException("route reload: " + e.getMessage(), e);
+                    }
+                }
+            });
             LOG.info("Hot reload of {}/*.camel.yaml is on (a development feature: edits take effect within seconds)", dir);
         }
     }

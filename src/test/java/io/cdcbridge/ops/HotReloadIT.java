@@ -85,6 +85,17 @@ class HotReloadIT {
                 assertThat(b.camel().getRoute(CarolDelivery.ROUTE_ID)).isSameAs(before);
                 events(prefix, "Books", 15, 20);
                 await().atMost(Duration.ofSeconds(30)).until(() -> carol.records("books").size() == 20);
+
+                // a file that parses but whose route cannot be built (an unknown bean): rejected, the route put back
+                log.list.clear();
+                Files.writeString(file, original.replace("ref: carolDelivery\n            method: prepare", "ref: noSuchBean\n            method: prepare"));
+                await().atMost(Duration.ofSeconds(30)).until(() -> log.list.stream()
+                        .anyMatch(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN)
+                                && e.getFormattedMessage().contains("carol.camel.yaml")));
+                await().atMost(Duration.ofSeconds(30)).until(() -> b.camel().getRoute(CarolDelivery.ROUTE_ID) != null
+                        && b.camel().getRouteController().getRouteStatus(CarolDelivery.ROUTE_ID).isStarted());
+                events(prefix, "Books", 20, 25);
+                await().atMost(Duration.ofSeconds(30)).until(() -> carol.records("books").size() == 25);
             }
         } finally {
             ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(log);
