@@ -59,6 +59,17 @@ start_postgres() {
   PSQL=("$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -At)
   "${PSQL[@]}" -d postgres -c "CREATE DATABASE bench"
   sql "CREATE TABLE sales(id serial PRIMARY KEY, book_id int, user_id int, quantity int, price numeric(10,2), sold_at timestamptz DEFAULT now())"
+  # WIDTH=50: the same table with 44 more columns (ints, texts, numerics, filled by their defaults)
+  local w extra=""
+  for ((w = 7; w <= ${WIDTH:-6}; w++)); do
+    case $(( w % 3 )) in
+      0) extra+=", ADD COLUMN c$w int DEFAULT $w" ;;
+      1) extra+=", ADD COLUMN c$w text DEFAULT 'coluna número $w'" ;;
+      2) extra+=", ADD COLUMN c$w numeric(12,3) DEFAULT $w.125" ;;
+    esac
+  done
+  [[ -n "$extra" ]] && sql "ALTER TABLE sales ${extra#, }"
+  return 0
 }
 sql() { "${PSQL[@]}" -d bench -c "$1"; }
 insert_rows() { sql "INSERT INTO sales(book_id, user_id, quantity, price) SELECT 1 + g % 1000, 1 + g % 5000, 1 + g % 5, (1 + g % 100) * 1.25 FROM generate_series(1, $1) g"; }

@@ -34,7 +34,8 @@ public final class EndToEndBench {
         int seconds = Integer.parseInt(a[6]);
         String url = "jdbc:postgresql://127.0.0.1:" + pgPort + "/bench";
 
-        try (FakeBigQuery bq = FakeBigQuery.start(); Connection c = DriverManager.getConnection(url, "postgres", "postgres")) {
+        try (FakeBigQuery bq = FakeBigQuery.start(); io.cdcbridge.support.FakeCarol carol = io.cdcbridge.support.FakeCarol.start(java.time.Clock.systemUTC());
+             Connection c = DriverManager.getConnection(url, "postgres", "postgres")) {
             Files.createDirectories(work);
             Path log = work.resolve("bridge-e2e.log");
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -43,7 +44,10 @@ public final class EndToEndBench {
                     "-Dcdc.source.publication=cdc_e2e", "-Dcdc.source.snapshot-mode=no_data", "-Dcdc.kafka.brokers=" + bootstrap,
                     "-Dcdc.kafka.topic-prefix=e2e", "-Dcdc.routes.reload=false", "-Dcdc.http.port=0",
                     "-Dcdc.bigquery.project=bench", "-Dcdc.bigquery.dataset=bench", "-Dcdc.bigquery.endpoint=" + bq.endpoint(),
-                    "-Dcdc.bigquery.batch-timeout-ms=20", "-jar", jar));
+                    "-Dcdc.bigquery.batch-timeout-ms=20", "-Dcdc.carol.url=" + carol.url(), "-Dcdc.carol.connector-id=" + io.cdcbridge.support.FakeCarol.CONNECTOR,
+                    "-Dcdc.carol.username=" + io.cdcbridge.support.FakeCarol.USER, "-Dcdc.carol.password=" + io.cdcbridge.support.FakeCarol.PASSWORD,
+                    "-Dcdc.carol.tenant=" + io.cdcbridge.support.FakeCarol.TENANT, "-Dcdc.carol.org=" + io.cdcbridge.support.FakeCarol.ORG,
+                    "-Dcdc.carol.batch-timeout-ms=20", "-jar", jar));
             long launch = System.currentTimeMillis();
             Process bridge = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
@@ -57,7 +61,7 @@ public final class EndToEndBench {
                 try (Statement st = c.createStatement()) {
                     st.execute("INSERT INTO sales(book_id, user_id, quantity, price) VALUES (0, 0, 0, 0)"); // warm-up: table created
                 }
-                waitRows(bq, 1, 120);
+                waitRows(bq, carol, 1, 120);
 
                 // (1) throughput: one N-row transaction
                 long t0 = System.currentTimeMillis();
@@ -65,10 +69,10 @@ public final class EndToEndBench {
                     st.execute("INSERT INTO sales(book_id, user_id, quantity, price) SELECT 1 + g % 1000, 1 + g % 5000, 1 + g % 5, "
                             + "(1 + g % 100) * 1.25 FROM generate_series(1, " + n + ") g");
                 }
-                waitRows(bq, 1 + n, 900);
-                long ms = System.currentTimeMillis() - t0;
-                System.out.printf("cdc-bridge-e2e-bigquery: %d rows in %.3f s = %.0f rows/s (one transaction → accepted by the BigQuery fake)%n",
-                        n, ms / 1000.0, n * 1000.0 / ms);
+                long[] done = waitRows(bq, carol, 1 + n, 900);
+                long ms = Math.max(done[0], done[1]) - t0;
+                System.out.printf("cdc-bridge-e2e: %d rows in %.3f s = %.0f rows/s into both fakes (BigQuery done after %.3f s, Carol after %.3f s)%n",
+                        n, ms / 1000.0, n * 1000.0 / ms, (done[0] - t0) / 1000.0, (done[1] - t0) / 1000.0);
 
                 // (2) latency at a steady rate: commits every 10 ms
                 int perTick = Math.max(1, rate / 100);
@@ -85,7 +89,7 @@ public final class EndToEndBench {
                         sent += perTick;
                     }
                 }
-                waitRows(bq, before + sent, 120);
+                waitRows(bq, carol, before + sent, 120);
                 FakeBigQuery.Table t = bq.table("bench", "bench", "e2e_public_sales");
                 List<Long> lat = new ArrayList<>();
                 synchronized (t) {
@@ -108,15 +112,24 @@ public final class EndToEndBench {
         }
     }
 
-    private static void waitRows(FakeBigQuery bq, int count, int timeoutS) throws InterruptedException {
+    /** Waits until both fakes hold {@code count} rows; returns when each got there (epoch ms). */
+    private static long[] waitRows(FakeBigQuery bq, io.cdcbridge.support.FakeCarol carol, int count, int timeoutS) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutS * 1000L;
-        int have;
-        while ((have = stored(bq)) < count) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException("timed out: " + have + " of " + count + " rows");
+        long[] at = {0, 0};
+        while (at[0] == 0 || at[1] == 0) {
+            long now = System.currentTimeMillis();
+            if (at[0] == 0 && stored(bq) >= count) {
+                at[0] = now;
+            }
+            if (at[1] == 0 && carol.records("sales").size() >= count) {
+                at[1] = now;
+            }
+            if (now > deadline) {
+                throw new IllegalStateException("timed out: BigQuery " + stored(bq) + ", Carol " + carol.records("sales").size() + " of " + count);
             }
             Thread.sleep(5);
         }
+        return at;
     }
 
     private static int stored(FakeBigQuery bq) {
