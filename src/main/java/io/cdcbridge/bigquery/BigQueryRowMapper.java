@@ -62,15 +62,33 @@ public final class BigQueryRowMapper {
     private final BigQueryNames names;
     private final Clock clock;
 
+    private final java.time.ZoneId timestampZone;
+
     public BigQueryRowMapper(BigQueryNames names, Clock clock) {
+        this(names, clock, null);
+    }
+
+    /**
+     * @param timestampZone null: {@code timestamp} (without zone) stays DATETIME, wall clock as stored; a zone
+     *                      ({@code cdc.sink.timestamp-zone}): read in that zone and loaded as TIMESTAMP
+     */
+    public BigQueryRowMapper(BigQueryNames names, Clock clock, java.time.ZoneId timestampZone) {
         this.names = names;
         this.clock = clock;
+        this.timestampZone = timestampZone;
     }
 
     public Row map(BigQueryChange change) {
         ObjectNode image = change.image();
         Map<String, ColumnType> columns = new LinkedHashMap<>();
-        change.pgTypes().forEach((col, pg) -> columns.put(BigQueryNames.sanitize(col), ColumnType.forPostgres(pg)));
+        java.util.Set<String> zoned = new java.util.HashSet<>();
+        change.pgTypes().forEach((col, pg) -> {
+            boolean convert = timestampZone != null && pg.equals("timestamp");
+            if (convert) {
+                zoned.add(BigQueryNames.sanitize(col));
+            }
+            columns.put(BigQueryNames.sanitize(col), convert ? ColumnType.scalar(ColumnType.TIMESTAMP) : ColumnType.forPostgres(pg));
+        });
         Map<String, Object> values = new LinkedHashMap<>();
         List<String> unrepresentable = new ArrayList<>();
         if (image != null) {
@@ -94,7 +112,9 @@ public final class BigQueryRowMapper {
                     values.put(col, null);
                     continue;
                 }
-                values.put(col, value(f.getValue(), type));
+                values.put(col, zoned.contains(col) && f.getValue().isTextual()
+                        ? java.time.LocalDateTime.parse(f.getValue().asText()).atZone(timestampZone).toInstant().toString()
+                        : value(f.getValue(), type));
             }
         }
         values.put(OP, change.op());

@@ -112,7 +112,7 @@ public final class BigQuerySink implements SinkModule {
         context.getRegistry().bind("bigQueryConnectionFactory", new GoogleBigQueryConnectionFactory(BigQueryFailures.reporting(client)));
         BigQueryTables tables = dryRun ? null : new BigQueryTables(client, project, dataset);
         Path out = Path.of(settings.get("cdc.data-dir", "data")).resolve("out").resolve("bigquery");
-        context.getRegistry().bind("bigQueryDelivery", new BigQueryDelivery(names, new BigQueryRowMapper(names, clock), tables,
+        context.getRegistry().bind("bigQueryDelivery", new BigQueryDelivery(names, new BigQueryRowMapper(names, clock, settings.getZone("cdc.sink.timestamp-zone")), tables,
                 batchSize, maxBytes, dryRun, out,
                 () -> context.getRegistry().lookupByNameAndType("deadLetters", DeadLetters.class)));
         LOG.info("BigQuery sink: project {} dataset {} {}{}{}", project, dataset, names,

@@ -19,7 +19,8 @@ import io.cdcbridge.config.Settings;
 public record CarolConfig(URI url, String connectorId, String auth, String username, String password, String tenant,
                           String org, String apiKey, String authScheme, long refreshAheadMs, Set<String> tables,
                           Set<String> exclude, Map<String, String> stagings, Map<String, Map<String, String>> fields,
-                          int batchSize, long maxRequestBytes, long timeoutMs, boolean numericAsNumber) {
+                          int batchSize, long maxRequestBytes, long timeoutMs, boolean numericAsNumber,
+                          java.time.ZoneId timestampZone) {
 
     public static final int MAX_RECORDS = 500;
     public static final long MAX_BYTES = 10L * 1024 * 1024;
@@ -72,7 +73,8 @@ public record CarolConfig(URI url, String connectorId, String auth, String usern
                 s.getLong("cdc.carol.token-refresh-ahead-s", 60) * 1000, list(s.get("cdc.carol.tables", "")),
                 list(s.get("cdc.carol.exclude", "")), stagings, fields, batch, bytes,
                 s.getLong("cdc.carol.timeout-ms", 30_000),
-                s.getChoice("cdc.carol.numeric-as", "number", "number", "string").equals("number"));
+                s.getChoice("cdc.carol.numeric-as", "number", "number", "string").equals("number"),
+                s.getZone("cdc.sink.timestamp-zone"));
     }
 
     /** {@code UserId:userid,UserName} → UserId→userid, UserName→UserName (order kept). */

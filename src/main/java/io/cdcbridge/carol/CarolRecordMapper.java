@@ -81,6 +81,10 @@ public final class CarolRecordMapper {
     }
 
     private JsonNode value(JsonNode v, String type) {
+        if (config.timestampZone() != null && type.equals("timestamp") && v.isTextual() && !v.asText().endsWith("infinity")) {
+            // cdc.sink.timestamp-zone: a timestamp without zone read in that zone, sent as the instant (UTC, Z)
+            return JsonNodeFactory.instance.textNode(java.time.LocalDateTime.parse(v.asText()).atZone(config.timestampZone()).toInstant().toString());
+        }
         if (config.numericAsNumber() && v.isTextual() && NUMERIC.contains(type)) {
             try {
                 return JsonNodeFactory.instance.numberNode(new BigDecimal(v.asText()));

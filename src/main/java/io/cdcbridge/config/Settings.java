@@ -206,6 +206,18 @@ public final class Settings {
         throw new ConfigException(key, "must be one of " + String.join(", ", allowed) + ", got '" + shown(key) + "'");
     }
 
+    /** A time zone id ({@code UTC}, {@code America/Sao_Paulo}) or null when the key is not set. */
+    public java.time.ZoneId getZone(String key) {
+        if (!has(key)) {
+            return null;
+        }
+        try {
+            return java.time.ZoneId.of(get(key, ""));
+        } catch (java.time.DateTimeException e) {
+            throw new ConfigException(key, "is not a time zone id (UTC, America/Sao_Paulo, ...), got '" + shown(key) + "'");
+        }
+    }
+
     /** The value as it may appear in a message: secrets are masked. */
     public String shown(String key) {
         return isSecret(key) ? "****" : values.get(key);

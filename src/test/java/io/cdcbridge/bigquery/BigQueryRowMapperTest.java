@@ -214,4 +214,15 @@ class BigQueryRowMapperTest {
         assertThat(BigQueryRowMapper.unrepresentable(text.textNode("0001-01-01"), ColumnType.scalar(ColumnType.DATE))).isNull();
         assertThat(BigQueryRowMapper.unrepresentable(text.textNode("NaN"), ColumnType.scalar(ColumnType.FLOAT64))).as("FLOAT64 holds NaN").isNull();
     }
+
+    @Test
+    void timestampsWithoutZoneCanBeReadInANamedZone() {
+        BigQueryRowMapper zoned = new BigQueryRowMapper(new BigQueryNames("postgres", Set.of(), Set.of(), Map.of()), CLOCK,
+                java.time.ZoneId.of("America/Sao_Paulo"));
+        BigQueryRowMapper.Row row = zoned.map(change(INSERT, TYPES));
+        assertThat(row.columns().get("EntryDateTime")).isEqualTo(ColumnType.scalar(ColumnType.TIMESTAMP));
+        assertThat(row.values().get("EntryDateTime")).isEqualTo("2025-01-31T13:00:00.123456Z");
+        assertThat(mapper.map(change(INSERT, TYPES)).values().get("EntryDateTime")).as("default: wall clock, DATETIME")
+                .isEqualTo("2025-01-31T10:00:00.123456");
+    }
 }

@@ -70,4 +70,17 @@ class CarolRecordMapperTest {
         assertThat(CarolDelivery.retryAfterMs("soon")).isZero();
         assertThat(CarolDelivery.retryAfterMs("99999")).isEqualTo(300_000);
     }
+
+    @Test
+    void timestampsWithoutZoneCanBeSentAsInstants() throws Exception {
+        String types = "{\"UserId\":\"int4\",\"At\":\"timestamp\"}";
+        String after = "{\"UserId\":4,\"At\":\"2025-01-31T10:00:00.5\"}";
+        assertThat(mapper().map(event("c", "null", after), types).record().get("At").asText()).isEqualTo("2025-01-31T10:00:00.5");
+        assertThat(mapper("cdc.sink.timestamp-zone", "UTC").map(event("c", "null", after), types).record().get("At").asText())
+                .isEqualTo("2025-01-31T10:00:00.500Z");
+        assertThat(mapper("cdc.sink.timestamp-zone", "America/Sao_Paulo").map(event("c", "null", after), types).record().get("At").asText())
+                .isEqualTo("2025-01-31T13:00:00.500Z");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> mapper("cdc.sink.timestamp-zone", "Marte/Olimpo"))
+                .hasMessageContaining("cdc.sink.timestamp-zone");
+    }
 }
