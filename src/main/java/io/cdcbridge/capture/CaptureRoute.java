@@ -105,6 +105,8 @@ public final class CaptureRoute extends RouteBuilder {
         extra.put(AckedOffsetStore.SESSION, session);
         extra.put(AckedOffsetStore.DELEGATE, kafka.offsetStore());
         extra.put("bootstrap.servers", kafka.brokers());
+        // cdc.capture.debezium.<property>: any Debezium / engine property, for tuning (docs: README)
+        extra.putAll(src.debezium());
         c.setAdditionalProperties(extra);
         return c;
     }

@@ -3,7 +3,7 @@ package io.cdcbridge.config;
 /** Where capture reads from ({@code cdc.source.*}), validated. */
 public record SourceConfig(String host, int port, String database, String user, String password, String tables,
                            String slot, String publication, String snapshotMode, long pollIntervalMs,
-                           long reconnectDelayMs, long heartbeatIntervalMs) {
+                           long reconnectDelayMs, long heartbeatIntervalMs, java.util.Map<String, String> debezium) {
 
     public static SourceConfig from(Settings s) {
         String slot = s.get("cdc.source.slot", "cdc_bridge");
@@ -23,7 +23,8 @@ public record SourceConfig(String host, int port, String database, String user, 
                         "when_needed", "initial_only", "recovery"),
                 positive(s, "cdc.capture.poll-interval-ms", 50),
                 positive(s, "cdc.capture.reconnect-delay-ms", 2000),
-                positive(s, "cdc.capture.heartbeat-interval-ms", 10_000));
+                positive(s, "cdc.capture.heartbeat-interval-ms", 10_000),
+                s.under("cdc.capture.debezium."));
     }
 
     private static long positive(Settings s, String key, long def) {
