@@ -70,6 +70,7 @@ public final class BigQueryDelivery {
     }
 
     private final BigQueryNames names;
+    private io.cdcbridge.passthrough.Passthrough passthrough;
     private final BigQueryRowMapper mapper;
     private final BigQueryTables tables;
     private final int batchSize;
@@ -92,6 +93,12 @@ public final class BigQueryDelivery {
         this.deadLetters = deadLetters;
     }
 
+    /** Topics whose JSON records load into a table as they are (issue 9). */
+    public BigQueryDelivery passthrough(io.cdcbridge.passthrough.Passthrough passthrough) {
+        this.passthrough = passthrough;
+        return this;
+    }
+
     public void prepare(Exchange exchange) {
         List<Exchange> records = records(exchange);
         if (exchange.getProperty(COMMITS) == null) {
@@ -101,6 +108,23 @@ public final class BigQueryDelivery {
         Map<Exchange, PermanentDeliveryException> poison = new LinkedHashMap<>();
         for (Exchange record : records) {
             if (DeadLetters.replayedForAnotherSink(record, SINK)) {
+                continue;
+            }
+            String topic = String.valueOf(record.getMessage().getHeader(KafkaConstants.TOPIC));
+            String passthroughTable = passthrough == null ? null : passthrough.bigQueryTable(topic);
+            if (passthroughTable != null) {
+                try {
+                    List<com.fasterxml.jackson.databind.node.ObjectNode> objects = io.cdcbridge.passthrough.Passthrough.records(record.getMessage().getBody());
+                    for (int i = 0; i < objects.size(); i++) {
+                        String position = topic + "/" + record.getMessage().getHeader(KafkaConstants.PARTITION) + "/"
+                                + record.getMessage().getHeader(KafkaConstants.OFFSET) + "/" + i;
+                        BigQueryRowMapper.Row row = mapper.mapPassthrough(passthroughTable, objects.get(i),
+                                java.util.UUID.nameUUIDFromBytes(position.getBytes(StandardCharsets.UTF_8)).toString());
+                        rows.add(new Pending(row, record, size(row)));
+                    }
+                } catch (PermanentDeliveryException e) {
+                    poison.put(record, e);
+                }
                 continue;
             }
             BigQueryChange change;

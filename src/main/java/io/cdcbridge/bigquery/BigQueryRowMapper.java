@@ -155,6 +155,29 @@ public final class BigQueryRowMapper {
         };
     }
 
+    /**
+     * A passthrough record (issue 9): an object already shaped as a row of {@code table}; columns typed from its JSON
+     * values; only {@code _ingested_at} of the metadata is filled. The insertId comes from the Kafka position, so a
+     * replayed record dedupes.
+     */
+    public Row mapPassthrough(String table, ObjectNode object, String insertId) {
+        Map<String, ColumnType> columns = new LinkedHashMap<>();
+        Map<String, Object> values = new LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> f = fields.next();
+            ColumnType type = ColumnType.infer(f.getValue());
+            if (type == null) {
+                continue;
+            }
+            String col = BigQueryNames.sanitize(f.getKey());
+            columns.put(col, type);
+            values.put(col, value(f.getValue(), type));
+        }
+        values.put(INGESTED_AT, Instant.now(clock).truncatedTo(java.time.temporal.ChronoUnit.MICROS).toString());
+        return new Row(table, insertId, values, columns, List.of());
+    }
+
     /** The table's columns (known from the types header) that an update did not carry: TOAST values left unchanged. */
     private static String unchanged(BigQueryChange change, Map<String, ColumnType> columns, Map<String, Object> values) {
         if (!"u".equals(change.op()) || change.pgTypes().isEmpty()) {

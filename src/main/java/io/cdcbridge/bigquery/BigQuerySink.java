@@ -48,7 +48,8 @@ public final class BigQuerySink implements SinkModule {
             }
             return own;
         }
-        return io.cdcbridge.config.KafkaConfig.changeEventTopicPattern(settings.get("cdc.kafka.topic-prefix", "postgres"));
+        return io.cdcbridge.passthrough.Passthrough.from(settings).topicPattern(
+                io.cdcbridge.config.KafkaConfig.changeEventTopicPattern(settings.get("cdc.kafka.topic-prefix", "postgres")), "bigquery");
     }
 
     @Override
@@ -114,7 +115,8 @@ public final class BigQuerySink implements SinkModule {
         Path out = Path.of(settings.get("cdc.data-dir", "data")).resolve("out").resolve("bigquery");
         context.getRegistry().bind("bigQueryDelivery", new BigQueryDelivery(names, new BigQueryRowMapper(names, clock, settings.getZone("cdc.sink.timestamp-zone")), tables,
                 batchSize, maxBytes, dryRun, out,
-                () -> context.getRegistry().lookupByNameAndType("deadLetters", DeadLetters.class)));
+                () -> context.getRegistry().lookupByNameAndType("deadLetters", DeadLetters.class))
+                .passthrough(io.cdcbridge.passthrough.Passthrough.from(settings)));
         LOG.info("BigQuery sink: project {} dataset {} {}{}{}", project, dataset, names,
                 settings.has("cdc.bigquery.endpoint") ? " endpoint " + settings.get("cdc.bigquery.endpoint", "") : "",
                 dryRun ? " (dry run: rows written to " + out + ")" : "");

@@ -67,7 +67,7 @@ public final class CarolDelivery {
     private static final Logger LOG = LoggerFactory.getLogger(CarolDelivery.class);
 
     /** One staging record and the Kafka record it came from. */
-    record Pending(ObjectNode record, Exchange origin, String table, int bytes) {
+    record Pending(ObjectNode record, Exchange origin, String table, String staging, int bytes) {
     }
 
     /** One intake request: records of one staging. */
@@ -83,6 +83,7 @@ public final class CarolDelivery {
     }
 
     private final CarolConfig config;
+    private final io.cdcbridge.passthrough.Passthrough passthrough;
     private final CarolRecordMapper mapper;
     private final CarolTokenCache tokens;
     private final boolean dryRun;
@@ -96,7 +97,14 @@ public final class CarolDelivery {
     /** @param tokens null in API-key mode */
     public CarolDelivery(CarolConfig config, CarolRecordMapper mapper, CarolTokenCache tokens, boolean dryRun, Path dryRunDir,
                          Supplier<DeadLetters> deadLetters) {
+        this(config, null, mapper, tokens, dryRun, dryRunDir, deadLetters);
+    }
+
+    /** @param passthrough topics whose records go to a staging as they are (null: none) */
+    public CarolDelivery(CarolConfig config, io.cdcbridge.passthrough.Passthrough passthrough, CarolRecordMapper mapper,
+                         CarolTokenCache tokens, boolean dryRun, Path dryRunDir, Supplier<DeadLetters> deadLetters) {
         this.config = config;
+        this.passthrough = passthrough;
         this.mapper = mapper;
         this.tokens = tokens;
         this.dryRun = dryRun;
@@ -119,16 +127,23 @@ public final class CarolDelivery {
             if (DeadLetters.replayedForAnotherSink(record, SINK)) {
                 continue;
             }
-            CarolRecordMapper.Mapped m;
+            String topic = String.valueOf(record.getMessage().getHeader(KafkaConstants.TOPIC));
+            String passthroughStaging = passthrough == null ? null : passthrough.carolStaging(topic);
             try {
-                m = mapper.map(record.getMessage().getBody(), record.getMessage().getHeader("cdc.types"));
+                if (passthroughStaging != null) {
+                    // already Carol records: the same path from here on (batching, retries, dead letters, dry run)
+                    for (ObjectNode r : io.cdcbridge.passthrough.Passthrough.records(record.getMessage().getBody())) {
+                        pending.add(new Pending(r, record, topic, passthroughStaging, size(r)));
+                    }
+                    continue;
+                }
+                CarolRecordMapper.Mapped m = mapper.map(record.getMessage().getBody(), record.getMessage().getHeader("cdc.types"));
+                if (m.record() != null && !excluded.contains(m.table())) {
+                    pending.add(new Pending(m.record(), record, m.table(), m.staging(), size(m.record())));
+                }
             } catch (PermanentDeliveryException e) {
                 deadLetters.get().publish(SINK, DeadLetters.fromExchange(record, e, 1, exchange.getFromRouteId()));
-                count(deadLettered, DeadLetters.sourceTable(record));
-                continue;
-            }
-            if (m.record() != null && !excluded.contains(m.table())) {
-                pending.add(new Pending(m.record(), record, m.table(), size(m.record())));
+                count(deadLettered, passthroughStaging != null ? topic : DeadLetters.sourceTable(record));
             }
         }
         Deque<Request> requests = requests(pending);
@@ -153,7 +168,7 @@ public final class CarolDelivery {
     Deque<Request> requests(List<Pending> records) {
         Map<String, List<Request>> byStaging = new LinkedHashMap<>();
         for (Pending p : records) {
-            String staging = config.staging(p.table().substring(0, p.table().indexOf('.')), p.table().substring(p.table().indexOf('.') + 1));
+            String staging = p.staging();
             List<Request> list = byStaging.computeIfAbsent(staging, s -> new ArrayList<>());
             Request last = list.isEmpty() ? null : list.get(list.size() - 1);
             if (last == null || last.records.size() >= config.batchSize()
@@ -426,15 +441,21 @@ public final class CarolDelivery {
         return r == null ? new ArrayDeque<>() : r;
     }
 
-    /** Removes delivered (or dead-lettered) records from the body: they must not be dead-lettered again. */
+    /**
+     * The body becomes the Kafka records still referenced by a request not yet done: what the shared error handler
+     * dead-letters if delivery fails for good. (A passthrough array is one Kafka record for several Carol records: it
+     * stays until all of them are done.)
+     */
     private static void delivered(Exchange exchange, List<Pending> done) {
+        Set<Exchange> left = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Request r : requests(exchange)) {
+            r.records.forEach(p -> left.add(p.origin()));
+        }
         Object body = exchange.getMessage().getBody();
         if (body instanceof List<?> list) {
-            Set<Exchange> gone = Collections.newSetFromMap(new IdentityHashMap<>());
-            done.forEach(p -> gone.add(p.origin()));
             List<Exchange> rest = new ArrayList<>();
             for (Object o : list) {
-                if (o instanceof Exchange ex && !gone.contains(ex)) {
+                if (o instanceof Exchange ex && left.contains(ex)) {
                     rest.add(ex);
                 }
             }

@@ -43,8 +43,9 @@ public final class CarolSink implements SinkModule {
 
     @Override
     public void install(Settings settings, CamelContext context) {
+        io.cdcbridge.passthrough.Passthrough passthrough = io.cdcbridge.passthrough.Passthrough.from(settings);
         String topics = settings.has("cdc.carol.topic-pattern") ? settings.get("cdc.carol.topic-pattern", "")
-                : KafkaConfig.changeEventTopicPattern(settings.get("cdc.kafka.topic-prefix", "postgres"));
+                : passthrough.topicPattern(KafkaConfig.changeEventTopicPattern(settings.get("cdc.kafka.topic-prefix", "postgres")), "carol");
         context.getPropertiesComponent().addPropertiesSource(new PropertiesSource() {
             @Override
             public String getName() {
@@ -65,7 +66,7 @@ public final class CarolSink implements SinkModule {
         CarolTokenCache tokens = dryRun || config.auth().equals("apikey") ? null
                 : new CarolTokenCache(config, HttpClient.newBuilder().connectTimeout(Duration.ofMillis(config.timeoutMs())).build(), clock);
         Path out = Path.of(settings.get("cdc.data-dir", "data")).resolve("out").resolve("carol");
-        context.getRegistry().bind("carolDelivery", new CarolDelivery(config, new CarolRecordMapper(config), tokens, dryRun, out,
+        context.getRegistry().bind("carolDelivery", new CarolDelivery(config, passthrough, new CarolRecordMapper(config), tokens, dryRun, out,
                 () -> context.getRegistry().lookupByNameAndType("deadLetters", DeadLetters.class)));
         LOG.info("Carol sink: {}{}", config, dryRun ? " (dry run: request bodies written to " + out + ")" : "");
     }
