@@ -1,11 +1,8 @@
 package io.cdcbridge.bigquery;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -18,13 +15,13 @@ import java.util.function.Supplier;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.google.cloud.bigquery.BigQueryError;
+import io.cdcbridge.delivery.KafkaBatch;
 import io.cdcbridge.errors.DeadLetters;
 import io.cdcbridge.errors.PermanentDeliveryException;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.component.google.bigquery.GoogleBigQueryConstants;
 import org.apache.camel.component.kafka.KafkaConstants;
-import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.camel.support.DefaultExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,8 +75,8 @@ public final class BigQueryDelivery {
     private final boolean dryRun;
     private final Path dryRunDir;
     private final Supplier<DeadLetters> deadLetters;
-    private final Map<String, java.util.concurrent.atomic.LongAdder> delivered = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<String, java.util.concurrent.atomic.LongAdder> deadLettered = new java.util.concurrent.ConcurrentHashMap<>();
+    private final KafkaBatch.Counters delivered = new KafkaBatch.Counters();
+    private final KafkaBatch.Counters deadLettered = new KafkaBatch.Counters();
 
     public BigQueryDelivery(BigQueryNames names, BigQueryRowMapper mapper, BigQueryTables tables, int batchSize,
                             long maxRequestBytes, boolean dryRun, Path dryRunDir, Supplier<DeadLetters> deadLetters) {
@@ -100,9 +97,9 @@ public final class BigQueryDelivery {
     }
 
     public void prepare(Exchange exchange) {
-        List<Exchange> records = records(exchange);
+        List<Exchange> records = KafkaBatch.records(exchange);
         if (exchange.getProperty(COMMITS) == null) {
-            exchange.setProperty(COMMITS, commits(records));
+            exchange.setProperty(COMMITS, KafkaBatch.commits(records));
         }
         List<Pending> rows = new ArrayList<>();
         Map<Exchange, PermanentDeliveryException> poison = new LinkedHashMap<>();
@@ -154,7 +151,7 @@ public final class BigQueryDelivery {
         }
         poison.forEach((record, error) -> {
             deadLetters.get().publish(SINK, DeadLetters.fromExchange(record, error, 1, exchange.getFromRouteId()));
-            count(deadLettered, DeadLetters.sourceTable(record));
+            deadLettered.increment(DeadLetters.sourceTable(record));
         });
         Deque<Request> requests = requests(rows);
         exchange.setProperty(REQUESTS, requests);
@@ -201,7 +198,7 @@ public final class BigQueryDelivery {
         Request head = requests(exchange).poll();
         exchange.removeProperty(ExchangePropertyKey.GROUPED_EXCHANGE.getName());
         delivered(exchange, head.rows);
-        head.rows.forEach(p -> count(delivered, DeadLetters.sourceTable(p.origin())));
+        head.rows.forEach(p -> delivered.increment(DeadLetters.sourceTable(p.origin())));
         exchange.setProperty(PENDING, requests(exchange).size());
         LOG.debug("BigQuery accepted {} rows into {}", head.rows.size(), head.tableId);
     }
@@ -228,7 +225,7 @@ public final class BigQueryDelivery {
             deadLetters.get().publish(SINK, DeadLetters.fromExchange(p.origin(),
                     new PermanentDeliveryException("BigQuery rejected the row for " + head.tableId + ": " + reason), 1,
                     exchange.getFromRouteId()));
-            count(deadLettered, DeadLetters.sourceTable(p.origin()));
+            deadLettered.increment(DeadLetters.sourceTable(p.origin()));
         }
         head.rows.removeAll(rejected);
         delivered(exchange, rejected);
@@ -246,7 +243,7 @@ public final class BigQueryDelivery {
         Request head = requests.poll();
         for (Pending p : head.rows) {
             deadLetters.get().publish(SINK, DeadLetters.fromExchange(p.origin(), e, 1, exchange.getFromRouteId()));
-            count(deadLettered, DeadLetters.sourceTable(p.origin()));
+            deadLettered.increment(DeadLetters.sourceTable(p.origin()));
         }
         delivered(exchange, head.rows);
         exchange.setProperty(PENDING, requests.size());
@@ -263,9 +260,9 @@ public final class BigQueryDelivery {
                 line.put("json", p.row().values());
                 lines.append(BigQueryChange.JSON.writeValueAsString(line)).append('\n');
             }
-            append(dryRunDir.resolve(r.tableId + ".jsonl"), lines.toString());
+            KafkaBatch.append(dryRunDir.resolve(r.tableId + ".jsonl"), lines.toString());
             delivered(exchange, r.rows);
-            r.rows.forEach(p -> count(delivered, DeadLetters.sourceTable(p.origin())));
+            r.rows.forEach(p -> delivered.increment(DeadLetters.sourceTable(p.origin())));
         }
         requests.clear();
         exchange.setProperty(PENDING, 0);
@@ -273,69 +270,21 @@ public final class BigQueryDelivery {
 
     /** Rows accepted by BigQuery (or written, in dry run) per source table {@code schema.table}, since start. */
     public Map<String, Long> deliveredCounts() {
-        Map<String, Long> out = new java.util.TreeMap<>();
-        delivered.forEach((k, v) -> out.put(k, v.sum()));
-        return out;
+        return delivered.snapshot();
     }
+
 
     /** Records this sink dead-lettered itself (poison, refused rows), per source table. */
     public Map<String, Long> deadLetteredCounts() {
-        Map<String, Long> out = new java.util.TreeMap<>();
-        deadLettered.forEach((k, v) -> out.put(k, v.sum()));
-        return out;
+        return deadLettered.snapshot();
     }
 
-    private static void count(Map<String, java.util.concurrent.atomic.LongAdder> counters, String key) {
-        counters.computeIfAbsent(key, k -> new java.util.concurrent.atomic.LongAdder()).increment();
-    }
-
-    private static synchronized void append(Path file, String text) {
-        try {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     /** Commits the batch's Kafka offsets: per partition, the manual commit of its last record. */
     public void commit(Exchange exchange) {
-        @SuppressWarnings("unchecked")
-        Map<String, KafkaManualCommit> commits = exchange.getProperty(COMMITS, Map.class);
-        if (commits == null) {
-            return;
-        }
-        commits.values().forEach(KafkaManualCommit::commit);
-        LOG.debug("Committed offsets of {} partitions", commits.size());
+        KafkaBatch.commit(exchange, COMMITS);
     }
 
-    private static Map<String, KafkaManualCommit> commits(List<Exchange> records) {
-        Map<String, KafkaManualCommit> out = new LinkedHashMap<>();
-        Map<String, Long> highest = new LinkedHashMap<>();
-        for (Exchange r : records) {
-            var m = r.getMessage();
-            KafkaManualCommit commit = m.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
-            Long offset = m.getHeader(KafkaConstants.OFFSET, Long.class);
-            if (commit == null || offset == null) {
-                continue;
-            }
-            String tp = m.getHeader(KafkaConstants.TOPIC, String.class) + "-" + m.getHeader(KafkaConstants.PARTITION, Integer.class);
-            if (highest.getOrDefault(tp, -1L) < offset) {
-                highest.put(tp, offset);
-                out.put(tp, commit);
-            }
-        }
-        return out;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Exchange> records(Exchange exchange) {
-        Object body = exchange.getMessage().getBody();
-        if (body instanceof List<?> list && (list.isEmpty() || list.get(0) instanceof Exchange)) {
-            return (List<Exchange>) list;
-        }
-        return List.of(exchange);
-    }
 
     @SuppressWarnings("unchecked")
     private static Deque<Request> requests(Exchange exchange) {

@@ -1,11 +1,8 @@
 package io.cdcbridge.carol;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -18,20 +15,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdcbridge.delivery.KafkaBatch;
 import io.cdcbridge.errors.DeadLetters;
 import io.cdcbridge.errors.PermanentDeliveryException;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.kafka.KafkaConstants;
-import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,8 +85,8 @@ public final class CarolDelivery {
     private final Supplier<DeadLetters> deadLetters;
     private final String endpointUri;
     private volatile ProducerTemplate template;
-    private final Map<String, LongAdder> delivered = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> deadLettered = new ConcurrentHashMap<>();
+    private final KafkaBatch.Counters delivered = new KafkaBatch.Counters();
+    private final KafkaBatch.Counters deadLettered = new KafkaBatch.Counters();
 
     /** @param tokens null in API-key mode */
     public CarolDelivery(CarolConfig config, CarolRecordMapper mapper, CarolTokenCache tokens, boolean dryRun, Path dryRunDir,
@@ -117,9 +111,9 @@ public final class CarolDelivery {
     }
 
     public void prepare(Exchange exchange) {
-        List<Exchange> records = records(exchange);
+        List<Exchange> records = KafkaBatch.records(exchange);
         if (exchange.getProperty(COMMITS) == null) {
-            exchange.setProperty(COMMITS, commits(records));
+            exchange.setProperty(COMMITS, KafkaBatch.commits(records));
         }
         List<Pending> pending = new ArrayList<>();
         Set<String> excluded = tables(exchange.getProperty(EXCLUDE_PROPERTY, "", String.class));
@@ -143,7 +137,7 @@ public final class CarolDelivery {
                 }
             } catch (PermanentDeliveryException e) {
                 deadLetters.get().publish(SINK, DeadLetters.fromExchange(record, e, 1, exchange.getFromRouteId()));
-                count(deadLettered, passthroughStaging != null ? topic : DeadLetters.sourceTable(record));
+                deadLettered.increment(passthroughStaging != null ? topic : DeadLetters.sourceTable(record));
             }
         }
         Deque<Request> requests = requests(pending);
@@ -251,7 +245,7 @@ public final class CarolDelivery {
     private void accepted(Exchange exchange, Deque<Request> requests) {
         Request head = requests.poll();
         delivered(exchange, head.records);
-        head.records.forEach(p -> count(delivered, p.table()));
+        head.records.forEach(p -> delivered.increment(p.table()));
         exchange.setProperty(PENDING, requests.size());
         LOG.debug("Carol accepted {} records into {}", head.records.size(), head.staging);
     }
@@ -280,7 +274,7 @@ public final class CarolDelivery {
         PermanentDeliveryException e = new PermanentDeliveryException(reason);
         for (Pending p : records) {
             deadLetters.get().publish(SINK, DeadLetters.fromExchange(p.origin(), e, 1, exchange.getFromRouteId()));
-            count(deadLettered, p.table());
+            deadLettered.increment(p.table());
         }
         delivered(exchange, records);
     }
@@ -289,9 +283,9 @@ public final class CarolDelivery {
     public void writeDryRun(Exchange exchange) {
         Deque<Request> requests = requests(exchange);
         for (Request r : requests) {
-            append(dryRunDir.resolve(r.staging + ".jsonl"), new String(json(r), StandardCharsets.UTF_8) + "\n");
+            KafkaBatch.append(dryRunDir.resolve(r.staging + ".jsonl"), new String(json(r), StandardCharsets.UTF_8) + "\n");
             delivered(exchange, r.records);
-            r.records.forEach(p -> count(delivered, p.table()));
+            r.records.forEach(p -> delivered.increment(p.table()));
         }
         requests.clear();
         exchange.setProperty(PENDING, 0);
@@ -317,24 +311,20 @@ public final class CarolDelivery {
 
     /** Commits the batch's Kafka offsets: per partition, the manual commit of its last record. */
     public void commit(Exchange exchange) {
-        if (Boolean.TRUE.equals(exchange.getProperty(NO_COMMIT, Boolean.class))) {
-            return;
-        }
-        @SuppressWarnings("unchecked")
-        Map<String, KafkaManualCommit> commits = exchange.getProperty(COMMITS, Map.class);
-        if (commits != null) {
-            commits.values().forEach(KafkaManualCommit::commit);
+        if (!Boolean.TRUE.equals(exchange.getProperty(NO_COMMIT, Boolean.class))) {
+            KafkaBatch.commit(exchange, COMMITS);
         }
     }
 
+
     /** Records accepted by Carol (or written, in dry run) per source table {@code schema.table}, since start. */
     public Map<String, Long> deliveredCounts() {
-        return snapshot(delivered);
+        return delivered.snapshot();
     }
 
     /** Records this sink dead-lettered itself, per table (or topic for poison). */
     public Map<String, Long> deadLetteredCounts() {
-        return snapshot(deadLettered);
+        return deadLettered.snapshot();
     }
 
     /** When the current token expires (null in API-key mode or before the first token). */
@@ -386,53 +376,6 @@ public final class CarolDelivery {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static Map<String, Long> snapshot(Map<String, LongAdder> counters) {
-        Map<String, Long> out = new TreeMap<>();
-        counters.forEach((k, v) -> out.put(k, v.sum()));
-        return out;
-    }
-
-    private static void count(Map<String, LongAdder> counters, String key) {
-        counters.computeIfAbsent(key, k -> new LongAdder()).increment();
-    }
-
-    private static synchronized void append(Path file, String text) {
-        try {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Map<String, KafkaManualCommit> commits(List<Exchange> records) {
-        Map<String, KafkaManualCommit> out = new LinkedHashMap<>();
-        Map<String, Long> highest = new LinkedHashMap<>();
-        for (Exchange r : records) {
-            var m = r.getMessage();
-            KafkaManualCommit commit = m.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
-            Long offset = m.getHeader(KafkaConstants.OFFSET, Long.class);
-            if (commit == null || offset == null) {
-                continue;
-            }
-            String tp = m.getHeader(KafkaConstants.TOPIC, String.class) + "-" + m.getHeader(KafkaConstants.PARTITION, Integer.class);
-            if (highest.getOrDefault(tp, -1L) < offset) {
-                highest.put(tp, offset);
-                out.put(tp, commit);
-            }
-        }
-        return out;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Exchange> records(Exchange exchange) {
-        Object body = exchange.getMessage().getBody();
-        if (body instanceof List<?> list && (list.isEmpty() || list.get(0) instanceof Exchange)) {
-            return (List<Exchange>) list;
-        }
-        return List.of(exchange);
     }
 
     @SuppressWarnings("unchecked")

@@ -1,0 +1,97 @@
+package io.cdcbridge.delivery;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
+
+/**
+ * What every sink's delivery does with a camel-kafka batch (one exchange whose body is the list of per-record
+ * exchanges, auto-commit off): the records, the manual commits to run once the batch is delivered or dead-lettered,
+ * per-table counters, dry-run files.
+ */
+public final class KafkaBatch {
+
+    private KafkaBatch() {
+    }
+
+    /** The batch's per-record exchanges (a lone record is a batch of one). */
+    @SuppressWarnings("unchecked")
+    public static List<Exchange> records(Exchange exchange) {
+        Object body = exchange.getMessage().getBody();
+        if (body instanceof List<?> list && (list.isEmpty() || list.get(0) instanceof Exchange)) {
+            return (List<Exchange>) list;
+        }
+        return List.of(exchange);
+    }
+
+    /** Per partition, the manual commit of the batch's last record on it. */
+    public static Map<String, KafkaManualCommit> commits(List<Exchange> records) {
+        Map<String, KafkaManualCommit> out = new LinkedHashMap<>();
+        Map<String, Long> highest = new LinkedHashMap<>();
+        for (Exchange r : records) {
+            var m = r.getMessage();
+            KafkaManualCommit commit = m.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
+            Long offset = m.getHeader(KafkaConstants.OFFSET, Long.class);
+            if (commit == null || offset == null) {
+                continue;
+            }
+            String tp = m.getHeader(KafkaConstants.TOPIC, String.class) + "-" + m.getHeader(KafkaConstants.PARTITION, Integer.class);
+            if (highest.getOrDefault(tp, -1L) < offset) {
+                highest.put(tp, offset);
+                out.put(tp, commit);
+            }
+        }
+        return out;
+    }
+
+    /** Runs the commits kept in the exchange property (set by {@link #commits} at the batch's start). */
+    public static void commit(Exchange exchange, String property) {
+        @SuppressWarnings("unchecked")
+        Map<String, KafkaManualCommit> commits = exchange.getProperty(property, Map.class);
+        if (commits != null) {
+            commits.values().forEach(KafkaManualCommit::commit);
+        }
+    }
+
+    /** Thread-safe counters by name (table), read as a sorted snapshot. */
+    public static final class Counters {
+        private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+
+        public void add(String key, long n) {
+            counts.computeIfAbsent(key, k -> new LongAdder()).add(n);
+        }
+
+        public void increment(String key) {
+            add(key, 1);
+        }
+
+        public Map<String, Long> snapshot() {
+            Map<String, Long> out = new TreeMap<>();
+            counts.forEach((k, v) -> out.put(k, v.sum()));
+            return out;
+        }
+    }
+
+    /** Appends to a dry-run file (one writer at a time: lines of concurrent batches do not interleave). */
+    public static synchronized void append(Path file, String text) {
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
