@@ -10,8 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.stream.IntStream;
 
 import javax.management.JMX;
@@ -42,16 +40,7 @@ class OpsIT {
     void healthMetricsAndPausingASinkOverJmx() throws Exception {
         CaptureFixture f = CaptureFixture.create("ops", "CREATE TABLE \"T\" (\"Id\" int PRIMARY KEY, \"Name\" text)");
         try (FakeBigQuery bq = FakeBigQuery.start(); FakeCarol carol = FakeCarol.start(Clock.systemUTC())) {
-            Map<String, String> s = new HashMap<>(carol.settings());
-            s.put("cdc.carol.group-id", "carol-" + f.prefix);
-            s.put("cdc.carol.batch-timeout-ms", "50");
-            s.put("cdc.bigquery.project", "p");
-            s.put("cdc.bigquery.dataset", "ds_" + f.prefix);
-            s.put("cdc.bigquery.endpoint", bq.endpoint());
-            s.put("cdc.bigquery.group-id", "bq-" + f.prefix);
-            s.put("cdc.bigquery.batch-timeout-ms", "50");
-            s.put("cdc.routes.reload", "false");
-            try (Bridge b = Bridge.start(f.settings(s))) {
+            try (Bridge b = Bridge.start(f.settingsWithSinks(bq, carol))) {
                 b.awaitStreaming(Duration.ofSeconds(60));
                 assertThat(get(b, "/health/live").statusCode()).isEqualTo(200);
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {

@@ -49,6 +49,23 @@ public final class CaptureFixture {
         return m;
     }
 
+    /**
+     * Settings for a bridge capturing this fixture and delivering to both fakes (project {@code p}, dataset
+     * {@code ds_<prefix>}, the fake Carol's tenant), each sink with its own consumer group and short batch timeouts.
+     */
+    public Settings settingsWithSinks(FakeBigQuery bq, FakeCarol carol) {
+        Map<String, String> m = new HashMap<>(carol.settings());
+        m.put("cdc.carol.group-id", "carol-" + prefix);
+        m.put("cdc.carol.batch-timeout-ms", "50");
+        m.put("cdc.bigquery.project", "p");
+        m.put("cdc.bigquery.dataset", "ds_" + prefix);
+        m.put("cdc.bigquery.endpoint", bq.endpoint());
+        m.put("cdc.bigquery.group-id", "bq-" + prefix);
+        m.put("cdc.bigquery.batch-timeout-ms", "50");
+        m.put("cdc.routes.reload", "false");
+        return settings(m);
+    }
+
     public Settings settings(Map<String, String> extra) {
         Map<String, String> m = settingsMap();
         m.putAll(extra);

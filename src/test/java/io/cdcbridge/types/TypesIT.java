@@ -55,16 +55,7 @@ class TypesIT {
         String big = ThreadLocalRandom.current().ints(100_000, 'a', 'z' + 1)
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
         try (FakeBigQuery bq = FakeBigQuery.start(); FakeCarol carol = FakeCarol.start(Clock.systemUTC())) {
-            Map<String, String> s = new HashMap<>(carol.settings());
-            s.put("cdc.carol.group-id", "carol-" + f.prefix);
-            s.put("cdc.carol.batch-timeout-ms", "50");
-            s.put("cdc.bigquery.project", "p");
-            s.put("cdc.bigquery.dataset", "ds_" + f.prefix);
-            s.put("cdc.bigquery.endpoint", bq.endpoint());
-            s.put("cdc.bigquery.group-id", "bq-" + f.prefix);
-            s.put("cdc.bigquery.batch-timeout-ms", "50");
-            s.put("cdc.routes.reload", "false");
-            try (Bridge b = Bridge.start(f.settings(s))) {
+            try (Bridge b = Bridge.start(f.settingsWithSinks(bq, carol))) {
                 b.awaitStreaming(Duration.ofSeconds(60));
                 f.sql("""
                     INSERT INTO "AllTypes" VALUES (1, 1, 2, 3, 1.5, 2.25, 12345678901234567890.123456789012345, 12.34, 5.67, true,
