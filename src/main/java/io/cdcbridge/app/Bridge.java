@@ -56,6 +56,7 @@ public final class Bridge implements AutoCloseable {
     private io.cdcbridge.ops.BridgeManagement management;
     private io.cdcbridge.ops.BridgeStatus status;
     private javax.management.remote.JMXConnectorServer jmxServer;
+    private io.cdcbridge.ops.DeliveryProgress deliveryProgress;
     private org.apache.camel.cluster.CamelClusterService clusterService;
 
     private Bridge(Settings raw, List<SinkModule> sinks) throws Exception {
@@ -142,6 +143,19 @@ public final class Bridge implements AutoCloseable {
         CamelContext ctx = main.getCamelContext();
         status = new io.cdcbridge.ops.BridgeStatus(ctx, captureStats, this::slotLagBytes);
         metrics.bind(status);
+        // delivery progress lines and the sinks' lag, for the enabled sinks
+        java.util.Set<String> enabledSinks = new java.util.TreeSet<>();
+        for (SinkModule sink : sinks()) {
+            if (s.getBool("cdc." + sink.name() + ".enabled", false)) {
+                enabledSinks.add(sink.name());
+            }
+        }
+        if (!enabledSinks.isEmpty()) {
+            deliveryProgress = new io.cdcbridge.ops.DeliveryProgress(kafka.brokers(), status::delivered, () -> enabledSinks,
+                    sink -> s.get("cdc." + sink + ".group-id", "cdc-bridge-" + sink), 3000)
+                    .start(s.getLong("cdc.progress-interval-ms", 5000));
+            metrics.bindSinkLag(enabledSinks, deliveryProgress::lag);
+        }
         management = new io.cdcbridge.ops.BridgeManagement(status, ctx,
                 new io.cdcbridge.errors.DeadLetterReplay(kafka.brokers(), kafka.topicPrefix())).register();
         int port = s.getInt("cdc.http.port", 8080);
@@ -430,6 +444,9 @@ public final class Bridge implements AutoCloseable {
         closing = true;
         if (opsServer != null) {
             opsServer.close();
+        }
+        if (deliveryProgress != null) {
+            deliveryProgress.close();
         }
         try {
             if (management != null) {

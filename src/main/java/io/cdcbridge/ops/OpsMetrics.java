@@ -45,6 +45,14 @@ public final class OpsMetrics {
                 .baseUnit("seconds").description("epoch second the Carol token expires (0 = none)").register(registry);
     }
 
+    /** Events waiting in Kafka for each sink (its consumer group's lag). */
+    public void bindSinkLag(java.util.Set<String> sinks, java.util.function.ToLongFunction<String> lag) {
+        for (String sink : sinks) {
+            Gauge.builder("cdc.sink.lag", () -> lag.applyAsLong(sink)).baseUnit("events").tag("sink", sink)
+                    .description("change events not yet delivered by the sink (-1 unknown)").register(registry);
+        }
+    }
+
     /** Prometheus text exposition, counters refreshed. */
     public String scrape() {
         BridgeStatus s = status;

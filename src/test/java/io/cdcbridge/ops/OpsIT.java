@@ -57,7 +57,8 @@ class OpsIT {
                         .contains("cdc_captured_events_total{table=\"public.T\"} 20.0")
                         .contains("cdc_delivered_records_total{sink=\"carol\",table=\"public.T\"} 20.0")
                         .contains("cdc_delivered_records_total{sink=\"bigquery\",table=\"public.T\"} 20.0")
-                        .contains("jvm_memory_used_bytes").contains("cdc_slot_lag_bytes"));
+                        .contains("jvm_memory_used_bytes").contains("cdc_slot_lag_bytes")
+                        .contains("cdc_sink_lag_events{sink=\"carol\"} 0.0"));
 
                 // pause Carol over JMX: BigQuery keeps receiving, Carol does not
                 BridgeMXBean mbean = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
@@ -69,6 +70,8 @@ class OpsIT {
                 assertThat(mbean.getDeliveredRecords()).containsEntry("carol:public.T", 20L).containsEntry("bigquery:public.T", 60L);
                 assertThat(mbean.getCapturedEvents()).containsEntry("public.T", 60L);
                 assertThat(mbean.getRouteStates()).containsEntry("carol-delivery", "Suspended");
+                await("Carol's lag shows the waiting events").atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                        assertThat(get(b, "/metrics").body()).contains("cdc_sink_lag_events{sink=\"carol\"} 40.0"));
                 assertThat(mbean.resumeSink("carol")).contains("Started");
                 await().atMost(Duration.ofSeconds(30)).until(() -> carol.records("t").size() == 60);
                 assertThat(carol.records("t").stream().map(r -> r.get("Id").asInt()).sorted().toList())
