@@ -39,7 +39,7 @@ class FakeCarolTest {
 
     private JsonNode token(String form) throws Exception {
         HttpResponse<String> r = post("/api/v1/oauth2/token", "application/x-www-form-urlencoded", form.getBytes(StandardCharsets.UTF_8), Map.of());
-        return JSON.readTree(r.body()).put("_status", r.statusCode());
+        return ((com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(r.body())).put("_status", r.statusCode());
     }
 
     private static String passwordGrant(String password) {
