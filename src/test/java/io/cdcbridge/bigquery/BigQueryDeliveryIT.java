@@ -279,7 +279,9 @@ class BigQueryDeliveryIT {
         assertThat(fake.insertAllRequests() - before).isGreaterThanOrEqualTo(n / 500);
         assertThat(fake.table(bridge.project, bridge.dataset, bridge.prefix + "_public_Sales").rejected).isEmpty();
         BigQueryDelivery delivery = bridge.context().getRegistry().lookupByNameAndType("bigQueryDelivery", BigQueryDelivery.class);
-        assertThat(delivery.deliveredCounts()).containsEntry("public.Sales", (long) n);
+        // the fake stores the last rows before the delivery counts them (after the response): wait for the count
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(delivery.deliveredCounts()).containsEntry("public.Sales", (long) n));
         assertThat(bridge.deadLetters()).isEmpty();
     }
 
