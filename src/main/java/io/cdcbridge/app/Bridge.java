@@ -139,13 +139,13 @@ public final class Bridge implements AutoCloseable {
     }
 
     /** JMX MBean, HTTP port (health, metrics), remote JMX if configured: once Camel runs. */
-    private void startOperations(Settings s, KafkaConfig kafka, boolean capture) throws Exception {
+    private void startOperations(Settings s, KafkaConfig kafka, boolean capture, List<SinkModule> sinks) throws Exception {
         CamelContext ctx = main.getCamelContext();
         status = new io.cdcbridge.ops.BridgeStatus(ctx, captureStats, this::slotLagBytes);
         metrics.bind(status);
         // delivery progress lines and the sinks' lag, for the enabled sinks
         java.util.Set<String> enabledSinks = new java.util.TreeSet<>();
-        for (SinkModule sink : sinks()) {
+        for (SinkModule sink : sinks) {
             if (s.getBool("cdc." + sink.name() + ".enabled", false)) {
                 enabledSinks.add(sink.name());
             }
@@ -310,7 +310,7 @@ public final class Bridge implements AutoCloseable {
 
                     @Override
                     public void onCamelContextFullyStarted(CamelContext c, boolean alreadyStarted) throws Exception {
-                        startOperations(s, kafka, capture);
+                        startOperations(s, kafka, capture, sinks);
                     }
                     });
                 } catch (Exception e) {

@@ -1,7 +1,11 @@
 package io.cdcbridge.app;
 
+import io.cdcbridge.config.ConfigException;
+import io.cdcbridge.config.KafkaConfig;
 import io.cdcbridge.config.Settings;
+import io.cdcbridge.passthrough.Passthrough;
 import org.apache.camel.CamelContext;
+import org.apache.camel.spi.PropertiesSource;
 
 /**
  * A delivery sink's wiring: the beans and components its YAML route ({@code routes/<name>.camel.yaml}) refers to.
@@ -17,4 +21,37 @@ public interface SinkModule {
 
     /** Validates the sink's settings (throwing {@link io.cdcbridge.config.ConfigException}) and binds its beans. */
     void install(Settings settings, CamelContext context) throws Exception;
+
+    /**
+     * The regex of the topics a sink's consumer reads: the ChangeEvent topics (without the dead-letter topics) and
+     * the sink's passthrough topics, or {@code cdc.<sink>.topic-pattern}. It ends up in the kafka endpoint's URI, where
+     * a "?" would start the query, so an override with URI syntax in it is refused.
+     */
+    static String topicPattern(Settings settings, String sink, Passthrough passthrough) {
+        String key = "cdc." + sink + ".topic-pattern";
+        String own = settings.get(key, null);
+        if (own != null) {
+            if (own.contains("?") || own.contains("&") || own.contains("#") || own.contains("%")) {
+                throw new ConfigException(key, "must not contain ?, &, # or % (it is part of an endpoint URI)");
+            }
+            return own;
+        }
+        return passthrough.topicPattern(KafkaConfig.changeEventTopicPattern(settings.get("cdc.kafka.topic-prefix", "postgres")), sink);
+    }
+
+    /** Gives the sink's route file its {@code {{cdc.<sink>.topic-pattern}}}. */
+    static void publishTopicPattern(CamelContext context, String sink, String pattern) {
+        String key = "cdc." + sink + ".topic-pattern";
+        context.getPropertiesComponent().addPropertiesSource(new PropertiesSource() {
+            @Override
+            public String getName() {
+                return sink + "-sink";
+            }
+
+            @Override
+            public String getProperty(String name) {
+                return key.equals(name) ? pattern : null;
+            }
+        });
+    }
 }

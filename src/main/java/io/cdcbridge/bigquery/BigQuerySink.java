@@ -8,9 +8,9 @@ import io.cdcbridge.app.SinkModule;
 import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.errors.DeadLetters;
+import io.cdcbridge.passthrough.Passthrough;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.google.bigquery.GoogleBigQueryConnectionFactory;
-import org.apache.camel.spi.PropertiesSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,21 +35,9 @@ public final class BigQuerySink implements SinkModule {
         this.clock = clock;
     }
 
-    /**
-     * The regex of the ChangeEvent topics {@code <prefix>.<schema>.<table>} without the dead-letter topics
-     * {@code <prefix>.dlq.*}. It ends up in the kafka endpoint's URI, where a "?" would start the query: so no
-     * look-ahead, a character-class form instead. {@code cdc.bigquery.topic-pattern} overrides it.
-     */
+    /** The topics this sink reads ({@link SinkModule#topicPattern}). */
     static String topicPattern(Settings settings) {
-        String own = settings.get("cdc.bigquery.topic-pattern", null);
-        if (own != null) {
-            if (own.contains("?") || own.contains("&") || own.contains("#") || own.contains("%")) {
-                throw new ConfigException("cdc.bigquery.topic-pattern", "must not contain ?, &, # or % (it is part of an endpoint URI)");
-            }
-            return own;
-        }
-        return io.cdcbridge.passthrough.Passthrough.from(settings).topicPattern(
-                io.cdcbridge.config.KafkaConfig.changeEventTopicPattern(settings.get("cdc.kafka.topic-prefix", "postgres")), "bigquery");
+        return SinkModule.topicPattern(settings, "bigquery", Passthrough.from(settings));
     }
 
     @Override
@@ -64,18 +52,8 @@ public final class BigQuerySink implements SinkModule {
 
     @Override
     public void install(Settings settings, CamelContext context) {
-        String topics = topicPattern(settings);
-        context.getPropertiesComponent().addPropertiesSource(new PropertiesSource() {
-            @Override
-            public String getName() {
-                return "bigquery-sink";
-            }
-
-            @Override
-            public String getProperty(String name) {
-                return "cdc.bigquery.topic-pattern".equals(name) ? topics : null;
-            }
-        });
+        Passthrough passthrough = Passthrough.from(settings);
+        SinkModule.publishTopicPattern(context, name(), SinkModule.topicPattern(settings, name(), passthrough));
         if (!enabled(settings)) {
             // the route is loaded but never started: its beans only need to exist
             // (a client that never calls out: the endpoint builds a default one, with credentials, when given none)
@@ -116,7 +94,7 @@ public final class BigQuerySink implements SinkModule {
         context.getRegistry().bind("bigQueryDelivery", new BigQueryDelivery(names, new BigQueryRowMapper(names, clock, settings.getZone("cdc.sink.timestamp-zone")), tables,
                 batchSize, maxBytes, dryRun, out,
                 () -> context.getRegistry().lookupByNameAndType("deadLetters", DeadLetters.class))
-                .passthrough(io.cdcbridge.passthrough.Passthrough.from(settings)));
+                .passthrough(passthrough));
         LOG.info("BigQuery sink: project {} dataset {} {}{}{}", project, dataset, names,
                 settings.has("cdc.bigquery.endpoint") ? " endpoint " + settings.get("cdc.bigquery.endpoint", "") : "",
                 dryRun ? " (dry run: rows written to " + out + ")" : "");

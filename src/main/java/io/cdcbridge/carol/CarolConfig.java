@@ -95,7 +95,8 @@ public record CarolConfig(URI url, String connectorId, String auth, String usern
         return out;
     }
 
-    private static Set<String> list(String csv) {
+    /** {@code a, b,c} → {a, b, c}. */
+    static Set<String> list(String csv) {
         Set<String> out = new TreeSet<>();
         for (String t : csv.split(",")) {
             if (!t.isBlank()) {

@@ -116,7 +116,7 @@ public final class CarolDelivery {
             exchange.setProperty(COMMITS, KafkaBatch.commits(records));
         }
         List<Pending> pending = new ArrayList<>();
-        Set<String> excluded = tables(exchange.getProperty(EXCLUDE_PROPERTY, "", String.class));
+        Set<String> excluded = CarolConfig.list(exchange.getProperty(EXCLUDE_PROPERTY, "", String.class));
         for (Exchange record : records) {
             if (DeadLetters.replayedForAnotherSink(record, SINK)) {
                 continue;
@@ -146,16 +146,6 @@ public final class CarolDelivery {
         List<Exchange> undelivered = new ArrayList<>();
         pending.forEach(p -> undelivered.add(p.origin()));
         exchange.getMessage().setBody(undelivered);
-    }
-
-    private static Set<String> tables(String csv) {
-        Set<String> out = new java.util.HashSet<>();
-        for (String t : csv.split(",")) {
-            if (!t.isBlank()) {
-                out.add(t.trim());
-            }
-        }
-        return out;
     }
 
     /** Cuts records into requests: one staging per request, at most batch-size records and max-request-bytes. */
@@ -244,7 +234,7 @@ public final class CarolDelivery {
 
     private void accepted(Exchange exchange, Deque<Request> requests) {
         Request head = requests.poll();
-        delivered(exchange, head.records);
+        keepUndelivered(exchange);
         head.records.forEach(p -> delivered.increment(p.table()));
         exchange.setProperty(PENDING, requests.size());
         LOG.debug("Carol accepted {} records into {}", head.records.size(), head.staging);
@@ -276,7 +266,7 @@ public final class CarolDelivery {
             deadLetters.get().publish(SINK, DeadLetters.fromExchange(p.origin(), e, 1, exchange.getFromRouteId()));
             deadLettered.increment(p.table());
         }
-        delivered(exchange, records);
+        keepUndelivered(exchange);
     }
 
     /** Dry run: each request body as one JSON line (the array Carol would receive) in {@code <staging>.jsonl}. */
@@ -284,10 +274,10 @@ public final class CarolDelivery {
         Deque<Request> requests = requests(exchange);
         for (Request r : requests) {
             KafkaBatch.append(dryRunDir.resolve(r.staging + ".jsonl"), new String(json(r), StandardCharsets.UTF_8) + "\n");
-            delivered(exchange, r.records);
             r.records.forEach(p -> delivered.increment(p.table()));
         }
         requests.clear();
+        keepUndelivered(exchange);
         exchange.setProperty(PENDING, 0);
     }
 
@@ -389,7 +379,7 @@ public final class CarolDelivery {
      * dead-letters if delivery fails for good. (A passthrough array is one Kafka record for several Carol records: it
      * stays until all of them are done.)
      */
-    private static void delivered(Exchange exchange, List<Pending> done) {
+    private static void keepUndelivered(Exchange exchange) {
         Set<Exchange> left = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Request r : requests(exchange)) {
             r.records.forEach(p -> left.add(p.origin()));

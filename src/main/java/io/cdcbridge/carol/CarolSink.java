@@ -6,11 +6,10 @@ import java.time.Clock;
 import java.time.Duration;
 
 import io.cdcbridge.app.SinkModule;
-import io.cdcbridge.config.KafkaConfig;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.errors.DeadLetters;
+import io.cdcbridge.passthrough.Passthrough;
 import org.apache.camel.CamelContext;
-import org.apache.camel.spi.PropertiesSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,20 +42,8 @@ public final class CarolSink implements SinkModule {
 
     @Override
     public void install(Settings settings, CamelContext context) {
-        io.cdcbridge.passthrough.Passthrough passthrough = io.cdcbridge.passthrough.Passthrough.from(settings);
-        String topics = settings.has("cdc.carol.topic-pattern") ? settings.get("cdc.carol.topic-pattern", "")
-                : passthrough.topicPattern(KafkaConfig.changeEventTopicPattern(settings.get("cdc.kafka.topic-prefix", "postgres")), "carol");
-        context.getPropertiesComponent().addPropertiesSource(new PropertiesSource() {
-            @Override
-            public String getName() {
-                return "carol-sink";
-            }
-
-            @Override
-            public String getProperty(String name) {
-                return "cdc.carol.topic-pattern".equals(name) ? topics : null;
-            }
-        });
+        Passthrough passthrough = Passthrough.from(settings);
+        SinkModule.publishTopicPattern(context, name(), SinkModule.topicPattern(settings, name(), passthrough));
         if (!enabled(settings)) {
             context.getRegistry().bind("carolDelivery", new CarolDelivery(null, null, null, true, Path.of("."), () -> null));
             return;
