@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -43,19 +42,10 @@ class CarolDeliveryIT {
         carol = FakeCarol.start(Clock.systemUTC());
         carol.defineStaging("users", Map.of("UserId", "number", "UserName", "string", "Department", "string", "Saldo", "number"));
         prefix = TestInfra.newPrefix("carol");
-        settings = new HashMap<>(carol.settings());
-        settings.put("cdc.capture.enabled", "false");
-        settings.put("cdc.source.host", TestInfra.postgres().host()); // not the demo; capture is off
-        settings.put("cdc.kafka.brokers", TestInfra.kafka().bootstrapServers());
-        settings.put("cdc.kafka.topic-prefix", prefix);
-        settings.put("cdc.carol.group-id", "carol-" + prefix);
-        settings.put("cdc.carol.batch-timeout-ms", "50");
+        settings = TestInfra.deliverySettings(prefix, TestInfra.newDir(prefix), carol);
         settings.put("cdc.delivery.max-retries", "6");
         settings.put("cdc.delivery.retry-delay-ms", "100");
         settings.put("cdc.delivery.max-retry-delay-ms", "1000");
-        settings.put("cdc.routes.reload", "false");
-        settings.put("cdc.http.port", "0");
-        settings.put("cdc.data-dir", TestInfra.newDir(prefix).toString());
     }
 
     @AfterEach

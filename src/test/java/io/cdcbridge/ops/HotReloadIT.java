@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -43,17 +42,9 @@ class HotReloadIT {
         log.start();
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(log);
         try (FakeCarol carol = FakeCarol.start(Clock.systemUTC())) {
-            Map<String, String> s = new HashMap<>(carol.settings());
-            s.put("cdc.capture.enabled", "false");
-            s.put("cdc.source.host", TestInfra.postgres().host());
-            s.put("cdc.kafka.brokers", TestInfra.kafka().bootstrapServers());
-            s.put("cdc.kafka.topic-prefix", prefix);
-            s.put("cdc.carol.group-id", "carol-" + prefix);
-            s.put("cdc.carol.batch-timeout-ms", "50");
+            Map<String, String> s = TestInfra.deliverySettings(prefix, dir, carol);
             s.put("cdc.routes.dir", routes.toString());
             s.put("cdc.routes.reload", "true");
-            s.put("cdc.http.port", "0");
-            s.put("cdc.data-dir", dir.toString());
             try (Bridge b = Bridge.start(Settings.of(s))) {
                 events(prefix, "Users", 0, 5);
                 events(prefix, "Books", 0, 5);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 
 import io.cdcbridge.demo.EmbeddedKafkaBroker;
@@ -23,13 +22,7 @@ class RoutesCommandIT {
         Path dir = TestInfra.newDir(prefix);
         int jmx = EmbeddedKafkaBroker.freePort();
         try (FakeCarol carol = FakeCarol.start(Clock.systemUTC())) {
-            Map<String, String> s = new HashMap<>(carol.settings());
-            s.put("cdc.capture.enabled", "false");
-            s.put("cdc.source.host", TestInfra.postgres().host());
-            s.put("cdc.kafka.brokers", TestInfra.kafka().bootstrapServers());
-            s.put("cdc.kafka.topic-prefix", prefix);
-            s.put("cdc.carol.group-id", "carol-" + prefix);
-            s.put("cdc.routes.reload", "false");
+            Map<String, String> s = TestInfra.deliverySettings(prefix, dir.resolve("bridge-data"), carol);
             int http = EmbeddedKafkaBroker.freePort();
             s.put("cdc.http.port", String.valueOf(http));
             s.put("cdc.http.host", "0.0.0.0"); // exposed beyond localhost, and no cdc.console.token

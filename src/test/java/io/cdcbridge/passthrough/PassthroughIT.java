@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 
 import io.cdcbridge.app.Bridge;
@@ -28,13 +27,7 @@ class PassthroughIT {
         String prefix = TestInfra.newPrefix("pass");
         try (FakeCarol carol = FakeCarol.start(Clock.systemUTC()); FakeBigQuery bq = FakeBigQuery.start()) {
             carol.defineStaging("newstaging", Map.of("stagingid", "number", "stagingstring", "string"));
-            Map<String, String> s = new HashMap<>(carol.settings());
-            s.put("cdc.capture.enabled", "false");
-            s.put("cdc.source.host", TestInfra.postgres().host());
-            s.put("cdc.kafka.brokers", TestInfra.kafka().bootstrapServers());
-            s.put("cdc.kafka.topic-prefix", prefix);
-            s.put("cdc.carol.group-id", "carol-" + prefix);
-            s.put("cdc.carol.batch-timeout-ms", "50");
+            Map<String, String> s = TestInfra.deliverySettings(prefix, TestInfra.newDir(prefix), carol);
             s.put("cdc.bigquery.project", "p");
             s.put("cdc.bigquery.dataset", "ds_" + prefix);
             s.put("cdc.bigquery.endpoint", bq.endpoint());
@@ -42,9 +35,6 @@ class PassthroughIT {
             s.put("cdc.bigquery.batch-timeout-ms", "50");
             s.put("cdc.passthrough.ingestion_newstaging.carol-staging", "newstaging");
             s.put("cdc.passthrough.ingestion_newstaging.bigquery-table", "newstaging");
-            s.put("cdc.routes.reload", "false");
-            s.put("cdc.http.port", "0");
-            s.put("cdc.data-dir", TestInfra.newDir(prefix).toString());
             TestInfra.produce("ingestion_newstaging", null, "{\"stagingid\": 1, \"stagingstring\": \"abcrd\"}");
             try (Bridge b = Bridge.start(Settings.of(s))) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> carol.records("newstaging").size() == 1

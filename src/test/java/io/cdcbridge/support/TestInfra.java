@@ -116,4 +116,23 @@ public final class TestInfra {
         }
         return producer;
     }
+
+    /**
+     * Settings for a bridge that only delivers (capture off) on the shared broker, with topic prefix {@code prefix},
+     * Carol on the fake (its own consumer group, short batches), no hot reload, a random HTTP port. Mutable: tests add
+     * their own keys.
+     */
+    public static java.util.Map<String, String> deliverySettings(String prefix, Path dir, FakeCarol carol) {
+        java.util.Map<String, String> s = new java.util.HashMap<>(carol.settings());
+        s.put("cdc.capture.enabled", "false");
+        s.put("cdc.source.host", postgres().host()); // not the demo; capture is off
+        s.put("cdc.kafka.brokers", kafka().bootstrapServers());
+        s.put("cdc.kafka.topic-prefix", prefix);
+        s.put("cdc.carol.group-id", "carol-" + prefix);
+        s.put("cdc.carol.batch-timeout-ms", "50");
+        s.put("cdc.routes.reload", "false");
+        s.put("cdc.http.port", "0");
+        s.put("cdc.data-dir", dir.toString());
+        return s;
+    }
 }
