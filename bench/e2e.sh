@@ -5,12 +5,13 @@
 #   N        rows in one transaction, all accepted by the fake (default 100000)
 #   RATE     steady commit rate for the latency phase, rows/s (default 2000), for SECONDS (default 20)
 # Prints rows/s, commit -> sink p50/p99 latency, the bridge's peak RSS and its start -> streaming time.
-# The fake runs in the driver JVM (io.cdcbridge.bench.EndToEndBench, test classes); the bridge is the jar.
+# Environment: BRIDGE_OPTS (the bridge's JVM flags, default -Xmx512m), DRIVER_OPTS (the driver's, default -Xmx1G).
+# The fakes run in the driver JVM (io.cdcbridge.bench.EndToEndBench, test classes); the bridge is the jar.
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 N="${1:-100000}"; RATE="${2:-2000}"; SECONDS_="${3:-20}"
 source "$HERE/lib.sh"
 build_jar tests
 start_postgres
 start_kafka
-java -Xmx1G -cp "$JAR:$ROOT/target/test-classes" io.cdcbridge.bench.EndToEndBench "$JAR" "$PG_PORT" "$BOOTSTRAP" "$WORK/bridge" "$N" "$RATE" "$SECONDS_"
+java ${DRIVER_OPTS:--Xmx1G} -cp "$JAR:$ROOT/target/test-classes" io.cdcbridge.bench.EndToEndBench "$JAR" "$PG_PORT" "$BOOTSTRAP" "$WORK/bridge" "$N" "$RATE" "$SECONDS_"
 echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1)"

@@ -1,15 +1,14 @@
 package io.cdcbridge.capture;
 
-import java.util.Map;
-
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.component.debezium.DebeziumConstants;
 import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
 
 /**
- * The capture route's one step: a Debezium change (Camel message with Debezium's headers) becomes a ChangeEvent on the
+ * The capture route's one step: a Debezium change (the body: Debezium's SourceRecord, see CaptureEndpoint) becomes a ChangeEvent on the
  * table's topic {@code <prefix>.<schema>.<table>} (Debezium already names its records that way), keyed by the primary
  * key JSON. Heartbeats and tombstones carry no operation and are filtered out by the route before this step.
  */
@@ -28,13 +27,14 @@ public final class CaptureProcessor implements Processor {
     public void process(Exchange exchange) {
         Message m = exchange.getIn();
         String op = m.getHeader(DebeziumConstants.HEADER_OPERATION, String.class);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> src = m.getHeader(DebeziumConstants.HEADER_SOURCE_METADATA, Map.class);
-        String schema = (String) src.get("schema");
-        String table = (String) src.get("table");
-        Struct key = (Struct) m.getHeader(DebeziumConstants.HEADER_KEY);
-        Struct before = (Struct) m.getHeader(DebeziumConstants.HEADER_BEFORE);
-        Struct after = (Struct) m.getBody();
+        SourceRecord record = m.getBody(SourceRecord.class);
+        Struct envelope = (Struct) record.value();
+        Struct src = envelope.getStruct("source");
+        String schema = src.getString("schema");
+        String table = src.getString("table");
+        Struct key = (Struct) record.key();
+        Struct before = envelope.getStruct("before");
+        Struct after = envelope.getStruct("after");
         long lsn = number(src.get("lsn"));
         Object snap = src.get("snapshot");
         boolean snapshot = snap != null && !"false".equals(snap.toString());
@@ -43,7 +43,7 @@ public final class CaptureProcessor implements Processor {
 
         byte[] value = encoder.value(op, schema, table, key, before, after, source);
         byte[] types = encoder.types((after != null ? after : before).schema());
-        if (publisher.send(m.getHeader(DebeziumConstants.HEADER_IDENTIFIER, String.class), encoder.key(key), value, types)) {
+        if (publisher.send(record.topic(), encoder.key(key), value, types)) {
             stats.captured(schema + "." + table, lsn, snapshot, value);
         }
     }

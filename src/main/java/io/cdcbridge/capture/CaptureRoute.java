@@ -7,7 +7,6 @@ import io.cdcbridge.config.KafkaConfig;
 import io.cdcbridge.config.SourceConfig;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.debezium.DebeziumConstants;
-import org.apache.camel.component.debezium.postgres.DebeziumPostgresComponent;
 import org.apache.camel.component.debezium.postgres.configuration.PostgresConnectorEmbeddedDebeziumConfiguration;
 
 /**
@@ -41,7 +40,8 @@ public final class CaptureRoute extends RouteBuilder {
 
     @Override
     public void configure() {
-        DebeziumPostgresComponent component = new DebeziumPostgresComponent();
+        // camel-debezium-postgres's configuration and engine, with a leaner exchange per event (CaptureEndpoint)
+        var component = new CaptureEndpoint.Component();
         component.setConfiguration(debeziumConfiguration(source, kafka, session));
         getContext().addComponent("debezium-postgres", component);
 

@@ -52,6 +52,11 @@ public final class ChangeEventEncoder {
 
     private final JsonFactory json = new JsonFactory();
     private final Map<Schema, byte[]> typeHeaders = new ConcurrentHashMap<>();
+    /** Debezium reuses a table's row schema object: checked by identity first (a Schema's hashCode walks every field). */
+    private volatile TypesOf lastTypes;
+
+    private record TypesOf(Schema schema, byte[] json) {
+    }
 
     /** Where a change happened and in which transaction. */
     public record Source(long lsn, Long txId, long tsMs, boolean snapshot) {
@@ -109,6 +114,16 @@ public final class ChangeEventEncoder {
      * Computed once per row schema.
      */
     public byte[] types(Schema rowSchema) {
+        TypesOf last = lastTypes;
+        if (last != null && last.schema() == rowSchema) {
+            return last.json();
+        }
+        byte[] json = typesOf(rowSchema);
+        lastTypes = new TypesOf(rowSchema, json);
+        return json;
+    }
+
+    private byte[] typesOf(Schema rowSchema) {
         return typeHeaders.computeIfAbsent(rowSchema, s -> {
             ByteArrayOutputStream out = new ByteArrayOutputStream(128);
             try (JsonGenerator g = json.createGenerator(out, JsonEncoding.UTF8)) {

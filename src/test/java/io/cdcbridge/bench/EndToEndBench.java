@@ -9,9 +9,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.cdcbridge.support.FakeBigQuery;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * End-to-end benchmark driver for bench/e2e.sh (not a test): runs the BigQuery fake in this JVM, launches the bridge's
@@ -24,6 +29,8 @@ import io.cdcbridge.support.FakeBigQuery;
  */
 public final class EndToEndBench {
 
+    private static final String TOPIC = "e2e.public.sales";
+
     public static void main(String[] a) throws Exception {
         String jar = a[0];
         int pgPort = Integer.parseInt(a[1]);
@@ -35,11 +42,14 @@ public final class EndToEndBench {
         String url = "jdbc:postgresql://127.0.0.1:" + pgPort + "/bench";
 
         try (FakeBigQuery bq = FakeBigQuery.start(); io.cdcbridge.support.FakeCarol carol = io.cdcbridge.support.FakeCarol.start(java.time.Clock.systemUTC());
-             Connection c = DriverManager.getConnection(url, "postgres", "postgres")) {
+             Connection c = DriverManager.getConnection(url, "postgres", "postgres");
+             Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             Files.createDirectories(work);
             Path log = work.resolve("bridge-e2e.log");
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx1G", "-Dcdc.source.host=127.0.0.1", "-Dcdc.source.port=" + pgPort, "-Dcdc.source.database=bench",
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            // BRIDGE_OPTS: the bridge's JVM flags (bench/e2e.sh), e.g. a heap size or a JFR recording
+            cmd.addAll(List.of(System.getenv().getOrDefault("BRIDGE_OPTS", "-Xmx512m").trim().split("\\s+")));
+            cmd.addAll(List.of("-Dcdc.source.host=127.0.0.1", "-Dcdc.source.port=" + pgPort, "-Dcdc.source.database=bench",
                     "-Dcdc.source.password=postgres", "-Dcdc.source.tables=public.sales", "-Dcdc.source.slot=cdc_e2e",
                     "-Dcdc.source.publication=cdc_e2e", "-Dcdc.source.snapshot-mode=no_data", "-Dcdc.kafka.brokers=" + bootstrap,
                     "-Dcdc.kafka.topic-prefix=e2e", "-Dcdc.routes.reload=false", "-Dcdc.http.port=0",
@@ -47,7 +57,13 @@ public final class EndToEndBench {
                     "-Dcdc.bigquery.batch-timeout-ms=20", "-Dcdc.carol.url=" + carol.url(), "-Dcdc.carol.connector-id=" + io.cdcbridge.support.FakeCarol.CONNECTOR,
                     "-Dcdc.carol.username=" + io.cdcbridge.support.FakeCarol.USER, "-Dcdc.carol.password=" + io.cdcbridge.support.FakeCarol.PASSWORD,
                     "-Dcdc.carol.tenant=" + io.cdcbridge.support.FakeCarol.TENANT, "-Dcdc.carol.org=" + io.cdcbridge.support.FakeCarol.ORG,
-                    "-Dcdc.carol.batch-timeout-ms=20", "-jar", jar));
+                    "-Dcdc.carol.batch-timeout-ms=20"));
+            // E2E_OPTS: settings under test, e.g. -Dcdc.kafka.partitions=4
+            String extra = System.getenv().getOrDefault("E2E_OPTS", "").trim();
+            if (!extra.isEmpty()) {
+                cmd.addAll(List.of(extra.split("\\s+")));
+            }
+            cmd.addAll(List.of("-jar", jar));
             long launch = System.currentTimeMillis();
             Process bridge = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
@@ -61,35 +77,47 @@ public final class EndToEndBench {
                 try (Statement st = c.createStatement()) {
                     st.execute("INSERT INTO sales(book_id, user_id, quantity, price) VALUES (0, 0, 0, 0)"); // warm-up: table created
                 }
-                waitRows(bq, carol, 1, 120);
+                waitRows(bq, carol, kafka, 1, 120);
 
-                // (1) throughput: one N-row transaction
-                long t0 = System.currentTimeMillis();
-                try (Statement st = c.createStatement()) {
-                    st.execute("INSERT INTO sales(book_id, user_id, quantity, price) SELECT 1 + g % 1000, 1 + g % 5000, 1 + g % 5, "
-                            + "(1 + g % 100) * 1.25 FROM generate_series(1, " + n + ") g");
+                // (1) throughput: one N-row transaction per round; round 1 is the cold JVM, the others warm
+                int rounds = Integer.parseInt(System.getenv().getOrDefault("ROUNDS", "2"));
+                int total = 1;
+                for (int round = 1; round <= rounds; round++) {
+                    long[] cpu0 = {cpuMillis(bridge.pid()), cpuMillis(ProcessHandle.current().pid()), machineCpuMillis()};
+                    long t0 = System.currentTimeMillis();
+                    try (Statement st = c.createStatement()) {
+                        st.execute("INSERT INTO sales(book_id, user_id, quantity, price) SELECT 1 + g % 1000, 1 + g % 5000, 1 + g % 5, "
+                                + "(1 + g % 100) * 1.25 FROM generate_series(1, " + n + ") g");
+                    }
+                    total += n;
+                    long[] done = waitRows(bq, carol, kafka, total, 900);
+                    long ms = Math.max(done[0], done[1]) - t0;
+                    long[] cpu1 = {cpuMillis(bridge.pid()), cpuMillis(ProcessHandle.current().pid()), machineCpuMillis()};
+                    System.out.printf("cdc-bridge-e2e round %d (%s): %d rows in %.3f s = %.0f rows/s into both fakes (on Kafka after %.3f s, "
+                                    + "BigQuery done after %.3f s, Carol after %.3f s; CPU: bridge %.1f s, fakes %.1f s, machine %.1f of %.1f s)%n",
+                            round, round == 1 ? "cold" : "warm", n, ms / 1000.0, n * 1000.0 / ms, (done[2] - t0) / 1000.0,
+                            (done[0] - t0) / 1000.0, (done[1] - t0) / 1000.0, (cpu1[0] - cpu0[0]) / 1000.0, (cpu1[1] - cpu0[1]) / 1000.0,
+                            (cpu1[2] - cpu0[2]) / 1000.0, ms / 1000.0 * Runtime.getRuntime().availableProcessors());
+                    System.out.printf("cdc-bridge-e2e-%s: %.0f rows/s%n", round == 1 ? "cold" : "warm-round-" + round, n * 1000.0 / ms);
                 }
-                long[] done = waitRows(bq, carol, 1 + n, 900);
-                long ms = Math.max(done[0], done[1]) - t0;
-                System.out.printf("cdc-bridge-e2e: %d rows in %.3f s = %.0f rows/s into both fakes (BigQuery done after %.3f s, Carol after %.3f s)%n",
-                        n, ms / 1000.0, n * 1000.0 / ms, (done[0] - t0) / 1000.0, (done[1] - t0) / 1000.0);
 
                 // (2) latency at a steady rate: commits every 10 ms
                 int perTick = Math.max(1, rate / 100);
-                int before = 1 + n;
+                int before = total;
                 long start = System.nanoTime();
                 int sent = 0;
                 try (Statement st = c.createStatement()) {
                     for (int tick = 0; tick < seconds * 100; tick++) {
                         long due = start + tick * 10_000_000L;
-                        while (System.nanoTime() < due) {
-                            Thread.onSpinWait();
+                        // parked, not spinning: a spinning driver would take one of the two cores from the bridge
+                        for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(wait);
                         }
                         st.execute("INSERT INTO sales(book_id, user_id, quantity, price) SELECT g, g, 1, 2.5 FROM generate_series(1, " + perTick + ") g");
                         sent += perTick;
                     }
                 }
-                waitRows(bq, carol, before + sent, 120);
+                waitRows(bq, carol, kafka, before + sent, 120);
                 FakeBigQuery.Table t = bq.table("bench", "bench", "e2e_public_sales");
                 List<Long> lat = new ArrayList<>();
                 synchronized (t) {
@@ -112,24 +140,37 @@ public final class EndToEndBench {
         }
     }
 
-    /** Waits until both fakes hold {@code count} rows; returns when each got there (epoch ms). */
-    private static long[] waitRows(FakeBigQuery bq, io.cdcbridge.support.FakeCarol carol, int count, int timeoutS) throws InterruptedException {
+    /** Waits until both fakes hold {@code count} rows; returns when each got there and when the topic did (epoch ms). */
+    private static long[] waitRows(FakeBigQuery bq, io.cdcbridge.support.FakeCarol carol, Admin kafka, int count, int timeoutS) throws Exception {
         long deadline = System.currentTimeMillis() + timeoutS * 1000L;
-        long[] at = {0, 0};
+        long[] at = {0, 0, 0};
         while (at[0] == 0 || at[1] == 0) {
             long now = System.currentTimeMillis();
+            if (at[2] == 0 && (now / 5) % 10 == 0 && onKafka(kafka) >= count) { // every ~50 ms: asking the broker costs
+                at[2] = now;
+            }
             if (at[0] == 0 && stored(bq) >= count) {
                 at[0] = now;
             }
-            if (at[1] == 0 && carol.records("sales").size() >= count) {
+            if (at[1] == 0 && carol.count("sales") >= count) {
                 at[1] = now;
             }
             if (now > deadline) {
-                throw new IllegalStateException("timed out: BigQuery " + stored(bq) + ", Carol " + carol.records("sales").size() + " of " + count);
+                throw new IllegalStateException("timed out: BigQuery " + stored(bq) + ", Carol " + carol.count("sales") + " of " + count);
             }
             Thread.sleep(5);
         }
         return at;
+    }
+
+    private static long onKafka(Admin kafka) throws Exception {
+        if (!kafka.listTopics().names().get().contains(TOPIC)) {
+            return 0;
+        }
+        Map<TopicPartition, OffsetSpec> ends = new java.util.HashMap<>();
+        kafka.describeTopics(List.of(TOPIC)).allTopicNames().get().get(TOPIC).partitions()
+                .forEach(i -> ends.put(new TopicPartition(TOPIC, i.partition()), OffsetSpec.latest()));
+        return kafka.listOffsets(ends).all().get().values().stream().mapToLong(i -> i.offset()).sum();
     }
 
     private static int stored(FakeBigQuery bq) {
@@ -140,6 +181,25 @@ public final class EndToEndBench {
         synchronized (t) {
             return t.rows.size();
         }
+    }
+
+    /** User + system CPU time of a process (/proc/PID/stat, clock ticks of 10 ms). */
+    private static long cpuMillis(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+    }
+
+    /** CPU time spent by the whole machine, all processes (/proc/stat: every state but idle and iowait). */
+    private static long machineCpuMillis() throws Exception {
+        String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long busy = 0;
+        for (int i = 1; i < f.length && i <= 8; i++) {
+            if (i != 4 && i != 5) {
+                busy += Long.parseLong(f[i]);
+            }
+        }
+        return busy * 10;
     }
 
     private static long vmHwmMiB(long pid) throws Exception {

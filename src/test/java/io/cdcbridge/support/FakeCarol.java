@@ -155,6 +155,17 @@ public final class FakeCarol implements AutoCloseable {
         }
     }
 
+    /** How many records the staging holds (without copying them: the benchmark polls this). */
+    public int count(String staging) {
+        List<ObjectNode> list = records.get(staging);
+        if (list == null) {
+            return 0;
+        }
+        synchronized (list) {
+            return list.size();
+        }
+    }
+
     public int tokenCalls() {
         return tokenCalls.get();
     }
