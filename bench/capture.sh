@@ -8,11 +8,10 @@
 # first; then the bridge's jar is launched and measured: JVM launch -> streaming, then per
 # round N rows in one transaction -> N events on the topic. Round 1 is the cold JVM, the
 # following rounds are warm. Environment: ROUNDS (default 3), PG_BIN, BRIDGE_OPTS (JVM flags
-# for the bridge, default -Xmx512m), KEEP_WORK=1.
+# for the bridge, default -Xmx512m -XX:+UseParallelGC), JAVA_HOME (the JDK), KEEP_WORK=1.
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 N="${1:-100000}"
 ROUNDS="${ROUNDS:-3}"
-BRIDGE_OPTS="${BRIDGE_OPTS:--Xmx512m}"
 [[ "$N" =~ ^[1-9][0-9]*$ ]] || { echo "N must be a positive integer (got '$N')" >&2; exit 1; }
 source "$HERE/lib.sh"
 build_jar

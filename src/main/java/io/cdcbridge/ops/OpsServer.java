@@ -43,6 +43,12 @@ public final class OpsServer implements AutoCloseable {
     private volatile long kafkaCheckedAt;
     private volatile String kafkaProblem = "not checked yet";
 
+    static {
+        // small JSON answers go out at once, not after the client's delayed ACK (the JDK server's default is Nagle's
+        // algorithm); read once per JVM, so whichever server is created first decides
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     public OpsServer(String host, int port, CamelContext camel, OpsMetrics metrics, String kafkaBrokers,
                      BooleanSupplier captureExpected, BooleanSupplier engineActive) throws IOException {
         this.camel = camel;

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.math.BigDecimal;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,7 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
@@ -100,20 +98,11 @@ public final class FakeBigQuery implements AutoCloseable {
     }
 
     public static FakeBigQuery start(int port) {
-        try {
-            HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
-            FakeBigQuery fake = new FakeBigQuery(s);
-            s.createContext("/", fake::handle);
-            s.setExecutor(Executors.newFixedThreadPool(4, r -> {
-                Thread t = new Thread(r, "fake-bigquery");
-                t.setDaemon(true);
-                return t;
-            }));
-            s.start();
-            return fake;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        HttpServer s = FakeHttpServer.create(port, "fake-bigquery", 4);
+        FakeBigQuery fake = new FakeBigQuery(s);
+        s.createContext("/", fake::handle);
+        s.start();
+        return fake;
     }
 
     /** The API root to give the client ({@code cdc.bigquery.endpoint}). */

@@ -4,7 +4,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPInputStream;
 
@@ -78,20 +76,11 @@ public final class FakeCarol implements AutoCloseable {
     }
 
     public static FakeCarol start(Clock clock) {
-        try {
-            HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            FakeCarol fake = new FakeCarol(s, clock);
-            s.createContext("/", fake::handle);
-            s.setExecutor(Executors.newFixedThreadPool(8, r -> {
-                Thread t = new Thread(r, "fake-carol");
-                t.setDaemon(true);
-                return t;
-            }));
-            s.start();
-            return fake;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        HttpServer s = FakeHttpServer.create(0, "fake-carol", 8);
+        FakeCarol fake = new FakeCarol(s, clock);
+        s.createContext("/", fake::handle);
+        s.start();
+        return fake;
     }
 
     /** The API root ({@code cdc.carol.url}). */
