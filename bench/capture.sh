@@ -8,7 +8,8 @@
 # first; then the bridge's jar is launched and measured: JVM launch -> streaming, then per
 # round N rows in one transaction -> N events on the topic. Round 1 is the cold JVM, the
 # following rounds are warm. Environment: ROUNDS (default 3), PG_BIN, BRIDGE_OPTS (JVM flags
-# for the bridge, default -Xmx512m -XX:+UseParallelGC), JAVA_HOME (the JDK), KEEP_WORK=1.
+# for the bridge, default -Xmx512m -XX:+UseParallelGC), JAVA_HOME (the JDK), THREADS=1 (each round's busiest
+# bridge threads), KEEP_WORK=1.
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 N="${1:-100000}"
 ROUNDS="${ROUNDS:-3}"
@@ -40,15 +41,19 @@ for ((r = 1; r <= ROUNDS; r++)); do
   java -cp "$JAR" "$HERE/TopicWatch.java" "$BOOTSTRAP" "$TOPIC" "$BASE" "$N" 900 >"$WORK/watch.out" 2>"$LOGS/watch.log" &
   WATCH=$!
   wait_for "watcher" 120 grep -q READY "$WORK/watch.out"
-  C0=$(cpu_ms "$BRIDGE_PID"); T0=$(now_ms)
+  [[ "${THREADS:-0}" == 1 ]] && thread_ticks "$BRIDGE_PID" >"$WORK/threads.0"
+  C0=$(cpu_ms "$BRIDGE_PID"); J0=$(jit_ms "$BRIDGE_PID"); K0=$(cpu_ms "$KAFKA_PID"); T0=$(now_ms)
   insert_rows "$N"
   T_INS=$(( $(now_ms) - T0 ))
   wait "$WATCH" || die "watcher: $(cat "$WORK/watch.out")"
   T1=$(awk '$1=="DONE"{print $2}' "$WORK/watch.out"); FIRST=$(awk '$1=="FIRST"{print $2}' "$WORK/watch.out")
-  MS=$(( T1 - T0 )); CPU=$(( $(cpu_ms "$BRIDGE_PID") - C0 ))
+  MS=$(( T1 - T0 )); CPU=$(( $(cpu_ms "$BRIDGE_PID") - C0 )); JIT=$(( $(jit_ms "$BRIDGE_PID") - J0 )); BROKER=$(( $(cpu_ms "$KAFKA_PID") - K0 ))
   RESULTS+=("$MS")
   [[ $r -eq 1 ]] && KIND=cold || KIND=warm
-  echo "cdc-bridge round $r ($KIND): $N events in $(secs $MS) s = $(rate "$N" "$MS") events/s (insert $(secs $T_INS) s, first event after $(secs $(( FIRST - T0 ))) s, bridge CPU $(secs $CPU) s)"
+  echo "cdc-bridge round $r ($KIND): $N events in $(secs $MS) s = $(rate "$N" "$MS") events/s (insert $(secs $T_INS) s, first event after $(secs $(( FIRST - T0 ))) s, bridge CPU $(secs $CPU) s, of which JIT compiler threads $(secs $JIT) s; broker CPU $(secs $BROKER) s)"
+  if [[ "${THREADS:-0}" == 1 ]]; then # the busiest threads of the round: which one is the pipeline's limit
+    thread_ticks "$BRIDGE_PID" | awk -v tck="$(getconf CLK_TCK)" 'NR==FNR{a[$1]=$2; next} {d=$2-a[$1]; if (d>0) printf "    %6.2f s  %s\n", d/tck, $3}' "$WORK/threads.0" - | sort -rn | head -6
+  fi
   BASE=$(( BASE + N ))
 done
 echo "cdc-bridge-cold: $(rate "$N" "${RESULTS[0]}") events/s"

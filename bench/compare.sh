@@ -3,6 +3,8 @@
 # Debezium (../shared/peer-bench/run.sh), on the same N-row transaction; prints both outputs and the ratios.
 #
 # usage: bench/compare.sh [N]      (default 100000; ROUNDS=3 each: round 1 cold, the median of the others warm)
+# Environment: JAVA_HOME (the JDK for both stacks); AOT=1 (JDK 25+: first a training run of each stack writes a JVM
+# AOT cache, JEP 483/515, then both measured runs start from their own cache).
 set -Eeuo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
@@ -15,6 +17,16 @@ PEER="$ROOT/target/peer-bench"
 if [[ ! -d "$PEER" ]]; then mkdir -p "$ROOT/target" && cp -r "$PEER_SRC" "$PEER" && chmod -R u+w "$PEER"; fi
 
 OURS=$(mktemp); THEIRS=$(mktemp); trap 'rm -f "$OURS" "$THEIRS"' EXIT
+if [[ "${AOT:-0}" == 1 ]]; then
+  # the same treatment for both: one training run each (the same N-row rounds), then the measured runs use the caches
+  AOT_DIR="$ROOT/target/aot"; rm -rf "$AOT_DIR"; mkdir -p "$AOT_DIR"
+  export BRIDGE_OPTS="${BRIDGE_OPTS:--Xmx512m -XX:+UseParallelGC}" CONNECT_HEAP_OPTS="${CONNECT_HEAP_OPTS:--Xms256M -Xmx2G}"
+  echo "== AOT training runs (caches in $AOT_DIR)"
+  BRIDGE_OPTS="$BRIDGE_OPTS -XX:AOTCacheOutput=$AOT_DIR/cdc-bridge.aot" "$HERE/capture.sh" "$N" | grep -- '-cold:\|-warm:' || true
+  CONNECT_HEAP_OPTS="$CONNECT_HEAP_OPTS -XX:AOTCacheOutput=$AOT_DIR/connect.aot" "$PEER/run.sh" "$N" | grep 'per round' | head -1 || true
+  [[ -s "$AOT_DIR/cdc-bridge.aot" && -s "$AOT_DIR/connect.aot" ]] || { echo "AOT caches not written (AOT=1 needs JDK 25+ in JAVA_HOME)" >&2; exit 1; }
+  BRIDGE_OPTS+=" -XX:AOTCache=$AOT_DIR/cdc-bridge.aot"; CONNECT_HEAP_OPTS+=" -XX:AOTCache=$AOT_DIR/connect.aot"
+fi
 echo "== cdc-bridge"; "$HERE/capture.sh" "$N" | tee "$OURS"
 echo "== peer: Kafka Connect + Debezium"; "$PEER/run.sh" "$N" | tee "$THEIRS"
 
@@ -35,7 +47,7 @@ fi
 peer_rss=$(num 'connect-worker-peak-rss:' "$THEIRS" '[0-9]+ MiB')
 peer_start=$(num 'connect-startup:' "$THEIRS" 'slot streaming [0-9.]+ s')
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b<=0) print "n/a"; else printf "%.2f", a/b}'; }
-echo "== comparison (N=$N, $(nproc) cores)"
+echo "== comparison (N=$N, $(nproc) cores, $("${JAVA_HOME:+$JAVA_HOME/bin/}java" -version 2>&1 | head -1)${AOT:+, AOT=$AOT})"
 echo "capture cold: cdc-bridge $our_cold events/s, peer $peer_cold events/s, ratio $(ratio "$our_cold" "$peer_cold")x"
 echo "capture warm: cdc-bridge $our_warm events/s, peer $peer_warm events/s, ratio $(ratio "$our_warm" "$peer_warm")x"
 echo "peak RSS: cdc-bridge $our_rss MiB, peer worker $peer_rss MiB, ratio $(ratio "$our_rss" "$peer_rss")"

@@ -14,6 +14,13 @@ now_ms() { date +%s%3N; }
 secs() { awk -v m="$1" 'BEGIN{printf "%.3f", m/1000}'; }
 rate() { awk -v n="$1" -v m="$2" 'BEGIN{ if (m<=0) m=1; printf "%.0f", n*1000/m}'; }
 cpu_ms() { awk -v t="$(getconf CLK_TCK)" '{print int(($14+$15)*1000/t)}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# CPU of a JVM's JIT compiler threads (C1/C2) still alive (compiler threads the JVM retired take theirs with them)
+jit_ms() { local t sum=0 tck; tck=$(getconf CLK_TCK)
+  for t in /proc/"$1"/task/*; do [[ "$(cat "$t/comm" 2>/dev/null)" == C[12]\ Compiler* ]] || continue
+    sum=$(( sum + $(awk '{print $14+$15}' "$t/stat" 2>/dev/null || echo 0) )); done
+  echo $(( sum * 1000 / tck )); }
+# per-thread CPU of a process: "tid ticks name" lines (for THREADS=1 in capture.sh)
+thread_ticks() { local t; for t in /proc/"$1"/task/*; do printf '%s %s %s\n' "${t##*/}" "$(awk '{print $14+$15}' "$t/stat" 2>/dev/null || echo 0)" "$(tr ' ' '_' <"$t/comm" 2>/dev/null)"; done; }
 vm() { awk -v k="$2:" '$1==k{print int($2/1024)}' "/proc/$1/status" 2>/dev/null || echo 0; }
 alive() { [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; }
 wait_for() { local desc=$1 t=$2; shift 2; local end=$(( $(date +%s) + t )); until "$@"; do (( $(date +%s) < end )) || die "timed out waiting for $desc"; sleep 0.05; done; }

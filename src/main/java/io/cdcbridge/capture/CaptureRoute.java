@@ -83,7 +83,9 @@ public final class CaptureRoute extends RouteBuilder {
         c.setColumnPropagateSourceType(".*");
         c.setMaxBatchSize(4096);
         // Debezium hands over a batch when it is full or when the poll interval ends (default 500 ms): at a steady
-        // trickle that interval is the latency, so keep it short; under load batches fill long before it.
+        // trickle that interval is the latency, so keep it short; under load batches fill long before it. It is also
+        // how long Debezium's reader sleeps when Postgres momentarily has nothing to send: 50 ms → 10 ms took a warm
+        // 100k-row transaction from ~48k to ~60-80k events/s (docs/benchmarks.md).
         c.setPollIntervalMs(src.pollIntervalMs());
         // A lost connection (Postgres restart, network) is retriable: Debezium restarts the connector, unlimited
         // times, resuming from the stored (acknowledged) offsets.

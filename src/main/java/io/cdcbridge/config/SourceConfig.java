@@ -21,7 +21,7 @@ public record SourceConfig(String host, int port, String database, String user, 
                 s.get("cdc.source.password", ""), tables, slot, s.get("cdc.source.publication", "cdc_bridge"),
                 s.getChoice("cdc.source.snapshot-mode", "initial", "initial", "always", "no_data", "never",
                         "when_needed", "initial_only", "recovery"),
-                positive(s, "cdc.capture.poll-interval-ms", 50),
+                positive(s, "cdc.capture.poll-interval-ms", 10),
                 positive(s, "cdc.capture.reconnect-delay-ms", 2000),
                 positive(s, "cdc.capture.heartbeat-interval-ms", 10_000),
                 s.under("cdc.capture.debezium."));
