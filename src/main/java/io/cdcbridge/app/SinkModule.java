@@ -39,6 +39,19 @@ public interface SinkModule {
         return passthrough.topicPattern(KafkaConfig.changeEventTopicPattern(settings.get("cdc.kafka.topic-prefix", "postgres")), sink);
     }
 
+    /**
+     * {@code cdc.<sink>.consumers}: Kafka consumers (threads) of the sink's route in this instance, each delivering the
+     * partitions the group gives it, one batch at a time. More than the topics' partitions is useless.
+     */
+    static int consumers(Settings settings, String sink) {
+        String key = "cdc." + sink + ".consumers";
+        int n = settings.getInt(key, 1);
+        if (n < 1 || n > 64) {
+            throw new ConfigException(key, "must be between 1 and 64, got " + n);
+        }
+        return n;
+    }
+
     /** Gives the sink's route file its {@code {{cdc.<sink>.topic-pattern}}}. */
     static void publishTopicPattern(CamelContext context, String sink, String pattern) {
         String key = "cdc." + sink + ".topic-pattern";

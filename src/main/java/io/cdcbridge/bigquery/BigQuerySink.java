@@ -84,6 +84,7 @@ public final class BigQuerySink implements SinkModule {
         if (timeout < 1) {
             throw new ConfigException("cdc.bigquery.batch-timeout-ms", "must be a positive number of milliseconds");
         }
+        SinkModule.consumers(settings, name());
         boolean dryRun = settings.getBool("cdc.sink.dry-run", false);
 
         BigQueryNames names = BigQueryNames.from(settings);

@@ -49,6 +49,7 @@ public final class CarolSink implements SinkModule {
             return;
         }
         CarolConfig config = CarolConfig.from(settings);
+        SinkModule.consumers(settings, name());
         boolean dryRun = settings.getBool("cdc.sink.dry-run", false);
         CarolTokenCache tokens = dryRun || config.auth().equals("apikey") ? null
                 : new CarolTokenCache(config, HttpClient.newBuilder().connectTimeout(Duration.ofMillis(config.timeoutMs())).build(), clock);
