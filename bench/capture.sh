@@ -8,8 +8,8 @@
 # first; then the bridge's jar is launched and measured: JVM launch -> streaming, then per
 # round N rows in one transaction -> N events on the topic. Round 1 is the cold JVM, the
 # following rounds are warm. Environment: ROUNDS (default 3), PG_BIN, BRIDGE_OPTS (JVM flags
-# for the bridge, default -Xmx512m -XX:+UseParallelGC), JAVA_HOME (the JDK), THREADS=1 (each round's busiest
-# bridge threads), KEEP_WORK=1.
+# for the bridge, default -Xmx512m -XX:+UseParallelGC -XX:TieredStopAtLevel=1), JAVA_HOME (the
+# JDK), THREADS=1 (each round's busiest bridge threads), WIDTH=50 (a 50-column table), KEEP_WORK=1.
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 N="${1:-100000}"
 ROUNDS="${ROUNDS:-3}"

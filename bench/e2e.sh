@@ -6,8 +6,9 @@
 #   RATE     steady commit rate for the latency phase, rows/s (default 2000), for SECONDS (default 20)
 # Prints rows/s, commit -> sink p50/p99 latency, the bridge's peak RSS and its start -> streaming time.
 # Environment: ROUNDS (default 2: round 1 cold, then warm), BRIDGE_OPTS (the bridge's JVM flags, default
-# -Xmx512m -XX:+UseParallelGC), DRIVER_OPTS (the driver's, default -Xmx1G), E2E_OPTS (bridge settings under test,
-# e.g. "-Dcdc.kafka.partitions=2 -Dcdc.bigquery.consumers=2 -Dcdc.carol.consumers=2"), JAVA_HOME (the JDK).
+# -Xmx512m -XX:+UseParallelGC -XX:TieredStopAtLevel=1), DRIVER_OPTS (the driver's, default -Xmx1G), E2E_OPTS
+# (bridge settings under test, e.g. "-Dcdc.kafka.partitions=2 -Dcdc.bigquery.consumers=2 -Dcdc.carol.consumers=2"),
+# JAVA_HOME (the JDK).
 # The fakes run in the driver JVM (io.cdcbridge.bench.EndToEndBench, test classes); the bridge is the jar.
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 N="${1:-100000}"; RATE="${2:-2000}"; SECONDS_="${3:-20}"

@@ -48,7 +48,7 @@ public final class EndToEndBench {
             Path log = work.resolve("bridge-e2e.log");
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
             // BRIDGE_OPTS: the bridge's JVM flags (bench/e2e.sh), e.g. a heap size or a JFR recording
-            cmd.addAll(List.of(System.getenv().getOrDefault("BRIDGE_OPTS", "-Xmx512m -XX:+UseParallelGC").trim().split("\\s+")));
+            cmd.addAll(List.of(System.getenv().getOrDefault("BRIDGE_OPTS", "-Xmx512m -XX:+UseParallelGC -XX:TieredStopAtLevel=1").trim().split("\\s+")));
             cmd.addAll(List.of("-Dcdc.source.host=127.0.0.1", "-Dcdc.source.port=" + pgPort, "-Dcdc.source.database=bench",
                     "-Dcdc.source.password=postgres", "-Dcdc.source.tables=public.sales", "-Dcdc.source.slot=cdc_e2e",
                     "-Dcdc.source.publication=cdc_e2e", "-Dcdc.source.snapshot-mode=no_data", "-Dcdc.kafka.brokers=" + bootstrap,
