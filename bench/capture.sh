@@ -47,7 +47,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
   T_INS=$(( $(now_ms) - T0 ))
   wait "$WATCH" || die "watcher: $(cat "$WORK/watch.out")"
   T1=$(awk '$1=="DONE"{print $2}' "$WORK/watch.out"); FIRST=$(awk '$1=="FIRST"{print $2}' "$WORK/watch.out")
-  MS=$(( T1 - T0 )); CPU=$(( $(cpu_ms "$BRIDGE_PID") - C0 )); JIT=$(( $(jit_ms "$BRIDGE_PID") - J0 )); BROKER=$(( $(cpu_ms "$KAFKA_PID") - K0 ))
+  MS=$(( T1 - T0 )); CPU=$(( $(cpu_ms "$BRIDGE_PID") - C0 )); JIT=$(( $(jit_ms "$BRIDGE_PID") - J0 )); (( JIT < 0 )) && JIT=0; BROKER=$(( $(cpu_ms "$KAFKA_PID") - K0 ))
   RESULTS+=("$MS")
   [[ $r -eq 1 ]] && KIND=cold || KIND=warm
   echo "cdc-bridge round $r ($KIND): $N events in $(secs $MS) s = $(rate "$N" "$MS") events/s (insert $(secs $T_INS) s, first event after $(secs $(( FIRST - T0 ))) s, bridge CPU $(secs $CPU) s, of which JIT compiler threads $(secs $JIT) s; broker CPU $(secs $BROKER) s)"
