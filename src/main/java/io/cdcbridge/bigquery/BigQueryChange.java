@@ -2,6 +2,7 @@ package io.cdcbridge.bigquery;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -73,10 +74,28 @@ public record BigQueryChange(String op, String schema, String table, ObjectNode 
         return before != null ? before : key;
     }
 
+    /** The last types header parsed: a table's records all carry the same one, so each is parsed once per run. */
+    private static volatile ParsedTypes lastTypes;
+
+    private record ParsedTypes(byte[] header, Map<String, String> types) {
+    }
+
     private static Map<String, String> types(Object header) {
         if (header == null) {
             return Map.of();
         }
+        ParsedTypes last = lastTypes;
+        if (header instanceof byte[] b && last != null && java.util.Arrays.equals(last.header(), b)) {
+            return last.types();
+        }
+        Map<String, String> types = Collections.unmodifiableMap(parseTypes(header));
+        if (header instanceof byte[] b) {
+            lastTypes = new ParsedTypes(b, types);
+        }
+        return types;
+    }
+
+    private static Map<String, String> parseTypes(Object header) {
         try {
             JsonNode n = header instanceof byte[] b ? JSON.readTree(new String(b, StandardCharsets.UTF_8)) : JSON.readTree(header.toString());
             Map<String, String> out = new LinkedHashMap<>();

@@ -18,7 +18,6 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdcbridge.delivery.KafkaBatch;
 import io.cdcbridge.errors.DeadLetters;
@@ -60,8 +59,12 @@ public final class CarolDelivery {
 
     private static final Logger LOG = LoggerFactory.getLogger(CarolDelivery.class);
 
-    /** One staging record and the Kafka record it came from. */
-    record Pending(ObjectNode record, Exchange origin, String table, String staging, int bytes) {
+    /** One staging record (serialized once: its size counts toward the request's, its bytes go in the body) and the
+     *  Kafka record it came from. */
+    record Pending(byte[] json, Exchange origin, String table, String staging) {
+        int bytes() {
+            return json.length + 1; // and a comma
+        }
     }
 
     /** One intake request: records of one staging. */
@@ -127,13 +130,13 @@ public final class CarolDelivery {
                 if (passthroughStaging != null) {
                     // already Carol records: the same path from here on (batching, retries, dead letters, dry run)
                     for (ObjectNode r : io.cdcbridge.passthrough.Passthrough.records(record.getMessage().getBody())) {
-                        pending.add(new Pending(r, record, topic, passthroughStaging, size(r)));
+                        pending.add(new Pending(json(r), record, topic, passthroughStaging));
                     }
                     continue;
                 }
                 CarolRecordMapper.Mapped m = mapper.map(record.getMessage().getBody(), record.getMessage().getHeader("cdc.types"));
                 if (m.record() != null && !excluded.contains(m.table())) {
-                    pending.add(new Pending(m.record(), record, m.table(), m.staging(), size(m.record())));
+                    pending.add(new Pending(json(m.record()), record, m.table(), m.staging()));
                 }
             } catch (PermanentDeliveryException e) {
                 deadLetters.get().publish(SINK, DeadLetters.fromExchange(record, e, 1, exchange.getFromRouteId()));
@@ -350,19 +353,23 @@ public final class CarolDelivery {
         return template;
     }
 
+    /** The request body: the JSON array of its records, from their serialized bytes (as Jackson writes an array). */
     private static byte[] json(Request r) {
-        ArrayNode array = CarolRecordMapper.JSON.createArrayNode();
-        r.records.forEach(p -> array.add(p.record()));
-        try {
-            return CarolRecordMapper.JSON.writeValueAsBytes(array);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, r.bytes + 2));
+        body.write('[');
+        for (int i = 0; i < r.records.size(); i++) {
+            if (i > 0) {
+                body.write(',');
+            }
+            body.writeBytes(r.records.get(i).json());
         }
+        body.write(']');
+        return body.toByteArray();
     }
 
-    private static int size(ObjectNode record) {
+    private static byte[] json(ObjectNode record) {
         try {
-            return CarolRecordMapper.JSON.writeValueAsBytes(record).length + 1;
+            return CarolRecordMapper.JSON.writeValueAsBytes(record);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -48,7 +48,7 @@ public final class CarolRecordMapper {
             return new Mapped(null, qualified, null);
         }
         String staging = config.staging(schema, table);
-        JsonNode types = typesHeader == null ? JsonNodeFactory.instance.objectNode() : parse(typesHeader, "cdc.types header");
+        JsonNode types = types(typesHeader);
         String op = event.path("op").asText();
         ObjectNode source;
         boolean delete = op.equals("d");
@@ -78,6 +78,27 @@ public final class CarolRecordMapper {
             record.put(DELETED, true);
         }
         return new Mapped(staging, qualified, record);
+    }
+
+    /** The last types header parsed: a table's records all carry the same one, so each is parsed once per run. */
+    private volatile ParsedTypes lastTypes;
+
+    private record ParsedTypes(byte[] header, JsonNode types) {
+    }
+
+    private JsonNode types(Object header) {
+        if (header == null) {
+            return JsonNodeFactory.instance.objectNode();
+        }
+        ParsedTypes last = lastTypes;
+        if (header instanceof byte[] b && last != null && java.util.Arrays.equals(last.header(), b)) {
+            return last.types(); // only read (path/asText), never changed
+        }
+        JsonNode types = parse(header, "cdc.types header");
+        if (header instanceof byte[] b) {
+            lastTypes = new ParsedTypes(b, types);
+        }
+        return types;
     }
 
     private JsonNode value(JsonNode v, String type) {
