@@ -40,19 +40,26 @@ public final class KafkaBatch {
     /** Per partition, the manual commit of the batch's last record on it. */
     public static Map<String, KafkaManualCommit> commits(List<Exchange> records) {
         Map<String, KafkaManualCommit> out = new LinkedHashMap<>();
-        Map<String, Long> highest = new LinkedHashMap<>();
-        for (Exchange r : records) {
-            var m = r.getMessage();
-            KafkaManualCommit commit = m.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
-            Long offset = m.getHeader(KafkaConstants.OFFSET, Long.class);
-            if (commit == null || offset == null) {
+        // from the end: a partition's last record in the batch has its highest offset. Header lookups cost (Camel's
+        // headers are case-insensitive): a run of records from the partition just committed is passed over by
+        // comparing the header objects the consumer shares between them.
+        Object doneTopic = null;
+        Object donePartition = null;
+        for (int i = records.size() - 1; i >= 0; i--) {
+            var m = records.get(i).getMessage();
+            Object topic = m.getHeader(KafkaConstants.TOPIC);
+            Object partition = m.getHeader(KafkaConstants.PARTITION);
+            if (topic != null && topic.equals(doneTopic) && partition != null && partition.equals(donePartition)) {
                 continue;
             }
-            String tp = m.getHeader(KafkaConstants.TOPIC, String.class) + "-" + m.getHeader(KafkaConstants.PARTITION, Integer.class);
-            if (highest.getOrDefault(tp, -1L) < offset) {
-                highest.put(tp, offset);
-                out.put(tp, commit);
+            String tp = topic + "-" + partition;
+            KafkaManualCommit commit = m.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
+            if (commit == null || m.getHeader(KafkaConstants.OFFSET) == null || out.containsKey(tp)) {
+                continue;
             }
+            out.put(tp, commit);
+            doneTopic = topic;
+            donePartition = partition;
         }
         return out;
     }
