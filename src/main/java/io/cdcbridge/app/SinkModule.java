@@ -54,16 +54,20 @@ public interface SinkModule {
 
     /** Gives the sink's route file its {@code {{cdc.<sink>.topic-pattern}}}. */
     static void publishTopicPattern(CamelContext context, String sink, String pattern) {
-        String key = "cdc." + sink + ".topic-pattern";
+        publish(context, sink, "cdc." + sink + ".topic-pattern", pattern);
+    }
+
+    /** Gives the sink's route file a value the sink derived from its settings (the route reads {@code {{key}}}). */
+    static void publish(CamelContext context, String sink, String key, String value) {
         context.getPropertiesComponent().addPropertiesSource(new PropertiesSource() {
             @Override
             public String getName() {
-                return sink + "-sink";
+                return sink + "-sink:" + key;
             }
 
             @Override
             public String getProperty(String name) {
-                return key.equals(name) ? pattern : null;
+                return key.equals(name) ? value : null;
             }
         });
     }

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  *   map to changelog rows, create/extend tables, cut the rows into insertAll requests (≤ batch-size rows, ≤
  *   max-request-bytes). The body becomes the list of records not yet delivered: what the shared error handler
  *   dead-letters if delivery fails for good.</li>
- *   <li>per request: {@link #nextRequest} hands the rows to the google-bigquery producer (grouped exchange, one row
+ *   <li>per request, up to {@code cdc.bigquery.concurrency} at a time ({@link #request}): {@link #nextRequest} hands the rows to the google-bigquery producer (grouped exchange, one row
  *   per exchange with its insertId and table id); then {@link #accepted}, or {@link #rowErrors} when BigQuery refused
  *   some rows: those are dead-lettered with BigQuery's reason, the others are sent again.</li>
  *   <li>{@link #commit}, when the exchange completed: the Kafka offsets of the whole batch.</li>
@@ -177,6 +177,22 @@ public final class BigQueryDelivery {
         Deque<Request> out = new ArrayDeque<>();
         byTable.values().forEach(out::addAll);
         return out;
+    }
+
+    /**
+     * A request sent alongside the batch's others (the route's split): its exchange takes the state of a batch of that
+     * one request (its rows to send, its records as the body that is dead-lettered if it fails for good), so the
+     * per-request steps below serve it unchanged.
+     */
+    public void request(Exchange exchange) {
+        Request request = exchange.getMessage().getBody(Request.class);
+        Deque<Request> own = new ArrayDeque<>();
+        own.add(request);
+        exchange.setProperty(REQUESTS, own);
+        exchange.setProperty(PENDING, 1);
+        List<Exchange> undelivered = new ArrayList<>(request.rows.size());
+        request.rows.forEach(p -> undelivered.add(p.origin()));
+        exchange.getMessage().setBody(undelivered);
     }
 
     /** Sets up the google-bigquery producer's input for the next request: one exchange per row. */

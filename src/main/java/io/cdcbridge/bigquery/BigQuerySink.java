@@ -62,6 +62,9 @@ public final class BigQuerySink implements SinkModule {
                             .setCredentials(com.google.cloud.NoCredentials.getInstance()).build().getService()));
             context.getRegistry().bind("bigQueryDelivery", new BigQueryDelivery(BigQueryNames.from(settings), null, null,
                     MAX_BATCH, MAX_REQUEST_BYTES, true, Path.of("."), () -> null));
+            context.getRegistry().bind("bigQuerySenders", java.util.concurrent.Executors.newSingleThreadExecutor());
+            context.getRegistry().bind("requestOutcomes", new io.cdcbridge.delivery.RequestOutcomes());
+            SinkModule.publish(context, name(), "cdc.bigquery.max-poll-records", String.valueOf(MAX_BATCH));
             return;
         }
         String project = settings.require("cdc.bigquery.project");
@@ -85,8 +88,24 @@ public final class BigQuerySink implements SinkModule {
             throw new ConfigException("cdc.bigquery.batch-timeout-ms", "must be a positive number of milliseconds");
         }
         SinkModule.consumers(settings, name());
+        int concurrency = settings.getInt("cdc.bigquery.concurrency", 4);
+        if (concurrency < 1 || concurrency > 64) {
+            throw new ConfigException("cdc.bigquery.concurrency", "must be between 1 and 64, got " + concurrency);
+        }
+        int pollRecords = settings.getInt("cdc.bigquery.max-poll-records", batchSize * concurrency);
+        if (pollRecords < 1) {
+            throw new ConfigException("cdc.bigquery.max-poll-records", "must be at least 1, got " + pollRecords);
+        }
         boolean dryRun = settings.getBool("cdc.sink.dry-run", false);
 
+        // a batch's insertAll requests go out side by side, on these threads (routes/bigquery.camel.yaml)
+        context.getRegistry().bind("bigQuerySenders", java.util.concurrent.Executors.newFixedThreadPool(concurrency, r -> {
+            Thread t = new Thread(r, "bigquery-sender");
+            t.setDaemon(true);
+            return t;
+        }));
+        context.getRegistry().bind("requestOutcomes", new io.cdcbridge.delivery.RequestOutcomes());
+        SinkModule.publish(context, name(), "cdc.bigquery.max-poll-records", String.valueOf(pollRecords));
         BigQueryNames names = BigQueryNames.from(settings);
         BigQuery client = BigQueryClients.create(settings, dryRun);
         context.getRegistry().bind("bigQueryConnectionFactory", new GoogleBigQueryConnectionFactory(BigQueryFailures.reporting(client)));

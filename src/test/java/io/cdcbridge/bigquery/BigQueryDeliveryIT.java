@@ -255,6 +255,44 @@ class BigQueryDeliveryIT {
     }
 
     @Test
+    void whenARequestCanBeNeitherDeliveredNorDeadLetteredTheBatchIsReadAgain() throws Exception {
+        bridge = new BigQueryTestBridge("bqreqdown", fake);
+        bridge.settings.put("cdc.delivery.max-retries", "1");
+        bridge.settings.put("cdc.delivery.retry-delay-ms", "50");
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", "127.0.0.1:1");
+        p.put("key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        p.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        p.put("max.block.ms", "200");
+        try (var broken = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(p)) {
+            bridge.deadLetters = new io.cdcbridge.errors.DeadLetters(broken, bridge.prefix);
+            for (int i = 1; i <= 1200; i++) { // three requests, sent side by side
+                sendUser("c", i, "User " + i, "Vendas", 100 + i);
+            }
+            String insertAll = "/datasets/" + bridge.dataset + "/tables/" + bridge.prefix + "_public_Users/insertAll";
+            fake.failNext(503, 1_000_000, insertAll);
+            bridge.start();
+
+            // BigQuery is down past the retry budget and the dead-letter topic cannot be written: nothing is committed
+            await().atMost(Duration.ofSeconds(30)).until(() -> fake.requestLog().stream().filter(l -> l.endsWith(insertAll)).count() >= 6);
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                    .until(() -> bridge.offsets("Users").values().iterator().next()[0] == -1);
+
+            // both come back: the batch is read again and every row lands, none dead-lettered
+            fake.failNext(503, 0, "");
+            bridge.context().getRegistry().bind("deadLetters", new io.cdcbridge.errors.DeadLetters(bridge.producer(), bridge.prefix));
+            await().atMost(Duration.ofSeconds(60)).until(() -> rows("Users").size() == 1200);
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                long[] u = bridge.offsets("Users").values().iterator().next();
+                return u[0] == u[1];
+            });
+            assertThat(rows("Users")).extracting(r -> r.path("UserId").asInt()).containsExactlyInAnyOrderElementsOf(
+                    java.util.stream.IntStream.rangeClosed(1, 1200).boxed().toList());
+            assertThat(bridge.deadLetters()).isEmpty();
+        }
+    }
+
+    @Test
     void aLargeTransactionArrivesCompleteInRequestsOfAtMost500Rows() throws Exception {
         bridge = new BigQueryTestBridge("bqbulk", fake);
         bridge.start();
