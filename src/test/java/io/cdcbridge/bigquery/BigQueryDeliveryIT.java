@@ -221,17 +221,21 @@ class BigQueryDeliveryIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> rows("Users").size() == 1);
     }
 
-    @Test
-    void whenEvenTheDeadLetterWriteFailsNothingIsCommittedAndTheBatchIsReadAgain() throws Exception {
-        bridge = new BigQueryTestBridge("bqdlqdown", fake);
-        bridge.settings.put("cdc.delivery.max-retries", "2");
-        // a dead-letter topic that cannot be written: a producer pointed at a closed port
+    /** For a dead-letter topic that cannot be written: a producer pointed at a closed port. */
+    private static org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> unreachableProducer() {
         java.util.Properties p = new java.util.Properties();
         p.put("bootstrap.servers", "127.0.0.1:1");
         p.put("key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
         p.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
         p.put("max.block.ms", "200");
-        try (var broken = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(p)) {
+        return new org.apache.kafka.clients.producer.KafkaProducer<>(p);
+    }
+
+    @Test
+    void whenEvenTheDeadLetterWriteFailsNothingIsCommittedAndTheBatchIsReadAgain() throws Exception {
+        bridge = new BigQueryTestBridge("bqdlqdown", fake);
+        bridge.settings.put("cdc.delivery.max-retries", "2");
+        try (var broken = unreachableProducer()) {
             bridge.deadLetters = new io.cdcbridge.errors.DeadLetters(broken, bridge.prefix);
             sendUser("c", 1, "Ana", "Vendas", 100);
             bridge.send("Users", null, "poison", null);
@@ -259,12 +263,7 @@ class BigQueryDeliveryIT {
         bridge = new BigQueryTestBridge("bqreqdown", fake);
         bridge.settings.put("cdc.delivery.max-retries", "1");
         bridge.settings.put("cdc.delivery.retry-delay-ms", "50");
-        java.util.Properties p = new java.util.Properties();
-        p.put("bootstrap.servers", "127.0.0.1:1");
-        p.put("key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
-        p.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
-        p.put("max.block.ms", "200");
-        try (var broken = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(p)) {
+        try (var broken = unreachableProducer()) {
             bridge.deadLetters = new io.cdcbridge.errors.DeadLetters(broken, bridge.prefix);
             for (int i = 1; i <= 1200; i++) { // three requests, sent side by side
                 sendUser("c", i, "User " + i, "Vendas", 100 + i);
