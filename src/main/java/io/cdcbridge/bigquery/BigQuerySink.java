@@ -62,7 +62,7 @@ public final class BigQuerySink implements SinkModule {
                             .setCredentials(com.google.cloud.NoCredentials.getInstance()).build().getService()));
             context.getRegistry().bind("bigQueryDelivery", new BigQueryDelivery(BigQueryNames.from(settings), null, null,
                     MAX_BATCH, MAX_REQUEST_BYTES, true, Path.of("."), () -> null));
-            context.getRegistry().bind("bigQuerySenders", java.util.concurrent.Executors.newSingleThreadExecutor());
+            context.getRegistry().bind("bigQuerySenders", senders(1));
             context.getRegistry().bind("requestOutcomes", new io.cdcbridge.delivery.RequestOutcomes());
             SinkModule.publish(context, name(), "cdc.bigquery.max-poll-records", String.valueOf(MAX_BATCH));
             return;
@@ -98,12 +98,7 @@ public final class BigQuerySink implements SinkModule {
         }
         boolean dryRun = settings.getBool("cdc.sink.dry-run", false);
 
-        // a batch's insertAll requests go out side by side, on these threads (routes/bigquery.camel.yaml)
-        context.getRegistry().bind("bigQuerySenders", java.util.concurrent.Executors.newFixedThreadPool(concurrency, r -> {
-            Thread t = new Thread(r, "bigquery-sender");
-            t.setDaemon(true);
-            return t;
-        }));
+        context.getRegistry().bind("bigQuerySenders", senders(concurrency));
         context.getRegistry().bind("requestOutcomes", new io.cdcbridge.delivery.RequestOutcomes());
         SinkModule.publish(context, name(), "cdc.bigquery.max-poll-records", String.valueOf(pollRecords));
         BigQueryNames names = BigQueryNames.from(settings);
@@ -118,5 +113,14 @@ public final class BigQuerySink implements SinkModule {
         LOG.info("BigQuery sink: project {} dataset {} {}{}{}", project, dataset, names,
                 settings.has("cdc.bigquery.endpoint") ? " endpoint " + settings.get("cdc.bigquery.endpoint", "") : "",
                 dryRun ? " (dry run: rows written to " + out + ")" : "");
+    }
+
+    /** The threads a batch's insertAll requests go out on, side by side (routes/bigquery.camel.yaml). */
+    private static java.util.concurrent.ExecutorService senders(int threads) {
+        return java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "bigquery-sender");
+            t.setDaemon(true);
+            return t;
+        });
     }
 }

@@ -54,6 +54,8 @@ class BigQuerySinkTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("cdc.bigquery.batch-size"));
         assertThatThrownBy(() -> sink.install(settings("cdc.bigquery.consumers", "0"), new DefaultCamelContext()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("cdc.bigquery.consumers"));
+        assertThatThrownBy(() -> sink.install(settings("cdc.bigquery.concurrency", "0"), new DefaultCamelContext()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("cdc.bigquery.concurrency"));
         assertThatThrownBy(() -> sink.install(settings("cdc.bigquery.max-request-bytes", "20000000"), new DefaultCamelContext()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("cdc.bigquery.max-request-bytes"));
         assertThatThrownBy(() -> sink.install(settings("cdc.bigquery.endpoint", "localhost:9050"), new DefaultCamelContext()))
