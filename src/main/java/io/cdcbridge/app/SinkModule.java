@@ -44,12 +44,7 @@ public interface SinkModule {
      * partitions the group gives it, one batch at a time. More than the topics' partitions is useless.
      */
     static int consumers(Settings settings, String sink) {
-        String key = "cdc." + sink + ".consumers";
-        int n = settings.getInt(key, 1);
-        if (n < 1 || n > 64) {
-            throw new ConfigException(key, "must be between 1 and 64, got " + n);
-        }
-        return n;
+        return settings.getInt("cdc." + sink + ".consumers", 1, 1, 64);
     }
 
     /** Gives the sink's route file its {@code {{cdc.<sink>.topic-pattern}}}. */

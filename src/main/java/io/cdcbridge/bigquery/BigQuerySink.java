@@ -75,27 +75,15 @@ public final class BigQuerySink implements SinkModule {
         if (!dataset.matches("[A-Za-z0-9_]{1,1024}")) {
             throw new ConfigException("cdc.bigquery.dataset", "must contain only letters, digits and underscores, got '" + dataset + "'");
         }
-        int batchSize = settings.getInt("cdc.bigquery.batch-size", MAX_BATCH);
-        if (batchSize < 1 || batchSize > MAX_BATCH) {
-            throw new ConfigException("cdc.bigquery.batch-size", "must be between 1 and " + MAX_BATCH + ", got " + batchSize);
-        }
-        long maxBytes = settings.getLong("cdc.bigquery.max-request-bytes", 9_000_000L);
-        if (maxBytes < 1024 || maxBytes > MAX_REQUEST_BYTES) {
-            throw new ConfigException("cdc.bigquery.max-request-bytes", "must be between 1024 and " + MAX_REQUEST_BYTES + ", got " + maxBytes);
-        }
+        int batchSize = settings.getInt("cdc.bigquery.batch-size", MAX_BATCH, 1, MAX_BATCH);
+        long maxBytes = settings.getLong("cdc.bigquery.max-request-bytes", 9_000_000L, 1024, MAX_REQUEST_BYTES);
         long timeout = settings.getLong("cdc.bigquery.batch-timeout-ms", 100);
         if (timeout < 1) {
             throw new ConfigException("cdc.bigquery.batch-timeout-ms", "must be a positive number of milliseconds");
         }
         SinkModule.consumers(settings, name());
-        int concurrency = settings.getInt("cdc.bigquery.concurrency", 4);
-        if (concurrency < 1 || concurrency > 64) {
-            throw new ConfigException("cdc.bigquery.concurrency", "must be between 1 and 64, got " + concurrency);
-        }
-        int pollRecords = settings.getInt("cdc.bigquery.max-poll-records", batchSize * concurrency);
-        if (pollRecords < 1) {
-            throw new ConfigException("cdc.bigquery.max-poll-records", "must be at least 1, got " + pollRecords);
-        }
+        int concurrency = settings.getInt("cdc.bigquery.concurrency", 4, 1, 64);
+        int pollRecords = settings.getInt("cdc.bigquery.max-poll-records", batchSize * concurrency, 1, Integer.MAX_VALUE);
         boolean dryRun = settings.getBool("cdc.sink.dry-run", false);
 
         context.getRegistry().bind("bigQuerySenders", senders(concurrency));

@@ -51,14 +51,8 @@ public record CarolConfig(URI url, String connectorId, String auth, String usern
         } else {
             apiKey = s.require("cdc.carol.api-key");
         }
-        int batch = s.getInt("cdc.carol.batch-size", MAX_RECORDS);
-        if (batch < 1 || batch > MAX_RECORDS) {
-            throw new ConfigException("cdc.carol.batch-size", "must be between 1 and " + MAX_RECORDS + ", got " + batch);
-        }
-        long bytes = s.getLong("cdc.carol.max-request-bytes", 9_000_000L);
-        if (bytes < 1024 || bytes > MAX_BYTES) {
-            throw new ConfigException("cdc.carol.max-request-bytes", "must be between 1024 and " + MAX_BYTES + ", got " + bytes);
-        }
+        int batch = s.getInt("cdc.carol.batch-size", MAX_RECORDS, 1, MAX_RECORDS);
+        long bytes = s.getLong("cdc.carol.max-request-bytes", 9_000_000L, 1024, MAX_BYTES);
         Map<String, String> stagings = new HashMap<>();
         s.under("cdc.carol.staging.").forEach((table, staging) -> {
             if (!staging.matches("[A-Za-z0-9_]+")) {

@@ -164,6 +164,20 @@ public final class Settings {
         }
     }
 
+    /** A whole number within [min, max]; outside, start-up stops naming the key and the bounds. */
+    public int getInt(String key, int def, int min, int max) {
+        return (int) getLong(key, def, min, max);
+    }
+
+    /** A whole number within [min, max]; outside, start-up stops naming the key and the bounds. */
+    public long getLong(String key, long def, long min, long max) {
+        long n = getLong(key, def);
+        if (n < min || n > max) {
+            throw new ConfigException(key, "must be between " + min + " and " + max + ", got " + n);
+        }
+        return n;
+    }
+
     public int getPort(String key, int def) {
         int port = getInt(key, def);
         if (port < 0 || port > 65535) {

@@ -48,6 +48,15 @@ class SettingsTest {
     }
 
     @Test
+    void boundedNumbersNameTheKeyAndTheBounds() {
+        Settings s = Settings.of(Map.of("cdc.carol.consumers", "0", "cdc.bigquery.concurrency", "8"));
+        assertThat(s.getInt("cdc.bigquery.concurrency", 4, 1, 64)).isEqualTo(8);
+        assertThat(s.getInt("cdc.bigquery.consumers", 1, 1, 64)).isEqualTo(1);
+        assertThatThrownBy(() -> s.getInt("cdc.carol.consumers", 1, 1, 64))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("cdc.carol.consumers").hasMessageContaining("between 1 and 64, got 0");
+    }
+
+    @Test
     void includeListKeepsCaseAndQuotesDots() {
         Settings s = Settings.of(Map.of("cdc.source.host", "h", "cdc.source.tables", "public.Users, public.Sales"));
         assertThat(SourceConfig.from(s).includeListRegex()).isEqualTo("public\\.Users,public\\.Sales");
