@@ -10,6 +10,7 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdcbridge.delivery.RepeatedHeader;
 import io.cdcbridge.errors.PermanentDeliveryException;
 
 /**
@@ -74,25 +75,11 @@ public record BigQueryChange(String op, String schema, String table, ObjectNode 
         return before != null ? before : key;
     }
 
-    /** The last types header parsed: a table's records all carry the same one, so each is parsed once per run. */
-    private static volatile ParsedTypes lastTypes;
-
-    private record ParsedTypes(byte[] header, Map<String, String> types) {
-    }
+    private static final RepeatedHeader<Map<String, String>> TYPES =
+            new RepeatedHeader<>(h -> Collections.unmodifiableMap(parseTypes(h)));
 
     private static Map<String, String> types(Object header) {
-        if (header == null) {
-            return Map.of();
-        }
-        ParsedTypes last = lastTypes;
-        if (header instanceof byte[] b && last != null && java.util.Arrays.equals(last.header(), b)) {
-            return last.types();
-        }
-        Map<String, String> types = Collections.unmodifiableMap(parseTypes(header));
-        if (header instanceof byte[] b) {
-            lastTypes = new ParsedTypes(b, types);
-        }
-        return types;
+        return header == null ? Map.of() : TYPES.get(header);
     }
 
     private static Map<String, String> parseTypes(Object header) {

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdcbridge.delivery.RepeatedHeader;
 import io.cdcbridge.errors.PermanentDeliveryException;
 
 /**
@@ -80,25 +81,11 @@ public final class CarolRecordMapper {
         return new Mapped(staging, qualified, record);
     }
 
-    /** The last types header parsed: a table's records all carry the same one, so each is parsed once per run. */
-    private volatile ParsedTypes lastTypes;
-
-    private record ParsedTypes(byte[] header, JsonNode types) {
-    }
+    /** The {@code cdc.types} header, parsed once per table: only read (path/asText), never changed. */
+    private final RepeatedHeader<JsonNode> parsedTypes = new RepeatedHeader<>(h -> parse(h, "cdc.types header"));
 
     private JsonNode types(Object header) {
-        if (header == null) {
-            return JsonNodeFactory.instance.objectNode();
-        }
-        ParsedTypes last = lastTypes;
-        if (header instanceof byte[] b && last != null && java.util.Arrays.equals(last.header(), b)) {
-            return last.types(); // only read (path/asText), never changed
-        }
-        JsonNode types = parse(header, "cdc.types header");
-        if (header instanceof byte[] b) {
-            lastTypes = new ParsedTypes(b, types);
-        }
-        return types;
+        return header == null ? JsonNodeFactory.instance.objectNode() : parsedTypes.get(header);
     }
 
     private JsonNode value(JsonNode v, String type) {
