@@ -20,7 +20,8 @@ OURS=$(mktemp); THEIRS=$(mktemp); trap 'rm -f "$OURS" "$THEIRS"' EXIT
 if [[ "${AOT:-0}" == 1 ]]; then
   # the same treatment for both: one training run each (the same N-row rounds), then the measured runs use the caches
   AOT_DIR="$ROOT/target/aot"; rm -rf "$AOT_DIR"; mkdir -p "$AOT_DIR"
-  export BRIDGE_OPTS="${BRIDGE_OPTS:--Xmx512m -XX:+UseParallelGC -XX:TieredStopAtLevel=1}" CONNECT_HEAP_OPTS="${CONNECT_HEAP_OPTS:--Xms256M -Xmx2G}"
+  source "$HERE/defaults.sh"
+  export CONNECT_HEAP_OPTS="${CONNECT_HEAP_OPTS:--Xms256M -Xmx2G}"
   echo "== AOT training runs (caches in $AOT_DIR)"
   BRIDGE_OPTS="$BRIDGE_OPTS -XX:AOTCacheOutput=$AOT_DIR/cdc-bridge.aot" "$HERE/capture.sh" "$N" | grep -- '-cold:\|-warm:' || true
   CONNECT_HEAP_OPTS="$CONNECT_HEAP_OPTS -XX:AOTCacheOutput=$AOT_DIR/connect.aot" "$PEER/run.sh" "$N" | grep 'per round' | head -1 || true

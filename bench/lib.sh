@@ -5,8 +5,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$ROOT/target/cdc-bridge.jar"
 # JAVA_HOME picks the JDK for everything started here (as it does for ../shared/peer-bench/run.sh)
 if [[ -n "${JAVA_HOME:-}" ]]; then export PATH="$JAVA_HOME/bin:$PATH"; fi
-# the bridge's JVM flags: the Dockerfile's (docs/benchmarks.md, "JVM flags"), with a heap limit
-BRIDGE_OPTS="${BRIDGE_OPTS:--Xmx512m -XX:+UseParallelGC -XX:TieredStopAtLevel=1}"; export BRIDGE_OPTS
+source "$ROOT/bench/defaults.sh"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

@@ -47,8 +47,8 @@ public final class EndToEndBench {
             Files.createDirectories(work);
             Path log = work.resolve("bridge-e2e.log");
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-            // BRIDGE_OPTS: the bridge's JVM flags (bench/e2e.sh), e.g. a heap size or a JFR recording
-            cmd.addAll(List.of(System.getenv().getOrDefault("BRIDGE_OPTS", "-Xmx512m -XX:+UseParallelGC -XX:TieredStopAtLevel=1").trim().split("\\s+")));
+            // BRIDGE_OPTS: the bridge's JVM flags, set by bench/e2e.sh (bench/defaults.sh), e.g. a heap size or a JFR recording
+            cmd.addAll(words("BRIDGE_OPTS"));
             cmd.addAll(List.of("-Dcdc.source.host=127.0.0.1", "-Dcdc.source.port=" + pgPort, "-Dcdc.source.database=bench",
                     "-Dcdc.source.password=postgres", "-Dcdc.source.tables=public.sales", "-Dcdc.source.slot=cdc_e2e",
                     "-Dcdc.source.publication=cdc_e2e", "-Dcdc.source.snapshot-mode=no_data", "-Dcdc.kafka.brokers=" + bootstrap,
@@ -59,10 +59,7 @@ public final class EndToEndBench {
                     "-Dcdc.carol.tenant=" + io.cdcbridge.support.FakeCarol.TENANT, "-Dcdc.carol.org=" + io.cdcbridge.support.FakeCarol.ORG,
                     "-Dcdc.carol.batch-timeout-ms=20"));
             // E2E_OPTS: settings under test, e.g. -Dcdc.kafka.partitions=4
-            String extra = System.getenv().getOrDefault("E2E_OPTS", "").trim();
-            if (!extra.isEmpty()) {
-                cmd.addAll(List.of(extra.split("\\s+")));
-            }
+            cmd.addAll(words("E2E_OPTS"));
             cmd.addAll(List.of("-jar", jar));
             long launch = System.currentTimeMillis();
             Process bridge = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -181,6 +178,12 @@ public final class EndToEndBench {
         synchronized (t) {
             return t.rows.size();
         }
+    }
+
+    /** An environment variable's space-separated words (none when unset or blank). */
+    private static List<String> words(String variable) {
+        String value = System.getenv().getOrDefault(variable, "").trim();
+        return value.isEmpty() ? List.of() : List.of(value.split("\\s+"));
     }
 
     /** User + system CPU time of a process (/proc/PID/stat, clock ticks of 10 ms). */
