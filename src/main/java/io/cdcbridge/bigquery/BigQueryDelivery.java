@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  *   map to changelog rows, create/extend tables, cut the rows into insertAll requests (≤ batch-size rows, ≤
  *   max-request-bytes). The body becomes the list of records not yet delivered: what the shared error handler
  *   dead-letters if delivery fails for good.</li>
- *   <li>per request, up to {@code cdc.bigquery.concurrency} at a time ({@link #request}): {@link #nextRequest} hands the rows to the google-bigquery producer (grouped exchange, one row
- *   per exchange with its insertId and table id); then {@link #accepted}, or {@link #rowErrors} when BigQuery refused
+ *   <li>per request, up to {@code cdc.bigquery.concurrency} at a time ({@link #request}): {@link #nextRequest}
+ *   hands the rows to the google-bigquery producer (grouped exchange, one row per exchange with its insertId and
+ *   table id); then {@link #accepted}, or {@link #rowErrors} when BigQuery refused
  *   some rows: those are dead-lettered with BigQuery's reason, the others are sent again.</li>
  *   <li>{@link #commit}, when the exchange completed: the Kafka offsets of the whole batch.</li>
  * </ol>

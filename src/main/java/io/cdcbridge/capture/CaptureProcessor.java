@@ -10,7 +10,8 @@ import org.apache.kafka.connect.source.SourceRecord;
 /**
  * The capture route's one step: a Debezium change (the body: Debezium's SourceRecord, see CaptureEndpoint) becomes a
  * ChangeEvent on the table's topic {@code <prefix>.<schema>.<table>} (Debezium already names its records that way),
- * keyed by the primary key JSON. Heartbeats and tombstones carry no operation and are filtered out by the route before this step.
+ * keyed by the primary key JSON. Heartbeats and tombstones carry no operation and are filtered out by the route before
+ * this step.
  */
 public final class CaptureProcessor implements Processor {
 
