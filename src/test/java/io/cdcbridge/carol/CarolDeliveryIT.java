@@ -178,7 +178,7 @@ class CarolDeliveryIT {
         carol.failFor(503, Duration.ofSeconds(3), 1);
         users(0, 30);
         try (Bridge b = bridge()) {
-            await().atMost(Duration.ofSeconds(2)).until(() -> carol.intakeCalls() > 0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> carol.intakeCalls() > 0);
             assertThat(lag()).as("nothing committed during the outage").isEqualTo(30);
             await().atMost(Duration.ofSeconds(30)).until(() -> carol.records("users").size() == 30);
             assertThat(ids()).isEqualTo(IntStream.range(0, 30).boxed().toList());

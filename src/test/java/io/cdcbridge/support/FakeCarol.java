@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPInputStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -66,6 +67,7 @@ public final class FakeCarol implements AutoCloseable {
     private volatile int failStatus;
     private volatile int failRetryAfter;
     private volatile long failUntilNanos;
+    private final AtomicLong failWindowNanos = new AtomicLong();
     private final AtomicInteger failNext = new AtomicInteger();
     private volatile int maxRecordsSeen;
     private volatile int maxBytes = MAX_BYTES;
@@ -120,11 +122,14 @@ public final class FakeCarol implements AutoCloseable {
         refreshTokens.clear();
     }
 
-    /** Intake answers {@code status} for {@code window} (with {@code Retry-After: retryAfterSeconds} if &gt; 0). */
+    /**
+     * Intake answers {@code status} for {@code window} (with {@code Retry-After: retryAfterSeconds} if &gt; 0). The window
+     * opens at the next intake request, so a slow start of the client cannot make it pass unseen.
+     */
     public void failFor(int status, Duration window, int retryAfterSeconds) {
         failStatus = status;
         failRetryAfter = retryAfterSeconds;
-        failUntilNanos = System.nanoTime() + window.toNanos();
+        failWindowNanos.set(Math.max(1, window.toNanos()));
     }
 
     /** The next {@code count} intake requests answer {@code status}. */
@@ -229,6 +234,10 @@ public final class FakeCarol implements AutoCloseable {
 
     private void intake(HttpExchange ex, String staging) throws IOException {
         intakeCalls.incrementAndGet();
+        long window = failWindowNanos.getAndSet(0);
+        if (window > 0) {
+            failUntilNanos = System.nanoTime() + window;
+        }
         byte[] raw = ex.getRequestBody().readAllBytes();
         if (failNext.get() > 0 && failNext.getAndDecrement() > 0 || System.nanoTime() - failUntilNanos < 0) {
             reply(ex, failStatus, "{\"errorCode\":" + failStatus + ",\"errorMessage\":\"Service unavailable, try again\"}", failRetryAfter);
