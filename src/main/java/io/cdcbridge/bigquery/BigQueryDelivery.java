@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.google.cloud.bigquery.BigQueryError;
 import io.cdcbridge.delivery.KafkaBatch;
 import io.cdcbridge.errors.DeadLetters;
@@ -103,6 +102,7 @@ public final class BigQueryDelivery {
             exchange.setProperty(COMMITS, KafkaBatch.commits(records));
         }
         List<Pending> rows = new ArrayList<>();
+        String ingestedAt = mapper.ingestedAt();
         Map<Exchange, PermanentDeliveryException> poison = new LinkedHashMap<>();
         for (Exchange record : records) {
             if (DeadLetters.replayedForAnotherSink(record, SINK)) {
@@ -135,15 +135,19 @@ public final class BigQueryDelivery {
             if (!names.delivers(change.schema(), change.table())) {
                 continue;
             }
-            BigQueryRowMapper.Row row = mapper.map(change);
+            BigQueryRowMapper.Row row = mapper.map(change, ingestedAt);
             rows.add(new Pending(row, record, size(row)));
         }
         if (!dryRun) {
             // table changes first: if they fail the step is retried as a whole, and poison is not dead-lettered twice
             Map<String, Map<String, ColumnType>> columns = new LinkedHashMap<>();
             Map<String, List<String>> keys = new LinkedHashMap<>();
+            // a table's rows mostly share one columns map (see BigQueryRowMapper): merge it once, not once per row
+            Map<String, Map<String, ColumnType>> lastMerged = new java.util.HashMap<>();
             for (Pending p : rows) {
-                columns.computeIfAbsent(p.row().tableId(), t -> new LinkedHashMap<>()).putAll(p.row().columns());
+                if (lastMerged.put(p.row().tableId(), p.row().columns()) != p.row().columns()) {
+                    columns.computeIfAbsent(p.row().tableId(), t -> new LinkedHashMap<>()).putAll(p.row().columns());
+                }
                 if (!p.row().keyColumns().isEmpty()) {
                     keys.putIfAbsent(p.row().tableId(), p.row().keyColumns());
                 }
@@ -326,11 +330,7 @@ public final class BigQueryDelivery {
     }
 
     private static int size(BigQueryRowMapper.Row row) {
-        try {
-            // {"insertId":"...","json":{...}}, plus separators
-            return BigQueryChange.JSON.writeValueAsBytes(row.values()).length + row.insertId().length() + 32;
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        // {"insertId":"...","json":{...}}, plus separators
+        return (int) Math.min(Integer.MAX_VALUE, JsonSize.of(row.values()) + row.insertId().length() + 32);
     }
 }

@@ -60,9 +60,21 @@ public final class BigQueryNames {
 
     /** The changelog table's id in the dataset. */
     public String tableId(String schema, String table) {
+        TableId last = lastTableId;
+        if (last != null && last.table().equals(table) && last.schema().equals(schema)) {
+            return last.id();
+        }
         String renamed = renames.get(schema + "." + table);
-        return renamed != null ? renamed : sanitize(prefix + "_" + schema + "_" + table);
+        String id = renamed != null ? renamed : sanitize(prefix + "_" + schema + "_" + table);
+        lastTableId = new TableId(schema, table, id);
+        return id;
     }
+
+    /** The last table named: a batch's records come table by table, so this spares a lookup per row. */
+    private record TableId(String schema, String table, String id) {
+    }
+
+    private volatile TableId lastTableId;
 
     /** A BigQuery-safe identifier: letters, digits and underscores, not starting with a digit; case kept. */
     public static String sanitize(String name) {

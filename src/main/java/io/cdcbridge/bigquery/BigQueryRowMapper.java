@@ -11,7 +11,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -78,24 +77,64 @@ public final class BigQueryRowMapper {
         this.timestampZone = timestampZone;
     }
 
-    public Row map(BigQueryChange change) {
-        ObjectNode image = change.image();
+    /**
+     * A table's columns as its types header gives them, worked out once per header (the header object repeats while
+     * the table's records do, see {@code RepeatedHeader}): sanitized name → type, source name → sanitized name, and
+     * the columns read in {@code cdc.sink.timestamp-zone}. Shared by the rows mapped from it, so never changed.
+     */
+    private record Shape(Map<String, String> pgTypes, Map<String, ColumnType> columns, Map<String, String> names,
+                         java.util.Set<String> zoned) {
+    }
+
+    private volatile Shape lastShape;
+
+    private Shape shape(Map<String, String> pgTypes) {
+        Shape s = lastShape;
+        if (s != null && s.pgTypes() == pgTypes) {
+            return s;
+        }
         Map<String, ColumnType> columns = new LinkedHashMap<>();
+        Map<String, String> sanitized = new java.util.HashMap<>();
         java.util.Set<String> zoned = new java.util.HashSet<>();
-        change.pgTypes().forEach((col, pg) -> {
+        pgTypes.forEach((col, pg) -> {
+            String name = BigQueryNames.sanitize(col);
+            sanitized.put(col, name);
             boolean convert = timestampZone != null && pg.equals("timestamp");
             if (convert) {
-                zoned.add(BigQueryNames.sanitize(col));
+                zoned.add(name);
             }
-            columns.put(BigQueryNames.sanitize(col), convert ? ColumnType.scalar(ColumnType.TIMESTAMP) : ColumnType.forPostgres(pg));
+            columns.put(name, convert ? ColumnType.scalar(ColumnType.TIMESTAMP) : ColumnType.forPostgres(pg));
         });
+        s = new Shape(pgTypes, java.util.Collections.unmodifiableMap(columns), sanitized, zoned);
+        lastShape = s;
+        return s;
+    }
+
+    /** The current time as {@code _ingested_at} holds it (BigQuery timestamps have microsecond precision). */
+    public String ingestedAt() {
+        return Instant.now(clock).truncatedTo(java.time.temporal.ChronoUnit.MICROS).toString();
+    }
+
+    public Row map(BigQueryChange change) {
+        return map(change, ingestedAt());
+    }
+
+    /** @param ingestedAt {@link #ingestedAt()}, taken once for the rows of a batch */
+    public Row map(BigQueryChange change, String ingestedAt) {
+        ObjectNode image = change.image();
+        Shape shape = shape(change.pgTypes());
+        Map<String, ColumnType> columns = shape.columns();
+        boolean ownColumns = false;
         Map<String, Object> values = new LinkedHashMap<>();
-        List<String> unrepresentable = new ArrayList<>();
+        List<String> unrepresentable = null;
         if (image != null) {
             Iterator<Map.Entry<String, JsonNode>> fields = image.fields();
             while (fields.hasNext()) {
                 Map.Entry<String, JsonNode> f = fields.next();
-                String col = BigQueryNames.sanitize(f.getKey());
+                String col = shape.names().get(f.getKey());
+                if (col == null) {
+                    col = BigQueryNames.sanitize(f.getKey());
+                }
                 ColumnType type = columns.get(col);
                 if (type == null) {
                     type = ColumnType.infer(f.getValue());
@@ -103,16 +142,24 @@ public final class BigQueryRowMapper {
                         // a null of unknown type: BigQuery stores NULL for a missing field anyway
                         continue;
                     }
+                    if (!ownColumns) {
+                        // a column the header does not name: this row's columns are its own
+                        columns = new LinkedHashMap<>(columns);
+                        ownColumns = true;
+                    }
                     columns.put(col, type);
                 }
                 String why = unrepresentable(f.getValue(), type);
                 if (why != null) {
                     // stored as NULL, never as a different value; the original is named in _unrepresentable
+                    if (unrepresentable == null) {
+                        unrepresentable = new ArrayList<>();
+                    }
                     unrepresentable.add(col + "=" + why);
                     values.put(col, null);
                     continue;
                 }
-                values.put(col, zoned.contains(col) && f.getValue().isTextual()
+                values.put(col, shape.zoned().contains(col) && f.getValue().isTextual()
                         ? java.time.LocalDateTime.parse(f.getValue().asText()).atZone(timestampZone).toInstant().toString()
                         : value(f.getValue(), type));
             }
@@ -120,16 +167,33 @@ public final class BigQueryRowMapper {
         values.put(OP, change.op());
         values.put(LSN, change.lsn());
         values.put(TX_ID, change.txId());
-        values.put(SOURCE_TS, change.tsMs() == null ? null : Instant.ofEpochMilli(change.tsMs()).toString());
-        // BigQuery timestamps have microsecond precision: more digits do not parse
-        values.put(INGESTED_AT, Instant.now(clock).truncatedTo(java.time.temporal.ChronoUnit.MICROS).toString());
+        values.put(SOURCE_TS, change.tsMs() == null ? null : sourceTs(change.tsMs()));
+        values.put(INGESTED_AT, ingestedAt);
         values.put(UNCHANGED, unchanged(change, columns, values));
-        values.put(UNREPRESENTABLE, unrepresentable.isEmpty() ? null : String.join(",", unrepresentable));
+        values.put(UNREPRESENTABLE, unrepresentable == null ? null : String.join(",", unrepresentable));
         List<String> keys = new ArrayList<>();
         if (change.key() != null) {
-            change.key().fieldNames().forEachRemaining(k -> keys.add(BigQueryNames.sanitize(k)));
+            change.key().fieldNames().forEachRemaining(k -> {
+                String col = shape.names().get(k);
+                keys.add(col != null ? col : BigQueryNames.sanitize(k));
+            });
         }
         return new Row(names.tableId(change.schema(), change.table()), insertId(change), values, columns, keys);
+    }
+
+    private record SourceTs(long millis, String text) {
+    }
+
+    private volatile SourceTs lastSourceTs;
+
+    /** A commit time as text: the rows of one transaction share it, so the last one is kept. */
+    private String sourceTs(long millis) {
+        SourceTs last = lastSourceTs;
+        if (last == null || last.millis() != millis) {
+            last = new SourceTs(millis, Instant.ofEpochMilli(millis).toString());
+            lastSourceTs = last;
+        }
+        return last.text();
     }
 
     /**
@@ -200,38 +264,70 @@ public final class BigQueryRowMapper {
         JsonNode identity = change.key() != null && !change.key().isEmpty() ? change.key() : change.image();
         String material = change.schema() + "." + change.table() + "\u0000" + change.lsn() + "\u0000" + change.op()
                 + "\u0000" + canonical(identity);
+        MessageDigest sha256 = SHA256.get();
+        byte[] digest = sha256.digest(material.getBytes(StandardCharsets.UTF_8));
+        return HEX.formatHex(digest, 0, 20);
+    }
+
+    private static final HexFormat HEX = HexFormat.of();
+
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(material.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 20);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
+    });
 
-    /** JSON text with object fields sorted, so equal keys give equal text whatever the field order. */
+    /**
+     * JSON text with object fields sorted, so equal keys give equal text whatever the field order. The text is part
+     * of every insertId: it must not change from one version to the next (BigQueryRowMapperTest pins it).
+     */
     static String canonical(JsonNode node) {
         if (node == null) {
             return "null";
         }
-        try {
-            return BigQueryChange.JSON.writeValueAsString(sorted(node));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        java.io.StringWriter out = new java.io.StringWriter(64);
+        try (com.fasterxml.jackson.core.JsonGenerator g = BigQueryChange.JSON.getFactory().createGenerator(out)) {
+            writeSorted(g, node);
+        } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
+        return out.toString();
     }
 
-    private static Object sorted(JsonNode node) {
+    private static void writeSorted(com.fasterxml.jackson.core.JsonGenerator g, JsonNode node) throws java.io.IOException {
         if (node.isObject()) {
-            Map<String, Object> m = new TreeMap<>();
-            node.fields().forEachRemaining(e -> m.put(e.getKey(), sorted(e.getValue())));
-            return m;
+            String[] names = new String[node.size()];
+            Iterator<String> it = node.fieldNames();
+            for (int i = 0; it.hasNext(); i++) {
+                names[i] = it.next();
+            }
+            java.util.Arrays.sort(names);
+            g.writeStartObject();
+            for (String name : names) {
+                g.writeFieldName(name);
+                writeSorted(g, node.get(name));
+            }
+            g.writeEndObject();
+        } else if (node.isArray()) {
+            g.writeStartArray();
+            for (JsonNode e : node) {
+                writeSorted(g, e);
+            }
+            g.writeEndArray();
+        } else if (node.isTextual()) {
+            g.writeString(node.textValue());
+        } else if (node.isNumber()) {
+            // numeric nodes write themselves without a serializer provider, as ObjectMapper would have them
+            ((com.fasterxml.jackson.databind.node.NumericNode) node).serialize(g, null);
+        } else if (node.isBoolean()) {
+            g.writeBoolean(node.booleanValue());
+        } else if (node.isNull()) {
+            g.writeNull();
+        } else {
+            BigQueryChange.JSON.writeTree(g, node);
         }
-        if (node.isArray()) {
-            List<Object> l = new ArrayList<>();
-            node.forEach(e -> l.add(sorted(e)));
-            return l;
-        }
-        return node;
     }
 
     /** A value as the insertAll JSON wants it for the column's type. */
