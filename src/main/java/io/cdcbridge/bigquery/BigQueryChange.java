@@ -10,8 +10,8 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cdcbridge.delivery.RepeatedHeader;
 import io.cdcbridge.errors.PermanentDeliveryException;
+import io.cdcbridge.util.LastValue;
 
 /**
  * One ChangeEvent (DESIGN.md §3) as the BigQuery sink reads it, plus the record's {@code cdc.types} header.
@@ -75,8 +75,9 @@ public record BigQueryChange(String op, String schema, String table, ObjectNode 
         return before != null ? before : key;
     }
 
-    private static final RepeatedHeader<Map<String, String>> TYPES =
-            new RepeatedHeader<>(h -> Collections.unmodifiableMap(parseTypes(h)));
+    /** A table's records repeat its types header: parsed once per run of them. */
+    private static final LastValue<Object, Map<String, String>> TYPES =
+            LastValue.byValue(h -> Collections.unmodifiableMap(parseTypes(h)));
 
     private static Map<String, String> types(Object header) {
         return header == null ? Map.of() : TYPES.get(header);

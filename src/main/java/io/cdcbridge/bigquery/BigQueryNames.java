@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 
 import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.Settings;
+import io.cdcbridge.util.LastValue;
 
 /**
  * Which source tables go to BigQuery and under which table name (DESIGN.md §4): {@code <prefix>_<schema>_<table>}
@@ -60,21 +61,19 @@ public final class BigQueryNames {
 
     /** The changelog table's id in the dataset. */
     public String tableId(String schema, String table) {
-        TableId last = lastTableId;
-        if (last != null && last.table().equals(table) && last.schema().equals(schema)) {
-            return last.id();
-        }
-        String renamed = renames.get(schema + "." + table);
-        String id = renamed != null ? renamed : sanitize(prefix + "_" + schema + "_" + table);
-        lastTableId = new TableId(schema, table, id);
-        return id;
+        return tableIds.get(new SourceTable(schema, table));
     }
 
-    /** The last table named: a batch's records come table by table, so this spares a lookup per row. */
-    private record TableId(String schema, String table, String id) {
+    private record SourceTable(String schema, String table) {
     }
 
-    private volatile TableId lastTableId;
+    /** A batch's records come table by table: the id is worked out once per run of them, not per row. */
+    private final LastValue<SourceTable, String> tableIds = LastValue.byValue(this::idOf);
+
+    private String idOf(SourceTable t) {
+        String renamed = renames.get(t.schema() + "." + t.table());
+        return renamed != null ? renamed : sanitize(prefix + "_" + t.schema() + "_" + t.table());
+    }
 
     /** A BigQuery-safe identifier: letters, digits and underscores, not starting with a digit; case kept. */
     public static String sanitize(String name) {

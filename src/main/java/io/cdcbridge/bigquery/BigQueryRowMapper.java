@@ -14,6 +14,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdcbridge.util.LastValue;
 
 /**
  * Maps a ChangeEvent to one changelog row (DESIGN.md §4): the row image's columns typed by the {@code cdc.types}
@@ -79,20 +80,16 @@ public final class BigQueryRowMapper {
 
     /**
      * A table's columns as its types header gives them, worked out once per header (the header object repeats while
-     * the table's records do, see {@code RepeatedHeader}): sanitized name → type, source name → sanitized name, and
+     * the table's records do, see {@code BigQueryChange}): sanitized name → type, source name → sanitized name, and
      * the columns read in {@code cdc.sink.timestamp-zone}. Shared by the rows mapped from it, so never changed.
      */
-    private record Shape(Map<String, String> pgTypes, Map<String, ColumnType> columns, Map<String, String> names,
-                         java.util.Set<String> zoned) {
+    private record Shape(Map<String, ColumnType> columns, Map<String, String> names, java.util.Set<String> zoned) {
     }
 
-    private volatile Shape lastShape;
+    /** BigQueryChange hands out one types map per run of a table's records: compared by identity. */
+    private final LastValue<Map<String, String>, Shape> shapes = LastValue.byIdentity(this::shapeOf);
 
-    private Shape shape(Map<String, String> pgTypes) {
-        Shape s = lastShape;
-        if (s != null && s.pgTypes() == pgTypes) {
-            return s;
-        }
+    private Shape shapeOf(Map<String, String> pgTypes) {
         Map<String, ColumnType> columns = new LinkedHashMap<>();
         Map<String, String> sanitized = new java.util.HashMap<>();
         java.util.Set<String> zoned = new java.util.HashSet<>();
@@ -105,9 +102,7 @@ public final class BigQueryRowMapper {
             }
             columns.put(name, convert ? ColumnType.scalar(ColumnType.TIMESTAMP) : ColumnType.forPostgres(pg));
         });
-        s = new Shape(pgTypes, java.util.Collections.unmodifiableMap(columns), sanitized, zoned);
-        lastShape = s;
-        return s;
+        return new Shape(java.util.Collections.unmodifiableMap(columns), sanitized, zoned);
     }
 
     /** The current time as {@code _ingested_at} holds it (BigQuery timestamps have microsecond precision). */
@@ -122,7 +117,7 @@ public final class BigQueryRowMapper {
     /** @param ingestedAt {@link #ingestedAt()}, taken once for the rows of a batch */
     public Row map(BigQueryChange change, String ingestedAt) {
         ObjectNode image = change.image();
-        Shape shape = shape(change.pgTypes());
+        Shape shape = shapes.get(change.pgTypes());
         Map<String, ColumnType> columns = shape.columns();
         boolean ownColumns = false;
         Map<String, Object> values = new LinkedHashMap<>();
@@ -167,7 +162,7 @@ public final class BigQueryRowMapper {
         values.put(OP, change.op());
         values.put(LSN, change.lsn());
         values.put(TX_ID, change.txId());
-        values.put(SOURCE_TS, change.tsMs() == null ? null : sourceTs(change.tsMs()));
+        values.put(SOURCE_TS, change.tsMs() == null ? null : sourceTs.get(change.tsMs()));
         values.put(INGESTED_AT, ingestedAt);
         values.put(UNCHANGED, unchanged(change, columns, values));
         values.put(UNREPRESENTABLE, unrepresentable == null ? null : String.join(",", unrepresentable));
@@ -181,20 +176,8 @@ public final class BigQueryRowMapper {
         return new Row(names.tableId(change.schema(), change.table()), insertId(change), values, columns, keys);
     }
 
-    private record SourceTs(long millis, String text) {
-    }
-
-    private volatile SourceTs lastSourceTs;
-
-    /** A commit time as text: the rows of one transaction share it, so the last one is kept. */
-    private String sourceTs(long millis) {
-        SourceTs last = lastSourceTs;
-        if (last == null || last.millis() != millis) {
-            last = new SourceTs(millis, Instant.ofEpochMilli(millis).toString());
-            lastSourceTs = last;
-        }
-        return last.text();
-    }
+    /** A commit time as text: the rows of one transaction share it. */
+    private final LastValue<Long, String> sourceTs = LastValue.byValue(millis -> Instant.ofEpochMilli(millis).toString());
 
     /**
      * Why BigQuery cannot hold this value in a column of this type (null when it can): NUMERIC/BIGNUMERIC have no NaN

@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.cdcbridge.util.LastValue;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
@@ -53,10 +54,7 @@ public final class ChangeEventEncoder {
     private final JsonFactory json = new JsonFactory();
     private final Map<Schema, byte[]> typeHeaders = new ConcurrentHashMap<>();
     /** Debezium reuses a table's row schema object: checked by identity first (a Schema's hashCode walks every field). */
-    private volatile TypesOf lastTypes;
-
-    private record TypesOf(Schema schema, byte[] json) {
-    }
+    private final LastValue<Schema, byte[]> lastTypes = LastValue.byIdentity(this::typesOf);
 
     /** Where a change happened and in which transaction. */
     public record Source(long lsn, Long txId, long tsMs, boolean snapshot) {
@@ -114,13 +112,7 @@ public final class ChangeEventEncoder {
      * Computed once per row schema.
      */
     public byte[] types(Schema rowSchema) {
-        TypesOf last = lastTypes;
-        if (last != null && last.schema() == rowSchema) {
-            return last.json();
-        }
-        byte[] json = typesOf(rowSchema);
-        lastTypes = new TypesOf(rowSchema, json);
-        return json;
+        return lastTypes.get(rowSchema);
     }
 
     private byte[] typesOf(Schema rowSchema) {

@@ -11,8 +11,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cdcbridge.delivery.RepeatedHeader;
 import io.cdcbridge.errors.PermanentDeliveryException;
+import io.cdcbridge.util.LastValue;
 
 /**
  * A ChangeEvent (DESIGN.md §3) → one flat Carol staging record (§5), a pure function. Inserts, updates and snapshot
@@ -82,7 +82,7 @@ public final class CarolRecordMapper {
     }
 
     /** The {@code cdc.types} header, parsed once per table: only read (path/asText), never changed. */
-    private final RepeatedHeader<JsonNode> parsedTypes = new RepeatedHeader<>(h -> parse(h, "cdc.types header"));
+    private final LastValue<Object, JsonNode> parsedTypes = LastValue.byValue(h -> parse(h, "cdc.types header"));
 
     private JsonNode types(Object header) {
         return header == null ? JsonNodeFactory.instance.objectNode() : parsedTypes.get(header);
