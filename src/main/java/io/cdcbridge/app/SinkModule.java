@@ -3,13 +3,17 @@ package io.cdcbridge.app;
 import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.KafkaConfig;
 import io.cdcbridge.config.Settings;
+import io.cdcbridge.delivery.DeliveryEngine;
+import io.cdcbridge.delivery.DeliveryOptions;
+import io.cdcbridge.delivery.SinkComponent;
 import io.cdcbridge.passthrough.Passthrough;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesSource;
 
 /**
- * A delivery sink's wiring: the beans and components its YAML route ({@code routes/<name>.camel.yaml}) refers to.
- * The sink's route starts only when {@code cdc.<name>.enabled} resolves to true.
+ * A delivery sink's wiring: it validates its settings and registers its {@link DeliveryEngine} (a mapper and a client)
+ * under its name, which the {@code sink:<name>} step of its route file ({@code routes/<name>.camel.yaml}) calls. The
+ * sink's route starts only when {@code cdc.<name>.enabled} resolves to true.
  */
 public interface SinkModule {
 
@@ -19,7 +23,7 @@ public interface SinkModule {
     /** Whether the sink runs with these settings (its {@code cdc.<name>.enabled} default rule). */
     boolean enabled(Settings settings);
 
-    /** Validates the sink's settings (throwing {@link io.cdcbridge.config.ConfigException}) and binds its beans. */
+    /** Validates the sink's settings (throwing {@link io.cdcbridge.config.ConfigException}) and registers its engine. */
     void install(Settings settings, CamelContext context) throws Exception;
 
     /**
@@ -45,6 +49,47 @@ public interface SinkModule {
      */
     static int consumers(Settings settings, String sink) {
         return settings.getInt("cdc." + sink + ".consumers", 1, 1, 64);
+    }
+
+    /**
+     * Makes the sink's engine the one its route's {@code sink:<name>} step calls, and gives the route file the
+     * settings it reads (with their defaults, so the file needs none of its own).
+     */
+    static void register(CamelContext context, Settings settings, DeliveryEngine<?> engine) {
+        SinkComponent.of(context, settings.get("cdc.kafka.topic-prefix", "postgres")).register(engine);
+        String sink = engine.sink();
+        java.util.Map<String, String> route = new java.util.LinkedHashMap<>();
+        route.put("cdc.kafka.session-timeout-ms", "10000");
+        route.put("cdc." + sink + ".metadata-max-age-ms", "5000");
+        route.put("cdc." + sink + ".group-id", "cdc-bridge-" + sink);
+        route.put("cdc." + sink + ".consumers", "1");
+        route.put("cdc." + sink + ".max-poll-interval-ms", "900000");
+        route.put("cdc." + sink + ".batch-timeout-ms", "100");
+        route.put("cdc." + sink + ".batch-size", "500");
+        route.put("cdc." + sink + ".tables", "");
+        route.put("cdc." + sink + ".exclude", "");
+        route.forEach((key, def) -> publish(context, sink, key, settings.get(key, def)));
+    }
+
+    /**
+     * The engine's request limits and retry policy: {@code cdc.delivery.*} for retries; the retry budget is two thirds
+     * of {@code cdc.<sink>.max-poll-interval-ms}, so that a batch retried for a long outage is dead-lettered (and
+     * committed) before Kafka would count its consumer as gone and give its partitions to another instance.
+     */
+    static DeliveryOptions options(Settings settings, String sink, int maxItems, long maxBytes, int concurrency) {
+        long pollInterval = settings.getLong("cdc." + sink + ".max-poll-interval-ms", 900_000, 10_000, Integer.MAX_VALUE);
+        long delay = settings.getLong("cdc.delivery.retry-delay-ms", 500, 1, 3_600_000);
+        long maxDelay = settings.getLong("cdc.delivery.max-retry-delay-ms", 30_000, 1, 3_600_000);
+        if (maxDelay < delay) {
+            throw new ConfigException("cdc.delivery.max-retry-delay-ms", "must be at least cdc.delivery.retry-delay-ms (" + delay + ")");
+        }
+        long budget = pollInterval * 2 / 3;
+        if (maxDelay > budget) {
+            throw new ConfigException("cdc.delivery.max-retry-delay-ms", "must be below two thirds of cdc." + sink
+                    + ".max-poll-interval-ms (" + budget + " ms), or the consumer would leave its group while it waits");
+        }
+        return new DeliveryOptions(maxItems, maxBytes, concurrency, settings.getInt("cdc.delivery.max-retries", 20, 0, 1000),
+                delay, maxDelay, budget);
     }
 
     /** Gives the sink's route file its {@code {{cdc.<sink>.topic-pattern}}}. */

@@ -1,22 +1,17 @@
 package io.cdcbridge.bigquery;
 
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.util.Set;
 
-import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.BigQueryError;
 import com.google.cloud.bigquery.BigQueryException;
-import com.google.cloud.bigquery.InsertAllRequest;
-import com.google.cloud.bigquery.InsertAllResponse;
 import io.cdcbridge.errors.PermanentDeliveryException;
 
 /**
- * Sorts BigQuery failures into the two kinds the shared error handler knows: retryable ones (5xx, 429 and
- * {@code rateLimitExceeded}, timeouts and I/O errors) are rethrown as they are and retried with backoff; any other
+ * Sorts BigQuery failures into the two kinds the delivery engine knows (docs/architecture.md §6): retryable ones (5xx, 429 and
+ * {@code rateLimitExceeded}, timeouts and I/O errors) are retried with backoff; any other
  * answer (400 invalid, 403 access denied, 404...) cannot be fixed by retrying and becomes a
- * {@link PermanentDeliveryException}, which sends the records straight to the dead-letter topic.
+ * {@link PermanentDeliveryException}: the request is refused and its records go to the dead-letter topic.
  */
 public final class BigQueryFailures {
 
@@ -55,27 +50,5 @@ public final class BigQueryFailures {
         BigQueryException e = (BigQueryException) t;
         String reason = e.getError() == null ? e.getReason() : e.getError().getReason();
         return new PermanentDeliveryException("BigQuery refused the request (" + e.getCode() + " " + reason + "): " + e.getMessage(), e);
-    }
-
-    /**
-     * The client handed to camel-google-bigquery. Its producer turns insert errors into a plain {@code Exception} whose
-     * message is the only trace of which rows failed; this client reports them as a {@link BigQueryRowErrorsException}
-     * instead (so rows can be dead-lettered one by one with BigQuery's reason), and classifies other failures as above.
-     */
-    public static BigQuery reporting(BigQuery delegate) {
-        return (BigQuery) Proxy.newProxyInstance(BigQuery.class.getClassLoader(), new Class<?>[] {BigQuery.class},
-                (proxy, method, args) -> {
-                    Object result;
-                    try {
-                        result = method.invoke(delegate, args);
-                    } catch (InvocationTargetException e) {
-                        throw classify(e.getCause());
-                    }
-                    if ("insertAll".equals(method.getName()) && result instanceof InsertAllResponse response && response.hasErrors()) {
-                        InsertAllRequest request = (InsertAllRequest) args[0];
-                        throw new BigQueryRowErrorsException(request.getTable().getTable(), request, response);
-                    }
-                    return result;
-                });
     }
 }

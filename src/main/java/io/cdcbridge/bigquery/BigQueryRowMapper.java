@@ -14,6 +14,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdcbridge.event.ChangeEvent;
 import io.cdcbridge.util.LastValue;
 
 /**
@@ -80,13 +81,13 @@ public final class BigQueryRowMapper {
 
     /**
      * A table's columns as its types header gives them, worked out once per header (the header object repeats while
-     * the table's records do, see {@code BigQueryChange}): sanitized name → type, source name → sanitized name, and
+     * the table's records do, see {@code ChangeEvent}): sanitized name → type, source name → sanitized name, and
      * the columns read in {@code cdc.sink.timestamp-zone}. Shared by the rows mapped from it, so never changed.
      */
     private record Shape(Map<String, ColumnType> columns, Map<String, String> names, java.util.Set<String> zoned) {
     }
 
-    /** BigQueryChange hands out one types map per run of a table's records: compared by identity. */
+    /** ChangeEvent hands out one types map per run of a table's records: compared by identity. */
     private final LastValue<Map<String, String>, Shape> shapes = LastValue.byIdentity(this::shapeOf);
 
     private Shape shapeOf(Map<String, String> pgTypes) {
@@ -110,12 +111,12 @@ public final class BigQueryRowMapper {
         return Instant.now(clock).truncatedTo(java.time.temporal.ChronoUnit.MICROS).toString();
     }
 
-    public Row map(BigQueryChange change) {
+    public Row map(ChangeEvent change) {
         return map(change, ingestedAt());
     }
 
     /** @param ingestedAt {@link #ingestedAt()}, taken once for the rows of a batch */
-    public Row map(BigQueryChange change, String ingestedAt) {
+    public Row map(ChangeEvent change, String ingestedAt) {
         ObjectNode image = change.image();
         Shape shape = shapes.get(change.pgTypes());
         Map<String, ColumnType> columns = shape.columns();
@@ -155,7 +156,7 @@ public final class BigQueryRowMapper {
                     continue;
                 }
                 values.put(col, shape.zoned().contains(col) && f.getValue().isTextual()
-                        ? java.time.LocalDateTime.parse(f.getValue().asText()).atZone(timestampZone).toInstant().toString()
+                        ? ChangeEvent.instantInZone(f.getValue().asText(), timestampZone)
                         : value(f.getValue(), type));
             }
         }
@@ -226,7 +227,7 @@ public final class BigQueryRowMapper {
     }
 
     /** The table's columns (known from the types header) that an update did not carry: TOAST values left unchanged. */
-    private static String unchanged(BigQueryChange change, Map<String, ColumnType> columns, Map<String, Object> values) {
+    private static String unchanged(ChangeEvent change, Map<String, ColumnType> columns, Map<String, Object> values) {
         if (!"u".equals(change.op()) || change.pgTypes().isEmpty()) {
             return null;
         }
@@ -243,7 +244,7 @@ public final class BigQueryRowMapper {
      * The insertId: a hash of (source table, lsn, op, key). A snapshot gives all its rows the same lsn and the key tells
      * them apart; for a table without primary key the row image stands in for the key.
      */
-    public static String insertId(BigQueryChange change) {
+    public static String insertId(ChangeEvent change) {
         JsonNode identity = change.key() != null && !change.key().isEmpty() ? change.key() : change.image();
         String material = change.schema() + "." + change.table() + "\u0000" + change.lsn() + "\u0000" + change.op()
                 + "\u0000" + canonical(identity);
@@ -271,7 +272,7 @@ public final class BigQueryRowMapper {
             return "null";
         }
         java.io.StringWriter out = new java.io.StringWriter(64);
-        try (com.fasterxml.jackson.core.JsonGenerator g = BigQueryChange.JSON.getFactory().createGenerator(out)) {
+        try (com.fasterxml.jackson.core.JsonGenerator g = ChangeEvent.JSON.getFactory().createGenerator(out)) {
             writeSorted(g, node);
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
@@ -309,7 +310,7 @@ public final class BigQueryRowMapper {
         } else if (node.isNull()) {
             g.writeNull();
         } else {
-            BigQueryChange.JSON.writeTree(g, node);
+            ChangeEvent.JSON.writeTree(g, node);
         }
     }
 
@@ -366,6 +367,6 @@ public final class BigQueryRowMapper {
             return v.asText();
         }
         // anything else goes as it came; BigQuery decides (and a rejected row is dead-lettered with its reason)
-        return BigQueryChange.JSON.convertValue(v, Object.class);
+        return ChangeEvent.JSON.convertValue(v, Object.class);
     }
 }

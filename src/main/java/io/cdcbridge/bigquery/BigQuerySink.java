@@ -2,22 +2,30 @@ package io.cdcbridge.bigquery;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import com.google.cloud.bigquery.BigQuery;
 import io.cdcbridge.app.SinkModule;
+import io.cdcbridge.delivery.DeliveryEngine;
+import io.cdcbridge.delivery.DryRunClient;
+import io.cdcbridge.delivery.Outcome;
+import io.cdcbridge.delivery.SinkClient;
+import io.cdcbridge.event.ChangeEvent;
 import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.errors.DeadLetters;
 import io.cdcbridge.passthrough.Passthrough;
 import org.apache.camel.CamelContext;
-import org.apache.camel.component.google.bigquery.GoogleBigQueryConnectionFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The BigQuery sink's wiring for routes/bigquery.camel.yaml: validates the {@code cdc.bigquery.*} settings, builds the
- * BigQuery client once and gives it to camel-google-bigquery through the bean {@code bigQueryConnectionFactory}, and
- * binds the route's bean {@code bigQueryDelivery}.
+ * The BigQuery sink's wiring: validates the {@code cdc.bigquery.*} settings and registers the engine that the
+ * {@code sink:bigquery} step of routes/bigquery.camel.yaml calls, made of {@link BigQueryMapper} (ChangeEvent or
+ * passthrough record → changelog rows) and {@link BigQueryClient} (tables, insertAll) or, in a dry run, a
+ * {@link DryRunClient}.
  */
 public final class BigQuerySink implements SinkModule {
 
@@ -55,15 +63,9 @@ public final class BigQuerySink implements SinkModule {
         Passthrough passthrough = Passthrough.from(settings);
         SinkModule.publishTopicPattern(context, name(), SinkModule.topicPattern(settings, name(), passthrough));
         if (!enabled(settings)) {
-            // the route is loaded but never started: its beans only need to exist
-            // (a client that never calls out: the endpoint builds a default one, with credentials, when given none)
-            context.getRegistry().bind("bigQueryConnectionFactory", new GoogleBigQueryConnectionFactory(
-                    com.google.cloud.bigquery.BigQueryOptions.newBuilder().setProjectId("disabled")
-                            .setCredentials(com.google.cloud.NoCredentials.getInstance()).build().getService()));
-            context.getRegistry().bind("bigQueryDelivery", new BigQueryDelivery(BigQueryNames.from(settings), null, null,
-                    MAX_BATCH, MAX_REQUEST_BYTES, true, Path.of("."), () -> null));
-            context.getRegistry().bind("bigQuerySenders", senders(1));
-            context.getRegistry().bind("requestOutcomes", new io.cdcbridge.delivery.RequestOutcomes());
+            // the route is loaded but never started: it only needs its sink to exist
+            SinkModule.register(context, settings, new DeliveryEngine<>(name(), record -> List.of(),
+                    (target, rows) -> Outcome.DELIVERED, SinkModule.options(settings, name(), MAX_BATCH, MAX_REQUEST_BYTES, 1), () -> null));
             SinkModule.publish(context, name(), "cdc.bigquery.max-poll-records", String.valueOf(MAX_BATCH));
             return;
         }
@@ -85,30 +87,39 @@ public final class BigQuerySink implements SinkModule {
         int concurrency = settings.getInt("cdc.bigquery.concurrency", 4, 1, 64);
         int pollRecords = settings.getInt("cdc.bigquery.max-poll-records", batchSize * concurrency, 1, Integer.MAX_VALUE);
         boolean dryRun = settings.getBool("cdc.sink.dry-run", false);
-
-        context.getRegistry().bind("bigQuerySenders", senders(concurrency));
-        context.getRegistry().bind("requestOutcomes", new io.cdcbridge.delivery.RequestOutcomes());
         SinkModule.publish(context, name(), "cdc.bigquery.max-poll-records", String.valueOf(pollRecords));
+
         BigQueryNames names = BigQueryNames.from(settings);
-        BigQuery client = BigQueryClients.create(settings, dryRun);
-        context.getRegistry().bind("bigQueryConnectionFactory", new GoogleBigQueryConnectionFactory(BigQueryFailures.reporting(client)));
-        BigQueryTables tables = dryRun ? null : new BigQueryTables(client, project, dataset);
         Path out = Path.of(settings.get("cdc.data-dir", "data")).resolve("out").resolve("bigquery");
-        context.getRegistry().bind("bigQueryDelivery", new BigQueryDelivery(names, new BigQueryRowMapper(names, clock, settings.getZone("cdc.sink.timestamp-zone")), tables,
-                batchSize, maxBytes, dryRun, out,
-                () -> context.getRegistry().lookupByNameAndType("deadLetters", DeadLetters.class))
-                .passthrough(passthrough));
+        SinkClient<BigQueryRowMapper.Row> client;
+        if (dryRun) {
+            client = new DryRunClient<>(out, BigQuerySink::dryRunLines);
+        } else {
+            BigQuery bigQuery = BigQueryClients.create(settings, false);
+            client = new BigQueryClient(bigQuery, project, dataset, new BigQueryTables(bigQuery, project, dataset));
+        }
+        BigQueryMapper mapper = new BigQueryMapper(new BigQueryRowMapper(names, clock, settings.getZone("cdc.sink.timestamp-zone")), passthrough);
+        SinkModule.register(context, settings, new DeliveryEngine<>(name(), mapper, client,
+                SinkModule.options(settings, name(), batchSize, maxBytes, concurrency),
+                () -> context.getRegistry().lookupByNameAndType("deadLetters", DeadLetters.class)));
         LOG.info("BigQuery sink: project {} dataset {} {}{}{}", project, dataset, names,
                 settings.has("cdc.bigquery.endpoint") ? " endpoint " + settings.get("cdc.bigquery.endpoint", "") : "",
                 dryRun ? " (dry run: rows written to " + out + ")" : "");
     }
 
-    /** The threads a batch's insertAll requests go out on, side by side (routes/bigquery.camel.yaml). */
-    private static java.util.concurrent.ExecutorService senders(int threads) {
-        return java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "bigquery-sender");
-            t.setDaemon(true);
-            return t;
-        });
+    /** Dry run: each row as insertAll would send it, one JSON line per row. */
+    static String dryRunLines(List<BigQueryRowMapper.Row> rows) {
+        StringBuilder lines = new StringBuilder();
+        for (BigQueryRowMapper.Row r : rows) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("insertId", r.insertId());
+            line.put("json", r.values());
+            try {
+                lines.append(ChangeEvent.JSON.writeValueAsString(line)).append('\n');
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return lines.toString();
     }
 }

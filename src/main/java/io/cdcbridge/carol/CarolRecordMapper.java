@@ -1,21 +1,18 @@
 package io.cdcbridge.carol;
 
-import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdcbridge.errors.PermanentDeliveryException;
-import io.cdcbridge.util.LastValue;
+import io.cdcbridge.event.ChangeEvent;
 
 /**
- * A ChangeEvent (DESIGN.md §3) → one flat Carol staging record (§5), a pure function. Inserts, updates and snapshot
+ * A ChangeEvent (docs/architecture.md §4) → one flat Carol staging record (§8), a pure function. Inserts, updates and snapshot
  * rows send the row's after-image; a delete sends the key fields (or the before-image of a keyless table) with
  * {@code "mdmDeleted": true}. Values keep their JSON types; {@code numeric} columns (a decimal string in the
  * ChangeEvent) become exact JSON numbers unless {@code cdc.carol.numeric-as=string}. Per staging, an optional field
@@ -25,9 +22,8 @@ public final class CarolRecordMapper {
 
     public static final String DELETED = "mdmDeleted";
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> NUMERIC = Set.of("numeric", "decimal", "money");
+    private static final java.util.Set<String> NUMERIC = java.util.Set.of("numeric", "decimal", "money");
 
-    /** @param record null when the table is not delivered to Carol */
     public record Mapped(String staging, String table, ObjectNode record) {
     }
 
@@ -37,61 +33,46 @@ public final class CarolRecordMapper {
         this.config = config;
     }
 
+    /** Parses and maps one Kafka value with its {@code cdc.types} header (tests; the sink maps parsed events). */
     public Mapped map(Object value, Object typesHeader) {
-        JsonNode event = parse(value, "ChangeEvent");
-        if (!event.isObject() || event.path("v").asInt() != 1 || !event.hasNonNull("table") || !event.hasNonNull("op")) {
-            throw new PermanentDeliveryException("not a version-1 ChangeEvent");
-        }
-        String schema = event.path("schema").asText();
-        String table = event.path("table").asText();
-        String qualified = schema + "." + table;
-        if (!config.delivers(schema, table)) {
-            return new Mapped(null, qualified, null);
-        }
-        String staging = config.staging(schema, table);
-        JsonNode types = types(typesHeader);
-        String op = event.path("op").asText();
+        return map(ChangeEvent.parse(value, typesHeader));
+    }
+
+    public Mapped map(ChangeEvent event) {
+        String staging = config.staging(event.schema(), event.table());
+        Map<String, String> types = event.pgTypes();
         ObjectNode source;
-        boolean delete = op.equals("d");
+        boolean delete = event.delete();
         if (delete) {
-            JsonNode key = event.path("key");
-            source = key.isObject() && key.size() > 0 ? (ObjectNode) key : asObject(event.path("before"), "before");
-        } else if (op.equals("c") || op.equals("u") || op.equals("r")) {
-            source = asObject(event.path("after"), "after");
+            ObjectNode key = event.key();
+            source = key != null && key.size() > 0 ? key : asObject(event.before(), "before");
         } else {
-            throw new PermanentDeliveryException("unknown op '" + op + "'");
+            source = asObject(event.after(), "after");
         }
         ObjectNode record = JSON.createObjectNode();
         Map<String, String> fields = config.fields().get(staging);
         if (fields == null || fields.isEmpty()) {
             for (Iterator<Map.Entry<String, JsonNode>> it = source.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> f = it.next();
-                record.set(f.getKey(), value(f.getValue(), types.path(f.getKey()).asText("")));
+                record.set(f.getKey(), value(f.getValue(), types.getOrDefault(f.getKey(), "")));
             }
         } else {
             fields.forEach((from, to) -> {
                 if (source.has(from)) {
-                    record.set(to, value(source.get(from), types.path(from).asText("")));
+                    record.set(to, value(source.get(from), types.getOrDefault(from, "")));
                 }
             });
         }
         if (delete) {
             record.put(DELETED, true);
         }
-        return new Mapped(staging, qualified, record);
-    }
-
-    /** The {@code cdc.types} header, parsed once per table: only read (path/asText), never changed. */
-    private final LastValue<Object, JsonNode> parsedTypes = LastValue.byValue(h -> parse(h, "cdc.types header"));
-
-    private JsonNode types(Object header) {
-        return header == null ? JsonNodeFactory.instance.objectNode() : parsedTypes.get(header);
+        return new Mapped(staging, event.qualifiedTable(), record);
     }
 
     private JsonNode value(JsonNode v, String type) {
-        if (config.timestampZone() != null && type.equals("timestamp") && v.isTextual() && !v.asText().endsWith("infinity")) {
+        if (config.timestampZone() != null && type.equals("timestamp") && v.isTextual()) {
             // cdc.sink.timestamp-zone: a timestamp without zone read in that zone, sent as the instant (UTC, Z)
-            return JsonNodeFactory.instance.textNode(java.time.LocalDateTime.parse(v.asText()).atZone(config.timestampZone()).toInstant().toString());
+            return JsonNodeFactory.instance.textNode(ChangeEvent.instantInZone(v.asText(), config.timestampZone()));
         }
         if (config.numericAsNumber() && v.isTextual() && NUMERIC.contains(type)) {
             try {
@@ -108,19 +89,5 @@ public final class CarolRecordMapper {
             throw new PermanentDeliveryException("ChangeEvent without its " + what + " image");
         }
         return (ObjectNode) n;
-    }
-
-    private static JsonNode parse(Object value, String what) {
-        try {
-            if (value instanceof byte[] b) {
-                return JSON.readTree(b);
-            }
-            if (value instanceof String s) {
-                return JSON.readTree(s.getBytes(StandardCharsets.UTF_8));
-            }
-        } catch (IOException e) {
-            throw new PermanentDeliveryException(what + " is not JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
-        }
-        throw new PermanentDeliveryException(what + " missing or of type " + (value == null ? "null" : value.getClass().getSimpleName()));
     }
 }

@@ -1,12 +1,18 @@
 package io.cdcbridge.carol;
 
 import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 
 import io.cdcbridge.app.SinkModule;
 import io.cdcbridge.config.Settings;
+import io.cdcbridge.delivery.DeliveryEngine;
+import io.cdcbridge.delivery.DryRunClient;
+import io.cdcbridge.delivery.Outcome;
+import io.cdcbridge.delivery.SinkClient;
 import io.cdcbridge.errors.DeadLetters;
 import io.cdcbridge.passthrough.Passthrough;
 import org.apache.camel.CamelContext;
@@ -14,12 +20,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Carol sink's wiring for routes/carol.camel.yaml: validates {@code cdc.carol.*}, builds the token cache and binds
- * the route's bean {@code carolDelivery}. A disabled sink binds an inert bean (its route file is loaded anyway).
+ * The Carol sink's wiring: validates {@code cdc.carol.*} and registers the engine that the {@code sink:carol} step of
+ * routes/carol.camel.yaml calls, made of {@link CarolMapper} and {@link CarolClient} (token cache, intake) or, in a dry
+ * run, a {@link DryRunClient}. A disabled sink registers an inert engine (its route file is loaded anyway).
  */
 public final class CarolSink implements SinkModule {
 
     private static final Logger LOG = LoggerFactory.getLogger(CarolSink.class);
+    /** The route of routes/carol.camel.yaml. */
+    public static final String ROUTE_ID = "carol-delivery";
+    /** The token cache, for the status console's token expiry (password auth only). */
+    public static final String TOKENS_BEAN = "carolTokens";
+
     private final Clock clock;
 
     public CarolSink() {
@@ -45,16 +57,32 @@ public final class CarolSink implements SinkModule {
         Passthrough passthrough = Passthrough.from(settings);
         SinkModule.publishTopicPattern(context, name(), SinkModule.topicPattern(settings, name(), passthrough));
         if (!enabled(settings)) {
-            context.getRegistry().bind("carolDelivery", new CarolDelivery(null, null, null, true, Path.of("."), () -> null));
+            // the route is loaded but never started: it only needs its sink to exist
+            SinkModule.register(context, settings, new DeliveryEngine<>(name(), record -> List.of(),
+                    (target, records) -> Outcome.DELIVERED,
+                    SinkModule.options(settings, name(), CarolConfig.MAX_RECORDS, CarolConfig.MAX_BYTES, 1), () -> null));
             return;
         }
         CarolConfig config = CarolConfig.from(settings);
         SinkModule.consumers(settings, name());
         boolean dryRun = settings.getBool("cdc.sink.dry-run", false);
-        CarolTokenCache tokens = dryRun || config.auth().equals("apikey") ? null
-                : new CarolTokenCache(config, HttpClient.newBuilder().connectTimeout(Duration.ofMillis(config.timeoutMs())).build(), clock);
         Path out = Path.of(settings.get("cdc.data-dir", "data")).resolve("out").resolve("carol");
-        context.getRegistry().bind("carolDelivery", new CarolDelivery(config, passthrough, new CarolRecordMapper(config), tokens, dryRun, out,
+        SinkClient<byte[]> client;
+        if (dryRun) {
+            // each request body as one JSON line (the array Carol would receive)
+            client = new DryRunClient<>(out, records -> new String(CarolMapper.body(records), StandardCharsets.UTF_8) + "\n");
+        } else {
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofMillis(config.timeoutMs())).build();
+            CarolTokenCache tokens = config.auth().equals("apikey") ? null : new CarolTokenCache(config, http, clock);
+            if (tokens != null) {
+                context.getRegistry().bind(TOKENS_BEAN, tokens);
+            }
+            client = new CarolClient(config, tokens, http);
+        }
+        // in order, one request at a time: versions of a key must reach Carol in the order they happened
+        SinkModule.register(context, settings, new DeliveryEngine<>(name(), new CarolMapper(new CarolRecordMapper(config), passthrough),
+                client, SinkModule.options(settings, name(), config.batchSize(), config.maxRequestBytes(), 1),
                 () -> context.getRegistry().lookupByNameAndType("deadLetters", DeadLetters.class)));
         LOG.info("Carol sink: {}{}", config, dryRun ? " (dry run: request bodies written to " + out + ")" : "");
     }

@@ -2,7 +2,6 @@ package io.cdcbridge.errors;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -18,10 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes records that could not be delivered to the sink's dead-letter topic {@code <prefix>.dlq.<sink>}
- * (DESIGN.md §6): the original key and value, the original headers, plus the error headers below.
+ * (docs/architecture.md §9): the original key and value, the original headers, plus the error headers below.
  *
  * <p>Each write waits for the broker's acknowledgement, so a delivery route may commit its Kafka offsets as soon as
- * {@link #publish} returns: the record is either delivered or safely here.
+ * {@link #publish} returns: the record is either delivered or safely here. Only the delivery engine writes here.
  */
 public final class DeadLetters {
 
@@ -37,8 +36,6 @@ public final class DeadLetters {
     public static final String REPLAY_SINK = "cdc.replay.sink";
     /** On a record re-published by replay: the dead letter it came from ({@code topic/partition/offset}). */
     public static final String REPLAY_OF = "cdc.replay.of";
-    /** Exchange property a delivery route sets to name its sink ({@code bigquery}, {@code carol}). */
-    public static final String SINK_PROPERTY = "cdc.sink";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
     private static final int MAX_MESSAGE = 4000;
@@ -111,31 +108,6 @@ public final class DeadLetters {
         }
         LOG.warn("Dead-lettered {}[{}]@{} to {}: {}", letter.originTopic(), letter.partition(), letter.offset(), topic,
                 error == null ? "" : truncate(error.toString()));
-    }
-
-    /**
-     * The error handler's entry point: dead-letters the Kafka record(s) of a failed exchange. A batch exchange (body a
-     * list of exchanges, camel-kafka batching) is dead-lettered record by record.
-     */
-    public void publishFailed(Exchange exchange) {
-        Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        if (error == null) {
-            error = exchange.getException();
-        }
-        Integer attempts = exchange.getIn().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class);
-        String route = exchange.getFromRouteId();
-        String sink = exchange.getProperty(SINK_PROPERTY, String.class);
-        if (sink == null) {
-            sink = route == null ? "unknown" : route.split("-")[0];
-        }
-        Object body = exchange.getIn().getBody();
-        if (body instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Exchange) {
-            for (Object o : list) {
-                publish(sink, fromExchange((Exchange) o, error, attempts == null ? 1 : attempts + 1, route));
-            }
-        } else {
-            publish(sink, fromExchange(exchange, error, attempts == null ? 1 : attempts + 1, route));
-        }
     }
 
     /** A letter for the Kafka record an exchange was consumed from (camel-kafka headers). */

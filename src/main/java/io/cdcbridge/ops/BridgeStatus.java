@@ -6,9 +6,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
-import io.cdcbridge.bigquery.BigQueryDelivery;
 import io.cdcbridge.capture.CaptureStats;
-import io.cdcbridge.carol.CarolDelivery;
+import io.cdcbridge.carol.CarolSink;
+import io.cdcbridge.carol.CarolTokenCache;
+import io.cdcbridge.delivery.DeliveryEngine;
+import io.cdcbridge.delivery.SinkComponent;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 
@@ -17,6 +19,9 @@ import org.apache.camel.Route;
  * dead-lettered per sink and table, last LSN, the slot's lag, the Carol token's expiry, the routes' states.
  */
 public final class BridgeStatus {
+
+    /** The sinks every status lists, delivering or not. */
+    private static final java.util.List<String> SINKS = java.util.List.of("bigquery", "carol");
 
     private final CamelContext camel;
     private final CaptureStats capture;
@@ -40,30 +45,30 @@ public final class BridgeStatus {
         return slotLag.getAsLong();
     }
 
-    /** {@code sink → table (or staging) → count}. */
+    /** {@code sink → source table → count} of items accepted (or written, in dry run). */
     public Map<String, Map<String, Long>> delivered() {
-        Map<String, Map<String, Long>> out = new TreeMap<>();
-        BigQueryDelivery bq = camel.getRegistry().lookupByNameAndType("bigQueryDelivery", BigQueryDelivery.class);
-        CarolDelivery carol = camel.getRegistry().lookupByNameAndType("carolDelivery", CarolDelivery.class);
-        out.put("bigquery", bq == null ? Map.of() : bq.deliveredCounts());
-        out.put("carol", carol == null ? Map.of() : carol.deliveredCounts());
-        return out;
+        return counts(DeliveryEngine::deliveredCounts);
     }
 
-    /** {@code sink → table → count} of records the sink itself dead-lettered (poison, refused records). */
+    /** {@code sink → source table → count} of records dead-lettered. */
     public Map<String, Map<String, Long>> deadLettered() {
+        return counts(DeliveryEngine::deadLetteredCounts);
+    }
+
+    private Map<String, Map<String, Long>> counts(java.util.function.Function<DeliveryEngine<?>, Map<String, Long>> what) {
         Map<String, Map<String, Long>> out = new TreeMap<>();
-        BigQueryDelivery bq = camel.getRegistry().lookupByNameAndType("bigQueryDelivery", BigQueryDelivery.class);
-        CarolDelivery carol = camel.getRegistry().lookupByNameAndType("carolDelivery", CarolDelivery.class);
-        out.put("bigquery", bq == null ? Map.of() : bq.deadLetteredCounts());
-        out.put("carol", carol == null ? Map.of() : carol.deadLetteredCounts());
+        SinkComponent sinks = camel.hasComponent(SinkComponent.SCHEME) instanceof SinkComponent c ? c : null;
+        for (String sink : SINKS) {
+            DeliveryEngine<?> engine = sinks == null ? null : sinks.engine(sink);
+            out.put(sink, engine == null ? Map.of() : what.apply(engine));
+        }
         return out;
     }
 
     /** When Carol's token expires, or null (API key, dry run, no token yet). */
     public Instant carolTokenExpiry() {
-        CarolDelivery carol = camel.getRegistry().lookupByNameAndType("carolDelivery", CarolDelivery.class);
-        return carol == null ? null : carol.tokenExpiresAt();
+        CarolTokenCache tokens = camel.getRegistry().lookupByNameAndType(CarolSink.TOKENS_BEAN, CarolTokenCache.class);
+        return tokens == null || tokens.expiresAt().equals(Instant.EPOCH) ? null : tokens.expiresAt();
     }
 
     /** Route id → Started, Suspended, Stopped, ... */

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import io.cdcbridge.bigquery.BigQueryChange;
+import io.cdcbridge.event.ChangeEvent;
 import io.cdcbridge.bigquery.BigQueryNames;
 import io.cdcbridge.bigquery.BigQueryRowMapper;
 import io.cdcbridge.capture.ChangeEventEncoder;
@@ -81,6 +81,6 @@ public class MappingBench {
 
     @Benchmark
     public BigQueryRowMapper.Row changeEventToBigQueryRow() {
-        return bigQuery.map(BigQueryChange.parse(event, types));
+        return bigQuery.map(ChangeEvent.parse(event, types));
     }
 }

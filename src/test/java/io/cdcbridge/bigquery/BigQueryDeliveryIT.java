@@ -1,5 +1,6 @@
 package io.cdcbridge.bigquery;
 
+import io.cdcbridge.event.ChangeEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -315,7 +316,7 @@ class BigQueryDeliveryIT {
         org.slf4j.LoggerFactory.getLogger(getClass()).info("{} rows produced and inserted in {} ms", n, ms);
         assertThat(fake.insertAllRequests() - before).isGreaterThanOrEqualTo(n / 500);
         assertThat(fake.table(bridge.project, bridge.dataset, bridge.prefix + "_public_Sales").rejected).isEmpty();
-        BigQueryDelivery delivery = bridge.context().getRegistry().lookupByNameAndType("bigQueryDelivery", BigQueryDelivery.class);
+        var delivery = ((io.cdcbridge.delivery.SinkComponent) bridge.context().getComponent("sink")).engine("bigquery");
         // the fake stores the last rows before the delivery counts them (after the response): wait for the count
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(delivery.deliveredCounts()).containsEntry("public.Sales", (long) n));
@@ -400,7 +401,7 @@ class BigQueryDeliveryIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> java.nio.file.Files.exists(out)
                 && java.nio.file.Files.readAllLines(out).size() == 2);
         List<String> lines = java.nio.file.Files.readAllLines(out);
-        com.fasterxml.jackson.databind.JsonNode first = BigQueryChange.JSON.readTree(lines.get(0));
+        com.fasterxml.jackson.databind.JsonNode first = ChangeEvent.JSON.readTree(lines.get(0));
         assertThat(first.path("insertId").asText()).hasSize(40);
         assertThat(first.path("json").path("UserName").asText()).isEqualTo("Ana");
         assertThat(first.path("json").path("_op").asText()).isEqualTo("c");

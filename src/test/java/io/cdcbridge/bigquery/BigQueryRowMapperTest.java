@@ -1,5 +1,6 @@
 package io.cdcbridge.bigquery;
 
+import io.cdcbridge.event.ChangeEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,8 +26,8 @@ class BigQueryRowMapperTest {
              "Day":"date","Paid":"bool","Note":"text","Doc":"jsonb","Raw":"bytea","Id":"uuid","Tags":"_text",
              "Nums":"_int4","Big":"int8","Clock":"time","Code":"bpchar"}""";
 
-    private static BigQueryChange change(String json, String types) {
-        return BigQueryChange.parse(json.getBytes(StandardCharsets.UTF_8), types == null ? null : types.getBytes(StandardCharsets.UTF_8));
+    private static ChangeEvent change(String json, String types) {
+        return ChangeEvent.parse(json.getBytes(StandardCharsets.UTF_8), types == null ? null : types.getBytes(StandardCharsets.UTF_8));
     }
 
     private static final String INSERT = """
@@ -200,7 +201,7 @@ class BigQueryRowMapperTest {
                 .hasMessageContaining("v=2");
         assertThatThrownBy(() -> change("[1,2]", null)).isInstanceOf(PermanentDeliveryException.class);
         assertThatThrownBy(() -> change(INSERT.replace("\"op\":\"c\"", "\"op\":\"x\""), null)).isInstanceOf(PermanentDeliveryException.class);
-        assertThatThrownBy(() -> BigQueryChange.parse(null, null)).isInstanceOf(PermanentDeliveryException.class);
+        assertThatThrownBy(() -> ChangeEvent.parse(null, null)).isInstanceOf(PermanentDeliveryException.class);
         assertThatThrownBy(() -> change("{\"v\":1}", null)).isInstanceOf(PermanentDeliveryException.class).hasMessageContaining("op");
     }
 

@@ -1,5 +1,6 @@
 package io.cdcbridge.bigquery;
 
+import io.cdcbridge.event.ChangeEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -93,11 +94,10 @@ class BigQuerySinkTest {
     }
 
     @Test
-    void installBindsTheConnectionFactoryAndTheDeliveryBean() {
+    void installRegistersTheSinkEngine() {
         DefaultCamelContext ctx = new DefaultCamelContext();
         new BigQuerySink().install(settings(), ctx);
-        assertThat(ctx.getRegistry().lookupByName("bigQueryConnectionFactory")).isNotNull();
-        assertThat(ctx.getRegistry().lookupByName("bigQueryDelivery")).isInstanceOf(BigQueryDelivery.class);
+        assertThat(((io.cdcbridge.delivery.SinkComponent) ctx.getComponent("sink")).engine("bigquery")).isNotNull();
         assertThat(ctx.resolvePropertyPlaceholders("{{cdc.bigquery.topic-pattern}}")).isEqualTo(BigQuerySink.topicPattern(settings()));
     }
 
@@ -111,7 +111,6 @@ class BigQuerySinkTest {
         ctx.getRegistry().bind("deadLetters", new io.cdcbridge.errors.DeadLetters(null, "postgres"));
         new BigQuerySink().install(Settings.of(Map.of("cdc.bigquery.enabled", "false")), ctx);
         org.apache.camel.support.PluginHelper.getRoutesLoader(ctx).loadRoutes(
-                org.apache.camel.support.ResourceHelper.resolveMandatoryResource(ctx, "file:routes/errors.camel.yaml"),
                 org.apache.camel.support.ResourceHelper.resolveMandatoryResource(ctx, "file:routes/bigquery.camel.yaml"));
         ctx.start();
         try {
@@ -134,23 +133,6 @@ class BigQuerySinkTest {
         assertThat(BigQuerySink.topicPattern(settings())).doesNotContain("?");
         assertThatThrownBy(() -> BigQuerySink.topicPattern(settings("cdc.bigquery.topic-pattern", "a(?!b)")))
                 .isInstanceOf(ConfigException.class);
-    }
-
-    @Test
-    void requestsHoldOneTableAtMostBatchSizeRowsAndMaxBytes() {
-        BigQueryNames names = new BigQueryNames("p", Set.of(), Set.of(), Map.of());
-        BigQueryRowMapper mapper = new BigQueryRowMapper(names, Clock.systemUTC());
-        BigQueryDelivery delivery = new BigQueryDelivery(names, mapper, null, 3, 1500, true, Path.of("."), () -> null);
-        List<BigQueryDelivery.Pending> rows = new ArrayList<>();
-        for (int i = 0; i < 7; i++) {
-            String table = i % 2 == 0 ? "A" : "B";
-            BigQueryChange c = BigQueryChange.parse("{\"v\":1,\"op\":\"c\",\"schema\":\"s\",\"table\":\"" + table + "\",\"key\":{\"id\":" + i
-                    + "},\"after\":{\"id\":" + i + "},\"source\":{\"lsn\":" + i + "}}", null);
-            rows.add(new BigQueryDelivery.Pending(mapper.map(c), null, i == 6 ? 1400 : 300));
-        }
-        Deque<BigQueryDelivery.Request> requests = delivery.requests(rows);
-        assertThat(requests).extracting(r -> r.tableId + ":" + r.rows.size()).containsExactly("p_s_A:3", "p_s_A:1", "p_s_B:3");
-        assertThat(requests).allSatisfy(r -> assertThat(r.bytes).isLessThanOrEqualTo(1500));
     }
 
     @Test

@@ -205,7 +205,7 @@ class CarolDeliveryIT {
         users(0, 5);
         try (Bridge b = bridge()) {
             await().atMost(Duration.ofSeconds(30)).until(() ->
-                    b.camel().getRouteController().getRouteStatus(CarolDelivery.ROUTE_ID).isStopped());
+                    b.camel().getRouteController().getRouteStatus(CarolSink.ROUTE_ID).isStopped());
             assertThat(carol.records("users")).isEmpty();
             assertThat(KafkaTestConsumer.readAll(prefix + ".dlq.carol")).isEmpty();
             assertThat(lag()).isEqualTo(5);

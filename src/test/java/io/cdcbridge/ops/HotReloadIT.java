@@ -15,7 +15,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.cdcbridge.app.Bridge;
-import io.cdcbridge.carol.CarolDelivery;
+import io.cdcbridge.carol.CarolSink;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.support.FakeCarol;
 import io.cdcbridge.support.TestInfra;
@@ -35,7 +35,7 @@ class HotReloadIT {
         String prefix = TestInfra.newPrefix("reload");
         Path dir = TestInfra.newDir(prefix);
         Path routes = Files.createDirectories(dir.resolve("routes"));
-        for (String f : List.of("errors.camel.yaml", "bigquery.camel.yaml", "carol.camel.yaml")) {
+        for (String f : List.of("bigquery.camel.yaml", "carol.camel.yaml")) {
             Files.copy(Path.of("routes", f), routes.resolve(f));
         }
         ListAppender<ILoggingEvent> log = new ListAppender<>();
@@ -53,7 +53,7 @@ class HotReloadIT {
                 // stop routing Users to Carol: an edit of the route file
                 Path file = routes.resolve("carol.camel.yaml");
                 String original = Files.readString(file);
-                reload(b, file, original.replace("constant: \"{{cdc.carol.exclude:}}\"", "constant: \"public.Users\""));
+                reload(b, file, original.replace("exclude: \"{{cdc.carol.exclude}}\"", "exclude: \"public.Users\""));
                 events(prefix, "Users", 5, 10);
                 events(prefix, "Books", 5, 10);
                 await().atMost(Duration.ofSeconds(30)).until(() -> carol.records("books").size() == 10);
@@ -68,23 +68,23 @@ class HotReloadIT {
                 assertThat(ids(carol, "users")).isEqualTo(List.of(0, 1, 2, 3, 4, 10, 11, 12, 13, 14));
 
                 // a broken file: refused with a log line, the running route keeps delivering
-                Route before = b.camel().getRoute(CarolDelivery.ROUTE_ID);
+                Route before = b.camel().getRoute(CarolSink.ROUTE_ID);
                 Files.writeString(file, original.replace("- route:", "- route:\n    bogus: [unclosed"));
                 await().atMost(Duration.ofSeconds(30)).until(() -> log.list.stream()
                         .anyMatch(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN)
                                 && e.getFormattedMessage().contains("carol.camel.yaml")));
-                assertThat(b.camel().getRoute(CarolDelivery.ROUTE_ID)).isSameAs(before);
+                assertThat(b.camel().getRoute(CarolSink.ROUTE_ID)).isSameAs(before);
                 events(prefix, "Books", 15, 20);
                 await().atMost(Duration.ofSeconds(30)).until(() -> carol.records("books").size() == 20);
 
-                // a file that parses but whose route cannot be built (an unknown bean): rejected, the route put back
+                // a file that parses but whose route cannot be built (an unknown sink): rejected, the route put back
                 log.list.clear();
-                Files.writeString(file, original.replace("ref: carolDelivery\n            method: prepare", "ref: noSuchBean\n            method: prepare"));
+                Files.writeString(file, original.replace("uri: sink:carol", "uri: sink:nosuchsink"));
                 await().atMost(Duration.ofSeconds(30)).until(() -> log.list.stream()
                         .anyMatch(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN)
                                 && e.getFormattedMessage().contains("carol.camel.yaml")));
-                await().atMost(Duration.ofSeconds(30)).until(() -> b.camel().getRoute(CarolDelivery.ROUTE_ID) != null
-                        && b.camel().getRouteController().getRouteStatus(CarolDelivery.ROUTE_ID).isStarted());
+                await().atMost(Duration.ofSeconds(30)).until(() -> b.camel().getRoute(CarolSink.ROUTE_ID) != null
+                        && b.camel().getRouteController().getRouteStatus(CarolSink.ROUTE_ID).isStarted());
                 events(prefix, "Books", 20, 25);
                 await().atMost(Duration.ofSeconds(30)).until(() -> carol.records("books").size() == 25);
             }
@@ -95,11 +95,11 @@ class HotReloadIT {
 
     /** Writes the file and waits until Camel has replaced the route (a new Route object). */
     private static void reload(Bridge b, Path file, String content) throws Exception {
-        Route before = b.camel().getRoute(CarolDelivery.ROUTE_ID);
+        Route before = b.camel().getRoute(CarolSink.ROUTE_ID);
         Files.writeString(file, content);
         await("route reloaded").atMost(Duration.ofSeconds(30)).until(() -> {
-            Route now = b.camel().getRoute(CarolDelivery.ROUTE_ID);
-            return now != null && now != before && b.camel().getRouteController().getRouteStatus(CarolDelivery.ROUTE_ID).isStarted();
+            Route now = b.camel().getRoute(CarolSink.ROUTE_ID);
+            return now != null && now != before && b.camel().getRouteController().getRouteStatus(CarolSink.ROUTE_ID).isStarted();
         });
     }
 

@@ -31,7 +31,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The BigQuery delivery as the application runs it, for integration tests: a Camel context with the shipped
- * routes/errors.camel.yaml and routes/bigquery.camel.yaml, the {@code deadLetters} bean and {@link BigQuerySink}, on
+ * routes/bigquery.camel.yaml, the {@code deadLetters} bean and {@link BigQuerySink}, on
  * the shared broker, against a {@link FakeBigQuery}. (Stands in for the application's own wiring until that exists.)
  */
 public final class BigQueryTestBridge implements AutoCloseable {
@@ -88,7 +88,6 @@ public final class BigQueryTestBridge implements AutoCloseable {
         ctx.getRegistry().bind("deadLetters", deadLetters != null ? deadLetters : new DeadLetters(producer(), prefix));
         new BigQuerySink().install(s, ctx);
         PluginHelper.getRoutesLoader(ctx).loadRoutes(
-                ResourceHelper.resolveMandatoryResource(ctx, "file:routes/errors.camel.yaml"),
                 ResourceHelper.resolveMandatoryResource(ctx, "file:routes/bigquery.camel.yaml"));
         ctx.start();
         context = ctx;

@@ -1,4 +1,4 @@
-package io.cdcbridge.bigquery;
+package io.cdcbridge.event;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,19 +14,24 @@ import io.cdcbridge.errors.PermanentDeliveryException;
 import io.cdcbridge.util.LastValue;
 
 /**
- * One ChangeEvent (DESIGN.md §3) as the BigQuery sink reads it, plus the record's {@code cdc.types} header.
- * {@link #parse} rejects anything that is not a version-1 ChangeEvent with a {@link PermanentDeliveryException}
- * (a poison record: dead-lettered, the stream goes on).
+ * One ChangeEvent (docs/architecture.md §4) as every sink reads it, plus the record's {@code cdc.types} header: the one
+ * reader of the format (capture/ChangeEventEncoder is its one writer). {@link #parse} rejects anything that is not a
+ * version-1 ChangeEvent with a {@link PermanentDeliveryException} (a poison record: dead-lettered, the stream goes on).
+ *
+ * <p>Numbers are read as {@link java.math.BigDecimal}: a numeric that arrived as a JSON number keeps every digit.
  */
-public record BigQueryChange(String op, String schema, String table, ObjectNode key, ObjectNode before, ObjectNode after,
+public record ChangeEvent(String op, String schema, String table, ObjectNode key, ObjectNode before, ObjectNode after,
                              long lsn, Long txId, Long tsMs, boolean snapshot, Map<String, String> pgTypes) {
 
-    // floats as BigDecimal: a numeric that arrived as a JSON number keeps every digit
-    static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    /** The Kafka header with the Postgres type of each column, {@code {"UserId":"int4",…}}. */
+    public static final String TYPES_HEADER = "cdc.types";
+
+    /** The reader (and writer, for sinks that pass parts of an event on) of ChangeEvent JSON. */
+    public static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     private static final Set<String> OPS = Set.of("c", "u", "d", "r");
 
     /** Parses a Kafka value (bytes or text) and the optional {@code cdc.types} header value. */
-    public static BigQueryChange parse(Object value, Object typesHeader) {
+    public static ChangeEvent parse(Object value, Object typesHeader) {
         JsonNode root;
         try {
             if (value == null) {
@@ -61,10 +66,30 @@ public record BigQueryChange(String op, String schema, String table, ObjectNode 
         if (source == null || !source.isObject() || !source.path("lsn").canConvertToLong()) {
             throw new PermanentDeliveryException("not a ChangeEvent: source.lsn is required");
         }
-        return new BigQueryChange(op, schema, table, object(root, "key"), before, after, source.get("lsn").asLong(),
+        return new ChangeEvent(op, schema, table, object(root, "key"), before, after, source.get("lsn").asLong(),
                 source.hasNonNull("txId") ? source.get("txId").asLong() : null,
                 source.hasNonNull("tsMs") ? source.get("tsMs").asLong() : null,
                 source.path("snapshot").asBoolean(false), types(typesHeader));
+    }
+
+    /** {@code schema.table}, as counters and table selections name a source table. */
+    public String qualifiedTable() {
+        return schema + "." + table;
+    }
+
+    public boolean delete() {
+        return "d".equals(op);
+    }
+
+    /**
+     * A {@code timestamp} (without zone) value read in {@code cdc.sink.timestamp-zone} and given as the instant (UTC,
+     * {@code Z}); the infinities stay as Postgres spells them. One rule for every sink (docs/types.md).
+     */
+    public static String instantInZone(String localDateTime, java.time.ZoneId zone) {
+        if (localDateTime.endsWith("infinity")) {
+            return localDateTime;
+        }
+        return java.time.LocalDateTime.parse(localDateTime).atZone(zone).toInstant().toString();
     }
 
     /** The row image a changelog row is made of: the after image, or for a delete the before image (else the key). */

@@ -1,0 +1,105 @@
+package io.cdcbridge.bigquery;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import com.google.cloud.bigquery.BigQuery;
+import com.google.cloud.bigquery.BigQueryError;
+import com.google.cloud.bigquery.InsertAllRequest;
+import com.google.cloud.bigquery.InsertAllResponse;
+import com.google.cloud.bigquery.TableId;
+import io.cdcbridge.delivery.Outcome;
+import io.cdcbridge.delivery.SinkClient;
+
+/**
+ * The BigQuery sink's protocol (docs/architecture.md §7): {@link #prepare} creates or extends a changelog table and its
+ * {@code _latest} view, {@link #send} is one {@code tabledata.insertAll} with each row's insertId, and BigQuery's
+ * answers become {@link Outcome}s: per-row insert errors → the rows BigQuery refused (rows only {@code stopped} by a
+ * neighbour go again); 408/429/5xx, {@code rateLimitExceeded} and friends, I/O → retry; any other error → the request
+ * refused.
+ */
+final class BigQueryClient implements SinkClient<BigQueryRowMapper.Row> {
+
+    private final BigQuery bigQuery;
+    private final String project;
+    private final String dataset;
+    private final BigQueryTables tables;
+
+    BigQueryClient(BigQuery bigQuery, String project, String dataset, BigQueryTables tables) {
+        this.bigQuery = bigQuery;
+        this.project = project;
+        this.dataset = dataset;
+        this.tables = tables;
+    }
+
+    @Override
+    public Outcome prepare(String table, List<BigQueryRowMapper.Row> rows) {
+        Map<String, ColumnType> columns = new LinkedHashMap<>();
+        List<String> keys = List.of();
+        // a table's rows mostly share one columns map (see BigQueryRowMapper): merge it once, not once per row
+        Map<String, ColumnType> last = null;
+        for (BigQueryRowMapper.Row r : rows) {
+            if (r.columns() != last) {
+                columns.putAll(r.columns());
+                last = r.columns();
+            }
+            if (keys.isEmpty() && !r.keyColumns().isEmpty()) {
+                keys = r.keyColumns();
+            }
+        }
+        try {
+            tables.ensure(table, columns, keys);
+            return Outcome.DELIVERED;
+        } catch (RuntimeException e) {
+            return outcome(e);
+        }
+    }
+
+    @Override
+    public Outcome send(String table, List<BigQueryRowMapper.Row> rows) {
+        InsertAllRequest.Builder request = InsertAllRequest.newBuilder(TableId.of(project, dataset, table));
+        for (BigQueryRowMapper.Row r : rows) {
+            request.addRow(r.insertId(), r.values());
+        }
+        InsertAllResponse response;
+        try {
+            response = bigQuery.insertAll(request.build());
+        } catch (RuntimeException e) {
+            return outcome(e);
+        }
+        if (!response.hasErrors()) {
+            return Outcome.DELIVERED;
+        }
+        Map<Integer, String> refused = new LinkedHashMap<>();
+        response.getInsertErrors().forEach((index, errors) -> {
+            if (rejected(errors)) {
+                refused.put(index.intValue(), "BigQuery rejected the row for " + table + ": " + describe(errors));
+            }
+        });
+        // none refused by itself (all "stopped"): ItemsRefused without reasons is retried as a whole
+        return new Outcome.ItemsRefused(refused);
+    }
+
+    static Outcome outcome(RuntimeException e) {
+        if (BigQueryFailures.retryable(e)) {
+            return new Outcome.Retry(e.getClass().getSimpleName() + ": " + e.getMessage(), 0, e);
+        }
+        RuntimeException permanent = BigQueryFailures.classify(e);
+        return new Outcome.RequestRefused(permanent.getMessage(), false, permanent);
+    }
+
+    /** Whether BigQuery refused this row itself (not merely stopped because of another row). */
+    static boolean rejected(List<BigQueryError> errors) {
+        return errors != null && errors.stream().anyMatch(e -> !"stopped".equals(e.getReason()));
+    }
+
+    /** BigQuery's reason(s) for one row, as one line. */
+    static String describe(List<BigQueryError> errors) {
+        return errors.stream().filter(e -> !"stopped".equals(e.getReason()))
+                .map(e -> e.getReason() + (e.getLocation() == null || e.getLocation().isEmpty() ? "" : " at " + e.getLocation())
+                        + ": " + e.getMessage())
+                .collect(Collectors.joining("; "));
+    }
+}

@@ -1,0 +1,125 @@
+package io.cdcbridge.carol;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Set;
+import java.util.zip.GZIPOutputStream;
+
+import io.cdcbridge.delivery.Outcome;
+import io.cdcbridge.delivery.SinkClient;
+
+/**
+ * The Carol sink's protocol (docs/architecture.md §8): one gzip-compressed {@code POST …/staging/intake/{staging}} per
+ * request with the token (or the API key), and Carol's answers as {@link Outcome}s: 2xx delivered; 401/403 → one
+ * forced token refresh and one more try, then retry; 413 or 400 → refused, splittable (the engine halves the request
+ * until the one bad record is alone); other 4xx → refused; 408/409/429/5xx/I-O → retry, honouring
+ * {@code Retry-After}; credentials Carol refuses → stop.
+ */
+final class CarolClient implements SinkClient<byte[]> {
+
+    private static final Set<Integer> RETRYABLE = Set.of(408, 409, 429, 500, 502, 503, 504, 520, 524);
+
+    private final CarolConfig config;
+    private final CarolTokenCache tokens;
+    private final HttpClient http;
+
+    /** @param tokens null in API-key mode */
+    CarolClient(CarolConfig config, CarolTokenCache tokens, HttpClient http) {
+        this.config = config;
+        this.tokens = tokens;
+        this.http = http;
+    }
+
+    @Override
+    public Outcome send(String staging, List<byte[]> records) {
+        byte[] body = gzip(CarolMapper.body(records));
+        boolean authRetried = false;
+        while (true) {
+            String token;
+            try {
+                token = tokens == null ? null : tokens.token();
+            } catch (CarolCredentialsException e) {
+                return new Outcome.Stop(e.getMessage() + ". Fix cdc.carol.username / cdc.carol.password (or cdc.carol.api-key)");
+            }
+            HttpRequest.Builder request = HttpRequest.newBuilder(config.intakeUri(staging))
+                    .timeout(Duration.ofMillis(config.timeoutMs()))
+                    .header("Content-Type", "application/json")
+                    .header("Content-Encoding", "gzip")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            if (token != null) {
+                request.header("Authorization", config.authScheme().equals("bearer") ? "Bearer " + token : token);
+            } else {
+                request.header("X-Auth-Key", config.apiKey()).header("X-Auth-ConnectorId", config.connectorId());
+            }
+            HttpResponse<String> response;
+            try {
+                response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                return Outcome.retry("Carol intake unreachable: " + e.getClass().getSimpleName() + ": " + e.getMessage(),
+                        new CarolRetryableException("Carol intake unreachable: " + e, e));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Outcome.retry("interrupted", e);
+            }
+            int status = response.statusCode();
+            String answer = response.body();
+            if (status / 100 == 2) {
+                return Outcome.DELIVERED;
+            }
+            if ((status == 401 || status == 403) && tokens != null && !authRetried) {
+                // the token may have been revoked or expired early: one forced refresh, one more try
+                authRetried = true;
+                tokens.invalidate(token);
+                continue;
+            }
+            String what = "Carol refused the request to staging " + staging + " (HTTP " + status + "): " + answer;
+            if (status == 413 || status == 400) {
+                return new Outcome.RequestRefused(what, true, null);
+            }
+            if (RETRYABLE.contains(status) || status == 401 || status == 403) {
+                String message = "Carol intake answered HTTP " + status + " for staging " + staging + ": " + CarolTokenCache.carolMessage(answer);
+                return new Outcome.Retry(message, retryAfterMs(response.headers().firstValue("Retry-After").orElse(null)),
+                        new CarolRetryableException(status, message));
+            }
+            return new Outcome.RequestRefused(what, false, null);
+        }
+    }
+
+    private static byte[] gzip(byte[] json) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, json.length / 4));
+        try (GZIPOutputStream gz = new GZIPOutputStream(out, 8192)) {
+            gz.write(json);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * {@code Retry-After}: seconds or an HTTP date; 0 when absent or unreadable. Capped at 5 minutes here; the engine
+     * caps it again at {@code cdc.delivery.max-retry-delay-ms}.
+     */
+    static long retryAfterMs(String value) {
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        try {
+            return Math.min(300_000, Math.max(0, Long.parseLong(value.trim()) * 1000));
+        } catch (NumberFormatException e) {
+            try {
+                ZonedDateTime at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
+                return Math.min(300_000, Math.max(0, Duration.between(ZonedDateTime.now(at.getZone()), at).toMillis()));
+            } catch (RuntimeException unreadable) {
+                return 0;
+            }
+        }
+    }
+}
