@@ -1,8 +1,9 @@
 package io.cdcbridge.carol;
 
 /**
- * Carol refused the credentials (token endpoint 400/401): retrying cannot help, so the Carol route stops and no
- * record is dead-lettered. The message is Carol's own, never the password.
+ * Carol cannot be signed in to as configured: credentials refused (token endpoint 400/401/403), an account with
+ * multi-factor authentication, no token endpoint at the configured path. Retrying cannot help, so the Carol route stops
+ * and no record is dead-lettered. The message says which setting to fix; it never holds the password or a token.
  */
 public final class CarolCredentialsException extends RuntimeException {
 

@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -21,9 +23,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Carol's OAuth token (DESIGN.md §5), fetched with the password grant, renewed with the refresh-token grant (falling
- * back to a new password grant when Carol refuses the refresh token), {@code refreshAhead} before it expires.
+ * Carol's OAuth token as TOTVS's own client, pycarol 2.56+, gets it (docs/architecture.md, Carol; docs/carol.md):
+ * {@code POST {url}/api/v5/oauth2/token} ({@code cdc.carol.token-path}), form-encoded, the password grant
+ * ({@code username}, {@code password}, {@code subdomain}, {@code orgSubdomain}, {@code connectorId}), renewed with the
+ * refresh-token grant (falling back to a new password grant when Carol refuses the refresh token) ahead of expiry.
  * camel-http's OAuth2 support only knows client credentials, hence this class.
+ *
+ * <p>Expiry is {@code timeIssuedInMillis + expires_in}, as pycarol computes it; an expiry of 0 means the token never
+ * expires. An account with multi-factor authentication answers an {@code mfa_token} and no {@code access_token}: a
+ * bridge cannot type a code, so that is a {@link CarolCredentialsException} (the route stops, nothing committed), as
+ * are refused credentials and a token endpoint that is not there (404: wrong {@code cdc.carol.url} or token path).
+ * Neither the password nor any token ever goes into a message or a log line.
  *
  * <p>{@link #token()} is synchronized: however many threads ask at once, one fetch is in flight and the others get
  * its result. Time comes from the injected {@link Clock}, so tests move the clock instead of waiting.
@@ -39,7 +49,9 @@ public final class CarolTokenCache {
     private final AtomicInteger fetches = new AtomicInteger();
     private String accessToken;
     private String refreshToken;
-    /** Expiry of the current token; {@link Instant#EPOCH} = none (MIN would overflow in the arithmetic below). */
+    /** When the current token is renewed: before its expiry, see {@link #renewalTime}. */
+    private Instant renewAt = Instant.EPOCH;
+    /** Expiry of the current token; {@link Instant#EPOCH} = no token yet, {@link Instant#MAX} = never expires. */
     private volatile Instant expiresAt = Instant.EPOCH;
 
     public CarolTokenCache(CarolConfig config, HttpClient http, Clock clock) {
@@ -50,8 +62,7 @@ public final class CarolTokenCache {
 
     /** A valid access token, fetched or renewed if needed. */
     public synchronized String token() {
-        Instant now = clock.instant();
-        if (accessToken != null && now.isBefore(expiresAt.minusMillis(config.refreshAheadMs()))) {
+        if (accessToken != null && clock.instant().isBefore(renewAt)) {
             return accessToken;
         }
         if (refreshToken != null) {
@@ -77,11 +88,11 @@ public final class CarolTokenCache {
     /** Intake refused this token (401/403): the next {@link #token()} renews it, unless another thread already has. */
     public synchronized void invalidate(String token) {
         if (token != null && token.equals(accessToken)) {
-            expiresAt = Instant.EPOCH;
+            renewAt = Instant.EPOCH;
         }
     }
 
-    /** When the current token expires ({@link Instant#EPOCH} before the first fetch). */
+    /** When the current token expires ({@link Instant#EPOCH} before the first fetch, {@link Instant#MAX}: never). */
     public Instant expiresAt() {
         return expiresAt;
     }
@@ -108,6 +119,11 @@ public final class CarolTokenCache {
             throw new CarolRetryableException("interrupted while fetching a Carol token", e);
         }
         int status = response.statusCode();
+        if (status == 404 || status == 405) {
+            // retrying cannot make a path appear: stop, saying where we looked
+            throw new CarolCredentialsException("Carol has no token endpoint at " + config.tokenUri() + " (HTTP " + status
+                    + "): check cdc.carol.url and cdc.carol.token-path (TOTVS's clients use " + CarolConfig.TOKEN_PATH + ")");
+        }
         if (status == 400 || status == 401 || status == 403) {
             throw new CarolCredentialsException("Carol refused the " + grant + " grant for user '" + config.username()
                     + "' (HTTP " + status + "): " + carolMessage(response.body()));
@@ -115,20 +131,59 @@ public final class CarolTokenCache {
         if (status / 100 != 2) {
             throw new CarolRetryableException(status, "Carol token endpoint answered HTTP " + status);
         }
+        JsonNode n;
         try {
-            JsonNode n = JSON.readTree(response.body());
-            String access = n.path("access_token").asText(null);
-            if (access == null || access.isEmpty()) {
-                throw new CarolRetryableException(status, "Carol token response without access_token");
-            }
-            accessToken = access;
-            refreshToken = n.path("refresh_token").asText(refreshToken);
-            long expiresIn = n.path("expires_in").asLong(3600);
-            expiresAt = clock.instant().plusSeconds(expiresIn);
-            LOG.debug("Carol token ({} grant) valid until {}", grant, expiresAt);
+            n = JSON.readTree(response.body());
         } catch (IOException e) {
             throw new CarolRetryableException(status, "Carol token response is not JSON");
         }
+        String access = n.path("access_token").asText(null);
+        if (access == null || access.isEmpty()) {
+            // 2xx without a token is an answer about the account, not a glitch: asking again gets the same answer
+            if (n.hasNonNull("mfa_token")) {
+                throw new CarolCredentialsException("Carol user '" + config.username() + "' has multi-factor authentication"
+                        + " (the token endpoint asked for an MFA code), which a bridge cannot answer: set cdc.carol.auth=apikey"
+                        + " with cdc.carol.api-key, or cdc.carol.username to a service user without MFA");
+            }
+            List<String> names = new ArrayList<>();
+            n.fieldNames().forEachRemaining(names::add);
+            throw new CarolCredentialsException("Carol's token endpoint answered the " + grant + " grant for user '" + config.username()
+                    + "' without an access_token (fields " + names + "): set cdc.carol.auth=apikey with cdc.carol.api-key, or"
+                    + " cdc.carol.username to a user that signs in with a password");
+        }
+        Instant received = clock.instant();
+        accessToken = access;
+        refreshToken = n.path("refresh_token").asText(refreshToken);
+        long lifeMs = n.path("expires_in").asLong(3600) * 1000;
+        long issuedMs = n.path("timeIssuedInMillis").asLong(received.toEpochMilli());
+        if (lifeMs <= 0) {
+            // pycarol's "expiration 0": a token that does not expire (as an API key does not)
+            expiresAt = Instant.MAX;
+            renewAt = Instant.MAX;
+            LOG.debug("Carol token ({} grant) does not expire", grant);
+            return;
+        }
+        expiresAt = Instant.ofEpochMilli(Math.min(issuedMs, received.toEpochMilli()) + lifeMs);
+        renewAt = renewalTime(received, expiresAt, lifeMs, config.refreshAheadMs());
+        LOG.debug("Carol token ({} grant) valid until {}, renewed from {}", grant, expiresAt, renewAt);
+    }
+
+    /**
+     * When a token received at {@code received} and expiring at {@code expiresAt} (timeIssuedInMillis + expires_in, by
+     * Carol's clock) is renewed: {@code refreshAhead} before expiry, as pycarol does (60 s), but never more than half
+     * the token's life ahead, and never before half its life has passed since it was received.
+     *
+     * <p>Why half: with the setting longer than the token's whole life (60 s ahead of 5-second tokens) every request
+     * renewed it, 60 token requests in 17 s. Using each token for at least half its life bounds renewals to two per
+     * lifetime however short tokens live, while keeping the largest margin within that bound for requests in flight.
+     * The floor after receipt matters when our clock runs ahead of Carol's: the computed expiry then looks nearer
+     * than it is (Carol judges it by its own clock, by which the token was just issued), and without the floor a few
+     * seconds of skew would make every request renew again.
+     */
+    static Instant renewalTime(Instant received, Instant expiresAt, long lifeMs, long refreshAheadMs) {
+        Instant ahead = expiresAt.minusMillis(Math.min(refreshAheadMs, lifeMs / 2));
+        Instant floor = received.plusMillis(lifeMs / 2);
+        return ahead.isAfter(floor) ? ahead : floor;
     }
 
     /** Carol's error text from its JSON error body ({@code errorMessage}, {@code message}, ...), else the body. */

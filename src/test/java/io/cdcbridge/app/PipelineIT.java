@@ -88,7 +88,7 @@ class PipelineIT {
                 Bookstore.SEED_SQL);
         try (FakeCarol carol = FakeCarol.start(java.time.Clock.systemUTC())) {
             carol.expiresIn(Duration.ofSeconds(3));
-            carol.defineStaging("clientes", Map.of("id", "number", "nome", "string"));
+            carol.defineStaging("clientes", Map.of("id", "long", "nome", "string"));
             Map<String, String> s = new java.util.HashMap<>(carol.settings());
             s.put("cdc.carol.token-refresh-ahead-s", "1");
             s.put("cdc.carol.group-id", "carol-" + f.prefix);

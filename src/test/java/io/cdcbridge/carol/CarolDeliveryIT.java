@@ -40,7 +40,7 @@ class CarolDeliveryIT {
     @BeforeEach
     void start() {
         carol = FakeCarol.start(Clock.systemUTC());
-        carol.defineStaging("users", Map.of("UserId", "number", "UserName", "string", "Department", "string", "Saldo", "number"));
+        carol.defineStaging("users", Map.of("UserId", "long", "UserName", "string", "Department", "string", "Saldo", "double"));
         prefix = TestInfra.newPrefix("carol");
         settings = TestInfra.deliverySettings(prefix, TestInfra.newDir(prefix), carol);
         settings.put("cdc.delivery.max-retries", "6");

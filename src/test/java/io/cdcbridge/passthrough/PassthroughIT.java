@@ -26,7 +26,7 @@ class PassthroughIT {
     void theSeedsIngestionNewstagingMessageReachesCarolAndBigQuery() throws Exception {
         String prefix = TestInfra.newPrefix("pass");
         try (FakeCarol carol = FakeCarol.start(Clock.systemUTC()); FakeBigQuery bq = FakeBigQuery.start()) {
-            carol.defineStaging("newstaging", Map.of("stagingid", "number", "stagingstring", "string"));
+            carol.defineStaging("newstaging", Map.of("stagingid", "long", "stagingstring", "string"));
             Map<String, String> s = TestInfra.deliverySettings(prefix, TestInfra.newDir(prefix), carol);
             s.put("cdc.bigquery.project", "p");
             s.put("cdc.bigquery.dataset", "ds_" + prefix);
