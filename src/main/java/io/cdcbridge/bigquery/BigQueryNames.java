@@ -12,7 +12,7 @@ import io.cdcbridge.config.Settings;
 import io.cdcbridge.util.LastValue;
 
 /**
- * Which source tables go to BigQuery and under which table name (DESIGN.md §4): {@code <prefix>_<schema>_<table>}
+ * Which source tables go to BigQuery and under which table name (docs/architecture.md §7): {@code <prefix>_<schema>_<table>}
  * sanitized, unless renamed with {@code cdc.bigquery.table.<schema>.<table>=<name>}; {@code cdc.bigquery.tables} is an
  * include list ({@code schema.table,...}, empty = all), {@code cdc.bigquery.exclude} an exclude list.
  */

@@ -18,7 +18,7 @@ import io.cdcbridge.event.ChangeEvent;
 import io.cdcbridge.util.LastValue;
 
 /**
- * Maps a ChangeEvent to one changelog row (DESIGN.md §4): the row image's columns typed by the {@code cdc.types}
+ * Maps a ChangeEvent to one changelog row (docs/architecture.md §7): the row image's columns typed by the {@code cdc.types}
  * header, plus the metadata columns, with a deterministic insertId. Pure: no I/O, the clock is injected.
  *
  * <p>Columns absent from the image (TOAST values an update left unchanged) are absent from the row too: nothing is

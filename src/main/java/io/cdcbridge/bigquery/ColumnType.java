@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * A BigQuery column type (standard SQL name) and whether the column is an array (mode REPEATED), derived from the
- * Postgres type name in the record's {@code cdc.types} header (DESIGN.md §4), or inferred from a JSON value when the
+ * Postgres type name in the record's {@code cdc.types} header (docs/architecture.md §7), or inferred from a JSON value when the
  * header is missing.
  */
 public record ColumnType(String type, boolean repeated) {

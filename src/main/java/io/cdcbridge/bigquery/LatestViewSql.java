@@ -6,7 +6,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The latest-state view over a changelog table (DESIGN.md §4): per key the newest row by {@code _lsn}, no row when
+ * The latest-state view over a changelog table (docs/architecture.md §7): per key the newest row by {@code _lsn}, no row when
  * that newest change is a delete. The SQL runs on BigQuery and, once identifiers are quoted with double quotes and
  * {@code STRING} reads {@code TEXT}, on Postgres, so its semantics are tested on a real database.
  *

@@ -72,7 +72,7 @@ public final class CaptureRoute extends RouteBuilder {
             c.setTableIncludeList(src.includeListRegex());
         }
         c.setSnapshotMode(src.snapshotMode());
-        // Value forms of DESIGN.md §3: numeric as exact decimal strings, bytea base64, intervals ISO-8601.
+        // Value forms of docs/architecture.md §4: numeric as exact decimal strings, bytea base64, intervals ISO-8601.
         c.setDecimalHandlingMode("string");
         c.setBinaryHandlingMode("base64");
         c.setIntervalHandlingMode("string");

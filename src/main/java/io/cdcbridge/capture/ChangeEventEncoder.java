@@ -26,7 +26,7 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 
 /**
- * Turns Debezium's {@link Struct}s into the ChangeEvent JSON of DESIGN.md §3, written straight to bytes with Jackson's
+ * Turns Debezium's {@link Struct}s into the ChangeEvent JSON of docs/architecture.md §4, written straight to bytes with Jackson's
  * streaming generator (no intermediate maps: this runs once per captured row).
  *
  * <p>A pure function of its inputs; the only state is a cache of per-schema type headers.

@@ -1,6 +1,6 @@
 package io.cdcbridge.carol;
 
-/** A failure worth retrying (DESIGN.md §5: 408, 409, 429, 5xx, 520, 524, I/O): the shared error handler retries it. */
+/** A failure worth retrying (docs/architecture.md §8: 408, 409, 429, 5xx, 520, 524, I/O): the shared error handler retries it. */
 public final class CarolRetryableException extends RuntimeException {
 
     private final int status;

@@ -15,7 +15,7 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * The {@code cdc.*} settings, one name per setting (DESIGN.md §2).
+ * The {@code cdc.*} settings, one name per setting (docs/architecture.md §3).
  *
  * <p>Sources, later ones win: the {@code application.properties} shipped in the jar, an {@code application.properties}
  * in the working directory (or the file named by {@code -Dcdc.config=...}), environment variables ({@code

@@ -5,7 +5,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * The proof of concept's bookstore (DESIGN.md §9): quoted mixed-case names, Portuguese text, and a {@code "Sales"}
+ * The proof of concept's bookstore (docs/architecture.md §12): quoted mixed-case names, Portuguese text, and a {@code "Sales"}
  * table without a primary key, as the original had. The demo gives Sales {@code REPLICA IDENTITY FULL} so its updates
  * and deletes carry a before-image.
  */

@@ -24,7 +24,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Moves a sink's dead letters back to their origin topics (DESIGN.md §6): {@code replay --sink carol [--table
+ * Moves a sink's dead letters back to their origin topics (docs/architecture.md §9): {@code replay --sink carol [--table
  * public.Users] [--dry-run]} and the JMX operation. A replayed record carries {@code cdc.replay.sink}, so only that
  * sink delivers it again (the other sinks already have it); if it fails again it is dead-lettered again.
  *

@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The delivery side of the progress lines (DESIGN.md §7): per sink, at most once per interval while events are
+ * The delivery side of the progress lines (docs/architecture.md §10): per sink, at most once per interval while events are
  * delivered or the sink is behind, the events delivered, the rate, and how many events still wait in Kafka (the lag of
  * the sink's consumer group). The lag is also the {@code cdc_sink_lag_events} metric. Quiet when nothing moves.
  */

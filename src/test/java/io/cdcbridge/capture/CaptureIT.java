@@ -22,7 +22,7 @@ import io.cdcbridge.support.KafkaTestConsumer.Rec;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-/** Capture against the real embedded Postgres and the real broker: the exact ChangeEvents of DESIGN.md §3. */
+/** Capture against the real embedded Postgres and the real broker: the exact ChangeEvents of docs/architecture.md §4. */
 class CaptureIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();

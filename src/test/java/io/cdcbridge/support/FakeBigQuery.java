@@ -28,7 +28,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 /**
- * A BigQuery REST v2 server for tests (DESIGN.md §8), for the real google-cloud-bigquery client pointed at it with
+ * A BigQuery REST v2 server for tests (docs/architecture.md §11), for the real google-cloud-bigquery client pointed at it with
  * {@code BigQueryOptions.setHost(endpoint())}. It implements what the sink calls: datasets get/insert, tables
  * get/insert/patch/update (tables and views), tabledata insertAll, tabledata list; and answers like BigQuery does:
  * <ul>

@@ -12,9 +12,13 @@ import org.apache.kafka.connect.data.Struct;
  * decodes the replication stream, the capture's critical path. The original prints the key with
  * {@code SchemaUtil.asDetailedString}, which constructs a new Jackson {@code ObjectMapper} each time: a fifth of that
  * thread's samples (docs/benchmarks.md). This one writes the same summary (source position, key) with
- * {@link Struct#toString()}. It only serves {@link EventMetadataProvider#toSummaryString}; EventFormatterTest checks
- * that this class is the one loaded and that the summary still reads right, so a Debezium upgrade that changes the
- * class fails the build instead of the capture. Delete this file when Debezium formats the summary lazily.
+ * {@link Struct#toString()}. It only serves {@link EventMetadataProvider#toSummaryString}.
+ *
+ * <p>Guarded (docs/overrides.md): the build refuses any Debezium but {@code debezium.version} (pom.xml, enforcer);
+ * PatchedClassesTest fails when debezium-core's own EventFormatter no longer has the hash recorded in
+ * src/patches/patched-classes.txt, or when it, not this one, is loaded; EventFormatterTest checks the summary still
+ * reads right; PatchedJarIT that the shaded jar holds this class. Delete this file when Debezium formats the summary
+ * lazily.
  */
 class EventFormatter {
 
