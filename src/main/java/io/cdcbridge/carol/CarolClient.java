@@ -11,10 +11,13 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.GZIPOutputStream;
 
 import io.cdcbridge.delivery.Outcome;
 import io.cdcbridge.delivery.SinkClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Carol sink's protocol (docs/architecture.md §8): one gzip-compressed {@code POST …/staging/intake/{staging}} per
@@ -23,23 +26,66 @@ import io.cdcbridge.delivery.SinkClient;
  * until the one bad record is alone); other 4xx → refused; 408/409/429/5xx/I-O → retry, honouring
  * {@code Retry-After}; credentials Carol refuses → stop.
  */
-final class CarolClient implements SinkClient<byte[]> {
+final class CarolClient implements SinkClient<CarolMapper.Record> {
 
     private static final Set<Integer> RETRYABLE = Set.of(408, 409, 429, 500, 502, 503, 504, 520, 524);
+
+    private static final Logger LOG = LoggerFactory.getLogger(CarolClient.class);
 
     private final CarolConfig config;
     private final CarolTokenCache tokens;
     private final HttpClient http;
+    /** null: the bridge does not manage staging schemas */
+    private final CarolStagingSchemas schemas;
+    private final Set<String> keylessWarned = ConcurrentHashMap.newKeySet();
 
-    /** @param tokens null in API-key mode */
-    CarolClient(CarolConfig config, CarolTokenCache tokens, HttpClient http) {
+    /** @param tokens null in API-key mode; @param schemas null when schemas are not managed */
+    CarolClient(CarolConfig config, CarolTokenCache tokens, HttpClient http, CarolStagingSchemas schemas) {
         this.config = config;
         this.tokens = tokens;
         this.http = http;
+        this.schemas = schemas;
+    }
+
+    /**
+     * Before a staging's records go out: its schema in Carol fits them (created, or extended with new columns;
+     * docs/architecture.md §8). A field whose type changed refuses the records (dead-lettered with Carol's reason).
+     */
+    @Override
+    public Outcome prepare(String staging, List<CarolMapper.Record> records) {
+        if (schemas == null) {
+            return Outcome.DELIVERED;
+        }
+        Set<CarolStagingSchemas.StagingSchema> wanted = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (CarolMapper.Record r : records) {
+            if (r.schema() != null) {
+                wanted.add(r.schema());
+            }
+        }
+        for (CarolStagingSchemas.StagingSchema s : wanted) {
+            if (s.keys().isEmpty()) {
+                // no crosswalk: Carol cannot key the records, the staging must be made by hand
+                if (keylessWarned.add(staging)) {
+                    LOG.warn("Carol staging {}: its table has no primary key and no cdc.carol.crosswalk.<schema>.<table>; "
+                            + "its schema is not managed by the bridge", staging);
+                }
+                continue;
+            }
+            try {
+                schemas.ensure(s);
+            } catch (CarolSchemaException e) {
+                return new Outcome.RequestRefused(e.getMessage(), false, e);
+            } catch (CarolCredentialsException e) {
+                return new Outcome.Stop(e.getMessage());
+            } catch (CarolRetryableException e) {
+                return Outcome.retry(e.getMessage(), e);
+            }
+        }
+        return Outcome.DELIVERED;
     }
 
     @Override
-    public Outcome send(String staging, List<byte[]> records) {
+    public Outcome send(String staging, List<CarolMapper.Record> records) {
         byte[] body = gzip(CarolMapper.body(records));
         boolean authRetried = false;
         while (true) {
@@ -47,7 +93,8 @@ final class CarolClient implements SinkClient<byte[]> {
             try {
                 token = tokens == null ? null : tokens.token();
             } catch (CarolCredentialsException e) {
-                return new Outcome.Stop(e.getMessage() + ". Fix cdc.carol.username / cdc.carol.password (or cdc.carol.api-key)");
+                String m = e.getMessage();
+                return new Outcome.Stop(m.contains("cdc.carol.") ? m : m + ". Fix cdc.carol.username / cdc.carol.password (or cdc.carol.api-key)");
             }
             HttpRequest.Builder request = HttpRequest.newBuilder(config.intakeUri(staging))
                     .timeout(Duration.ofMillis(config.timeoutMs()))
@@ -82,6 +129,9 @@ final class CarolClient implements SinkClient<byte[]> {
             }
             String what = "Carol refused the request to staging " + staging + " (HTTP " + status + "): " + answer;
             if (status == 413 || status == 400) {
+                if (status == 400 && schemas != null) {
+                    schemas.forget(staging); // the staging may have been changed in Carol: read it again next time
+                }
                 return new Outcome.RequestRefused(what, true, null);
             }
             if (RETRYABLE.contains(status) || status == 401 || status == 403) {

@@ -21,6 +21,8 @@ import io.cdcbridge.event.ChangeEvent;
 public final class CarolRecordMapper {
 
     public static final String DELETED = "mdmDeleted";
+    /** Fields whose value the staging's typed field cannot hold, {@code field=value,…} (sent as null). */
+    public static final String UNREPRESENTABLE = "_unrepresentable";
     static final ObjectMapper JSON = new ObjectMapper();
     private static final java.util.Set<String> NUMERIC = java.util.Set.of("numeric", "decimal", "money");
 
@@ -51,22 +53,60 @@ public final class CarolRecordMapper {
         }
         ObjectNode record = JSON.createObjectNode();
         Map<String, String> fields = config.fields().get(staging);
+        StringBuilder unrepresentable = new StringBuilder();
         if (fields == null || fields.isEmpty()) {
             for (Iterator<Map.Entry<String, JsonNode>> it = source.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> f = it.next();
-                record.set(f.getKey(), value(f.getValue(), types.getOrDefault(f.getKey(), "")));
+                put(record, f.getKey(), f.getValue(), types.getOrDefault(f.getKey(), ""), unrepresentable);
             }
         } else {
             fields.forEach((from, to) -> {
                 if (source.has(from)) {
-                    record.set(to, value(source.get(from), types.getOrDefault(from, "")));
+                    put(record, to, source.get(from), types.getOrDefault(from, ""), unrepresentable);
                 }
             });
+        }
+        if (unrepresentable.length() > 0) {
+            record.put(UNREPRESENTABLE, unrepresentable.toString());
         }
         if (delete) {
             record.put(DELETED, true);
         }
         return new Mapped(staging, event.qualifiedTable(), record);
+    }
+
+    /**
+     * A field of the record. With staging schemas managed, a value its typed field cannot hold (numeric or float
+     * NaN/±Infinity in a double, an infinite date) is sent as null and named in {@value #UNREPRESENTABLE}, as BigQuery
+     * does (docs/types.md): Carol would refuse the whole record otherwise. Without managed schemas it goes as the string
+     * Postgres gave.
+     */
+    private void put(ObjectNode record, String field, JsonNode v, String pgType, StringBuilder unrepresentable) {
+        JsonNode out = value(v, pgType);
+        if (config.manageSchemas() && !representable(out, CarolStagingSchemas.carolType(pgType, config.numericAsNumber()))) {
+            if (unrepresentable.length() > 0) {
+                unrepresentable.append(',');
+            }
+            unrepresentable.append(field).append('=').append(out.isTextual() ? out.asText() : out.toString());
+            record.putNull(field);
+            return;
+        }
+        record.set(field, out);
+    }
+
+    /** Whether a Carol field of this type holds the value (null always fits). */
+    static boolean representable(JsonNode v, String carolType) {
+        if (v.isNull()) {
+            return true;
+        }
+        String text = v.isTextual() ? v.asText() : null;
+        return switch (carolType) {
+            case "double", "long" -> text == null || !(text.equals("NaN") || text.endsWith("Infinity"));
+            case "date" -> text == null || !(text.endsWith("infinity") || text.startsWith("-") || text.startsWith("+") || text.endsWith(" BC"));
+            // a json column may hold any JSON document; the staging field takes objects
+            case "object" -> v.isObject();
+            default -> true;
+        };
     }
 
     private JsonNode value(JsonNode v, String type) {

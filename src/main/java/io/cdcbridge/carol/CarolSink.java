@@ -67,7 +67,7 @@ public final class CarolSink implements SinkModule {
         SinkModule.consumers(settings, name());
         boolean dryRun = settings.getBool("cdc.sink.dry-run", false);
         Path out = Path.of(settings.get("cdc.data-dir", "data")).resolve("out").resolve("carol");
-        SinkClient<byte[]> client;
+        SinkClient<CarolMapper.Record> client;
         if (dryRun) {
             // each request body as one JSON line (the array Carol would receive)
             client = new DryRunClient<>(out, records -> new String(CarolMapper.body(records), StandardCharsets.UTF_8) + "\n");
@@ -78,10 +78,11 @@ public final class CarolSink implements SinkModule {
             if (tokens != null) {
                 context.getRegistry().bind(TOKENS_BEAN, tokens);
             }
-            client = new CarolClient(config, tokens, http);
+            client = new CarolClient(config, tokens, http,
+                    config.manageSchemas() ? new CarolStagingSchemas(config, tokens, http, clock) : null);
         }
         // in order, one request at a time: versions of a key must reach Carol in the order they happened
-        SinkModule.register(context, settings, new DeliveryEngine<>(name(), new CarolMapper(new CarolRecordMapper(config), passthrough),
+        SinkModule.register(context, settings, new DeliveryEngine<>(name(), new CarolMapper(new CarolRecordMapper(config), passthrough, config, !dryRun && config.manageSchemas()),
                 client, SinkModule.options(settings, name(), config.batchSize(), config.maxRequestBytes(), 1),
                 () -> context.getRegistry().lookupByNameAndType("deadLetters", DeadLetters.class)));
         LOG.info("Carol sink: {}{}", config, dryRun ? " (dry run: request bodies written to " + out + ")" : "");

@@ -164,8 +164,12 @@ public final class CarolStagingSchemas {
      */
     public static StagingSchema forTable(CarolConfig config, String schema, String table, Object typesHeader, List<String> primaryKey) {
         String staging = config.staging(schema, table);
-        return forTable(staging, columnTypes(typesHeader), config.crosswalk(schema, table, primaryKey), config.fields().get(staging),
+        StagingSchema s = forTable(staging, columnTypes(typesHeader), config.crosswalk(schema, table, primaryKey), config.fields().get(staging),
                 config.numericAsNumber());
+        // values a typed field cannot hold travel as null, named here (CarolRecordMapper)
+        Map<String, String> fields = new LinkedHashMap<>(s.fields());
+        fields.put(CarolRecordMapper.UNREPRESENTABLE, "string");
+        return new StagingSchema(s.staging(), fields, s.keys());
     }
 
     /** The {@code cdc.types} header (a JSON object, column → Postgres type) as an ordered map. */
@@ -249,7 +253,7 @@ public final class CarolStagingSchemas {
                 LOG.warn("Carol staging {} has the crosswalk {}, the table's key is {}: the staging's is kept", staging, k.keys(), keys);
             }
             Map<String, String> add = missing(k, fields);
-            known.put(staging, add.isEmpty() ? k : extend(staging, k, add));
+            known.put(staging, add.isEmpty() ? k : extend(staging, k, add, keys));
         }
     }
 
@@ -359,10 +363,15 @@ public final class CarolStagingSchemas {
     }
 
     /** PUTs the schema read from Carol with the fields added; its other parts as they were. */
-    private Known extend(String staging, Known k, Map<String, String> add) {
+    private Known extend(String staging, Known k, Map<String, String> add, List<String> keys) {
         ObjectNode body = k.body().deepCopy();
         ObjectNode properties = (ObjectNode) body.path("mdmStagingMapping").path("properties");
         add.forEach((f, t) -> properties.putObject(f).put("type", t));
+        if (!body.path("mdmCrosswalkTemplate").path("mdmCrossreference").path(staging).isArray() && !keys.isEmpty()) {
+            // a staging without a crosswalk of its own (made by hand): a PUT must carry one, the table's key
+            var crosswalk = body.putObject("mdmCrosswalkTemplate").putObject("mdmCrossreference").putArray(staging);
+            keys.forEach(crosswalk::add);
+        }
         HttpResponse<String> r = call("PUT", config.schemaUri(staging), body, staging);
         if (r.statusCode() / 100 != 2) {
             throw failed(staging, "extending", r);
