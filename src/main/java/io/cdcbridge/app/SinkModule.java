@@ -1,12 +1,20 @@
 package io.cdcbridge.app;
 
+import java.util.Map;
+import java.util.TreeMap;
+
 import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.KafkaConfig;
+import io.cdcbridge.config.KafkaSettings;
 import io.cdcbridge.config.Settings;
+import io.cdcbridge.config.SettingsCatalog;
+import io.cdcbridge.config.SinkSettings;
 import io.cdcbridge.delivery.DeliveryEngine;
 import io.cdcbridge.delivery.DeliveryOptions;
 import io.cdcbridge.delivery.SinkComponent;
 import io.cdcbridge.passthrough.Passthrough;
+
+
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesSource;
 
@@ -32,23 +40,15 @@ public interface SinkModule {
      * a "?" would start the query, so an override with URI syntax in it is refused.
      */
     static String topicPattern(Settings settings, String sink, Passthrough passthrough) {
-        String key = "cdc." + sink + ".topic-pattern";
-        String own = settings.get(key, null);
-        if (own != null) {
+        SinkSettings.Keys keys = SinkSettings.of(sink);
+        if (settings.has(keys.topicPattern())) {
+            String own = settings.get(keys.topicPattern());
             if (own.contains("?") || own.contains("&") || own.contains("#") || own.contains("%")) {
-                throw new ConfigException(key, "must not contain ?, &, # or % (it is part of an endpoint URI)");
+                throw new ConfigException(keys.topicPattern().key(), "must not contain ?, &, # or % (it is part of an endpoint URI)");
             }
             return own;
         }
-        return passthrough.topicPattern(KafkaConfig.changeEventTopicPattern(settings.get("cdc.kafka.topic-prefix", "postgres")), sink);
-    }
-
-    /**
-     * {@code cdc.<sink>.consumers}: Kafka consumers (threads) of the sink's route in this instance, each delivering the
-     * partitions the group gives it, one batch at a time. More than the topics' partitions is useless.
-     */
-    static int consumers(Settings settings, String sink) {
-        return settings.getInt("cdc." + sink + ".consumers", 1, 1, 64);
+        return passthrough.topicPattern(KafkaConfig.changeEventTopicPattern(settings.get(KafkaSettings.TOPIC_PREFIX)), sink);
     }
 
     /**
@@ -56,19 +56,27 @@ public interface SinkModule {
      * settings it reads (with their defaults, so the file needs none of its own).
      */
     static void register(CamelContext context, Settings settings, DeliveryEngine<?> engine) {
-        SinkComponent.of(context, settings.get("cdc.kafka.topic-prefix", "postgres")).register(engine);
+        SinkComponent.of(context, settings.get(KafkaSettings.TOPIC_PREFIX)).register(engine);
         String sink = engine.sink();
-        java.util.Map<String, String> route = new java.util.LinkedHashMap<>();
-        route.put("cdc.kafka.session-timeout-ms", "10000");
-        route.put("cdc." + sink + ".metadata-max-age-ms", "5000");
-        route.put("cdc." + sink + ".group-id", "cdc-bridge-" + sink);
-        route.put("cdc." + sink + ".consumers", "1");
-        route.put("cdc." + sink + ".max-poll-interval-ms", "900000");
-        route.put("cdc." + sink + ".batch-timeout-ms", "100");
-        route.put("cdc." + sink + ".batch-size", "500");
-        route.put("cdc." + sink + ".tables", "");
-        route.put("cdc." + sink + ".exclude", "");
-        route.forEach((key, def) -> publish(context, sink, key, settings.get(key, def)));
+        SinkSettings.Keys keys = SinkSettings.of(sink);
+        Map<String, String> route = new TreeMap<>();
+        SettingsCatalog.effective(settings).forEach((key, value) -> {
+            boolean derived = key.equals(keys.topicPattern().key()) || (keys.maxPollRecords() != null && key.equals(keys.maxPollRecords().key()));
+            if ((key.startsWith("cdc." + sink + ".") || key.startsWith("cdc.kafka.")) && !derived) {
+                route.put(key, value);
+            }
+        });
+        context.getPropertiesComponent().addPropertiesSource(new PropertiesSource() {
+            @Override
+            public String getName() {
+                return sink + "-sink:settings";
+            }
+
+            @Override
+            public String getProperty(String name) {
+                return route.get(name);
+            }
+        });
     }
 
     /**
@@ -77,24 +85,23 @@ public interface SinkModule {
      * committed) before Kafka would count its consumer as gone and give its partitions to another instance.
      */
     static DeliveryOptions options(Settings settings, String sink, int maxItems, long maxBytes, int concurrency) {
-        long pollInterval = settings.getLong("cdc." + sink + ".max-poll-interval-ms", 900_000, 10_000, Integer.MAX_VALUE);
-        long delay = settings.getLong("cdc.delivery.retry-delay-ms", 500, 1, 3_600_000);
-        long maxDelay = settings.getLong("cdc.delivery.max-retry-delay-ms", 30_000, 1, 3_600_000);
+        long pollInterval = settings.get(SinkSettings.of(sink).maxPollInterval()).toMillis();
+        long delay = settings.get(SinkSettings.RETRY_DELAY).toMillis();
+        long maxDelay = settings.get(SinkSettings.MAX_RETRY_DELAY).toMillis();
         if (maxDelay < delay) {
-            throw new ConfigException("cdc.delivery.max-retry-delay-ms", "must be at least cdc.delivery.retry-delay-ms (" + delay + ")");
+            throw new ConfigException(SinkSettings.MAX_RETRY_DELAY.key(), "must be at least " + SinkSettings.RETRY_DELAY.key() + " (" + delay + ")");
         }
         long budget = pollInterval * 2 / 3;
         if (maxDelay > budget) {
-            throw new ConfigException("cdc.delivery.max-retry-delay-ms", "must be below two thirds of cdc." + sink
+            throw new ConfigException(SinkSettings.MAX_RETRY_DELAY.key(), "must be below two thirds of cdc." + sink
                     + ".max-poll-interval-ms (" + budget + " ms), or the consumer would leave its group while it waits");
         }
-        return new DeliveryOptions(maxItems, maxBytes, concurrency, settings.getInt("cdc.delivery.max-retries", 20, 0, 1000),
-                delay, maxDelay, budget);
+        return new DeliveryOptions(maxItems, maxBytes, concurrency, settings.get(SinkSettings.MAX_RETRIES), delay, maxDelay, budget);
     }
 
     /** Gives the sink's route file its {@code {{cdc.<sink>.topic-pattern}}}. */
     static void publishTopicPattern(CamelContext context, String sink, String pattern) {
-        publish(context, sink, "cdc." + sink + ".topic-pattern", pattern);
+        publish(context, sink, SinkSettings.of(sink).topicPattern().key(), pattern);
     }
 
     /** Gives the sink's route file a value the sink derived from its settings (the route reads {@code {{key}}}). */

@@ -12,6 +12,7 @@ import com.google.cloud.ServiceOptions;
 import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.BigQueryOptions;
 import com.google.cloud.http.HttpTransportOptions;
+import io.cdcbridge.config.BigQuerySettings;
 import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.Settings;
 
@@ -29,26 +30,18 @@ public final class BigQueryClients {
     }
 
     public static BigQuery create(Settings settings, boolean dryRun) {
-        String project = settings.require("cdc.bigquery.project");
+        String project = settings.require(BigQuerySettings.PROJECT);
         BigQueryOptions.Builder b = BigQueryOptions.newBuilder().setProjectId(project);
-        String endpoint = settings.get("cdc.bigquery.endpoint", null);
+        URI endpoint = settings.get(BigQuerySettings.ENDPOINT);
         if (endpoint != null) {
-            try {
-                URI uri = URI.create(endpoint);
-                if (uri.getScheme() == null || !uri.getScheme().startsWith("http") || uri.getHost() == null) {
-                    throw new IllegalArgumentException("not an http(s) URL");
-                }
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException("cdc.bigquery.endpoint", "must be an http(s) URL like http://localhost:9050, got '" + endpoint + "'");
-            }
-            b.setHost(endpoint);
+            b.setHost(endpoint.toString());
         }
-        String keyfile = settings.get("cdc.bigquery.keyfile", null);
+        Path keyfile = settings.get(BigQuerySettings.KEYFILE);
         if (keyfile != null) {
-            try (InputStream in = Files.newInputStream(Path.of(keyfile))) {
+            try (InputStream in = Files.newInputStream(keyfile)) {
                 b.setCredentials(GoogleCredentials.fromStream(in));
             } catch (IOException | RuntimeException e) {
-                throw new ConfigException("cdc.bigquery.keyfile", "cannot read the service-account key " + keyfile + " ("
+                throw new ConfigException(BigQuerySettings.KEYFILE.key(), "cannot read the service-account key " + keyfile + " ("
                         + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
             }
         } else if (endpoint != null || dryRun) {
@@ -57,7 +50,7 @@ public final class BigQueryClients {
             try {
                 b.setCredentials(GoogleCredentials.getApplicationDefault());
             } catch (IOException e) {
-                throw new ConfigException("cdc.bigquery.keyfile",
+                throw new ConfigException(BigQuerySettings.KEYFILE.key(),
                         "not set and no application default credentials found (set a key file or GOOGLE_APPLICATION_CREDENTIALS)");
             }
         }

@@ -1,13 +1,12 @@
 package io.cdcbridge.bigquery;
 
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
-import io.cdcbridge.config.ConfigException;
+import io.cdcbridge.config.BigQuerySettings;
+import io.cdcbridge.config.KafkaSettings;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.util.LastValue;
 
@@ -31,26 +30,8 @@ public final class BigQueryNames {
     }
 
     public static BigQueryNames from(Settings settings) {
-        Map<String, String> renames = settings.under("cdc.bigquery.table.");
-        renames.forEach((source, name) -> {
-            if (!name.matches("[A-Za-z_][A-Za-z0-9_]{0,1023}")) {
-                throw new ConfigException("cdc.bigquery.table." + source,
-                        "must be a BigQuery table name (letters, digits, underscore), got '" + name + "'");
-            }
-        });
-        return new BigQueryNames(settings.get("cdc.kafka.topic-prefix", "postgres"), list(settings, "cdc.bigquery.tables"),
-                list(settings, "cdc.bigquery.exclude"), renames);
-    }
-
-    private static Set<String> list(Settings settings, String key) {
-        Set<String> out = Arrays.stream(settings.get(key, "").split(","))
-                .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toCollection(LinkedHashSet::new));
-        for (String s : out) {
-            if (!s.contains(".")) {
-                throw new ConfigException(key, "entries must be schema.table, got '" + s + "'");
-            }
-        }
-        return out;
+        return new BigQueryNames(settings.get(KafkaSettings.TOPIC_PREFIX), new LinkedHashSet<>(settings.get(BigQuerySettings.TABLES)),
+                new LinkedHashSet<>(settings.get(BigQuerySettings.EXCLUDE)), settings.under(BigQuerySettings.TABLE));
     }
 
     /** Whether changes of this source table are delivered. */

@@ -13,7 +13,9 @@ import io.cdcbridge.delivery.DryRunClient;
 import io.cdcbridge.delivery.Outcome;
 import io.cdcbridge.delivery.SinkClient;
 import io.cdcbridge.event.ChangeEvent;
-import io.cdcbridge.config.ConfigException;
+import io.cdcbridge.config.BigQuerySettings;
+import io.cdcbridge.config.OpsSettings;
+import io.cdcbridge.config.SinkSettings;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.errors.DeadLetters;
 import io.cdcbridge.passthrough.Passthrough;
@@ -30,8 +32,8 @@ import org.slf4j.LoggerFactory;
 public final class BigQuerySink implements SinkModule {
 
     private static final Logger LOG = LoggerFactory.getLogger(BigQuerySink.class);
-    public static final int MAX_BATCH = 500;
-    public static final long MAX_REQUEST_BYTES = 10L * 1024 * 1024;
+    public static final int MAX_BATCH = BigQuerySettings.MAX_ROWS;
+    public static final long MAX_REQUEST_BYTES = BigQuerySettings.MAX_REQUEST_BYTES_LIMIT;
 
     private final Clock clock;
 
@@ -55,7 +57,7 @@ public final class BigQuerySink implements SinkModule {
 
     @Override
     public boolean enabled(Settings settings) {
-        return settings.getBool("cdc.bigquery.enabled", settings.has("cdc.bigquery.project"));
+        return settings.get(BigQuerySettings.ENABLED);
     }
 
     @Override
@@ -66,31 +68,19 @@ public final class BigQuerySink implements SinkModule {
             // the route is loaded but never started: it only needs its sink to exist
             SinkModule.register(context, settings, new DeliveryEngine<>(name(), record -> List.of(),
                     (target, rows) -> Outcome.DELIVERED, SinkModule.options(settings, name(), MAX_BATCH, MAX_REQUEST_BYTES, 1), () -> null));
-            SinkModule.publish(context, name(), "cdc.bigquery.max-poll-records", String.valueOf(MAX_BATCH));
+            SinkModule.publish(context, name(), BigQuerySettings.MAX_POLL_RECORDS.key(), String.valueOf(MAX_BATCH));
             return;
         }
-        String project = settings.require("cdc.bigquery.project");
-        if (!project.matches("[a-z][a-z0-9.:-]{1,62}[a-z0-9]|[a-z0-9-]+")) {
-            throw new ConfigException("cdc.bigquery.project", "is not a Google Cloud project id: '" + project + "'");
-        }
-        String dataset = settings.require("cdc.bigquery.dataset");
-        if (!dataset.matches("[A-Za-z0-9_]{1,1024}")) {
-            throw new ConfigException("cdc.bigquery.dataset", "must contain only letters, digits and underscores, got '" + dataset + "'");
-        }
-        int batchSize = settings.getInt("cdc.bigquery.batch-size", MAX_BATCH, 1, MAX_BATCH);
-        long maxBytes = settings.getLong("cdc.bigquery.max-request-bytes", 9_000_000L, 1024, MAX_REQUEST_BYTES);
-        long timeout = settings.getLong("cdc.bigquery.batch-timeout-ms", 100);
-        if (timeout < 1) {
-            throw new ConfigException("cdc.bigquery.batch-timeout-ms", "must be a positive number of milliseconds");
-        }
-        SinkModule.consumers(settings, name());
-        int concurrency = settings.getInt("cdc.bigquery.concurrency", 4, 1, 64);
-        int pollRecords = settings.getInt("cdc.bigquery.max-poll-records", batchSize * concurrency, 1, Integer.MAX_VALUE);
-        boolean dryRun = settings.getBool("cdc.sink.dry-run", false);
-        SinkModule.publish(context, name(), "cdc.bigquery.max-poll-records", String.valueOf(pollRecords));
+        String project = settings.require(BigQuerySettings.PROJECT);
+        String dataset = settings.require(BigQuerySettings.DATASET);
+        int batchSize = settings.get(BigQuerySettings.BATCH_SIZE);
+        long maxBytes = settings.get(BigQuerySettings.MAX_REQUEST_BYTES);
+        int concurrency = settings.get(BigQuerySettings.CONCURRENCY);
+        boolean dryRun = settings.get(SinkSettings.DRY_RUN);
+        SinkModule.publish(context, name(), BigQuerySettings.MAX_POLL_RECORDS.key(), String.valueOf(settings.get(BigQuerySettings.MAX_POLL_RECORDS)));
 
         BigQueryNames names = BigQueryNames.from(settings);
-        Path out = Path.of(settings.get("cdc.data-dir", "data")).resolve("out").resolve("bigquery");
+        Path out = settings.get(OpsSettings.DATA_DIR).resolve("out").resolve("bigquery");
         SinkClient<BigQueryRowMapper.Row> client;
         if (dryRun) {
             client = new DryRunClient<>(out, BigQuerySink::dryRunLines);
@@ -98,12 +88,12 @@ public final class BigQuerySink implements SinkModule {
             BigQuery bigQuery = BigQueryClients.create(settings, false);
             client = new BigQueryClient(bigQuery, project, dataset, new BigQueryTables(bigQuery, project, dataset));
         }
-        BigQueryMapper mapper = new BigQueryMapper(new BigQueryRowMapper(names, clock, settings.getZone("cdc.sink.timestamp-zone")), passthrough);
+        BigQueryMapper mapper = new BigQueryMapper(new BigQueryRowMapper(names, clock, settings.get(SinkSettings.TIMESTAMP_ZONE)), passthrough);
         SinkModule.register(context, settings, new DeliveryEngine<>(name(), mapper, client,
                 SinkModule.options(settings, name(), batchSize, maxBytes, concurrency),
                 () -> context.getRegistry().lookupByNameAndType("deadLetters", DeadLetters.class)));
         LOG.info("BigQuery sink: project {} dataset {} {}{}{}", project, dataset, names,
-                settings.has("cdc.bigquery.endpoint") ? " endpoint " + settings.get("cdc.bigquery.endpoint", "") : "",
+                settings.has(BigQuerySettings.ENDPOINT) ? " endpoint " + settings.get(BigQuerySettings.ENDPOINT) : "",
                 dryRun ? " (dry run: rows written to " + out + ")" : "");
     }
 

@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import io.cdcbridge.config.CaptureSettings;
 import io.cdcbridge.config.SourceConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,8 +85,8 @@ public final class CaptureProgress implements AutoCloseable {
         long total = stats.total();
         slotLagBytes = measureLag();
         if (slotLagBytes > lagWarnBytes && !lagWarned) {
-            LOG.warn("Replication slot {} holds {} MiB of WAL (above cdc.capture.slot-lag-warn-bytes): Postgres cannot "
-                    + "recycle it until capture catches up", source.slot(), slotLagBytes / (1024 * 1024));
+            LOG.warn("Replication slot {} holds {} MiB of WAL (above {}): Postgres cannot recycle it until capture catches up",
+                    source.slot(), slotLagBytes / (1024 * 1024), CaptureSettings.SLOT_LAG_WARN_BYTES.key());
             lagWarned = true;
         } else if (lagWarned && slotLagBytes >= 0 && slotLagBytes < lagWarnBytes / 2) {
             LOG.info("Replication slot {} lag back to {} MiB", source.slot(), slotLagBytes / (1024 * 1024));

@@ -11,6 +11,7 @@ import java.util.Properties;
 
 import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.SourceConfig;
+import io.cdcbridge.config.SourceSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,12 +37,12 @@ public final class SourcePreflight {
         try (Connection c = DriverManager.getConnection(src.jdbcUrl(), p); Statement st = c.createStatement()) {
             String wal = one(st, "SHOW wal_level");
             if (!"logical".equals(wal)) {
-                throw new ConfigException("cdc.source.host", "Postgres at " + src.host() + ":" + src.port()
+                throw new ConfigException(SourceSettings.HOST.key(), "Postgres at " + src.host() + ":" + src.port()
                         + " has wal_level=" + wal + "; capture needs wal_level=logical (ALTER SYSTEM SET wal_level = logical; then restart Postgres)");
             }
             String canReplicate = one(st, "SELECT (rolreplication OR rolsuper)::text FROM pg_roles WHERE rolname = current_user");
             if (!"true".equals(canReplicate)) {
-                throw new ConfigException("cdc.source.user", "user '" + src.user()
+                throw new ConfigException(SourceSettings.USER.key(), "user '" + src.user()
                         + "' may not use replication (ALTER ROLE \"" + src.user() + "\" WITH REPLICATION)");
             }
             warnTablesWithoutKey(st, src);
@@ -94,15 +95,15 @@ public final class SourcePreflight {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         String where = src.host() + ":" + src.port() + "/" + src.database();
         if (state.equals("28P01") || state.equals("28000")) {
-            return new ConfigException("cdc.source.password", "Postgres at " + where + " refused user '" + src.user() + "' (authentication failed)");
+            return new ConfigException(SourceSettings.PASSWORD.key(), "Postgres at " + where + " refused user '" + src.user() + "' (authentication failed)");
         }
         if (state.equals("3D000")) {
-            return new ConfigException("cdc.source.database", "database '" + src.database() + "' does not exist at " + src.host() + ":" + src.port());
+            return new ConfigException(SourceSettings.DATABASE.key(), "database '" + src.database() + "' does not exist at " + src.host() + ":" + src.port());
         }
         if (state.startsWith("08")) {
-            return new ConfigException("cdc.source.host", "cannot reach Postgres at " + where + " (" + firstLine(e.getMessage()) + ")");
+            return new ConfigException(SourceSettings.HOST.key(), "cannot reach Postgres at " + where + " (" + firstLine(e.getMessage()) + ")");
         }
-        return new ConfigException("cdc.source.host", "Postgres at " + where + ": " + firstLine(e.getMessage()));
+        return new ConfigException(SourceSettings.HOST.key(), "Postgres at " + where + ": " + firstLine(e.getMessage()));
     }
 
     private static String firstLine(String s) {

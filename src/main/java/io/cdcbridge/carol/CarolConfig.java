@@ -4,15 +4,15 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-import io.cdcbridge.config.ConfigException;
+import io.cdcbridge.config.CarolSettings;
 import io.cdcbridge.config.Settings;
+import io.cdcbridge.config.SinkSettings;
 
 /**
  * The Carol sink's settings ({@code cdc.carol.*}, docs/architecture.md and docs/carol.md), validated: each problem
@@ -33,99 +33,44 @@ public record CarolConfig(URI url, String connectorId, String auth, String usern
                           java.time.ZoneId timestampZone, String tokenPath, String intakePath, boolean manageSchemas,
                           Map<String, List<String>> crosswalks) {
 
-    public static final int MAX_RECORDS = 500;
-    public static final long MAX_BYTES = 10L * 1024 * 1024;
-    public static final String TOKEN_PATH = "/api/v5/oauth2/token";
-    public static final String INTAKE_PATH = "/api/v3/staging/intake/{staging}";
+    public static final int MAX_RECORDS = CarolSettings.MAX_RECORDS;
+    public static final long MAX_BYTES = CarolSettings.MAX_REQUEST_BYTES_LIMIT;
     /** Where pycarol reads (GET), creates (POST) and overwrites (PUT) a staging's schema. */
     public static final String SCHEMA_PATH = "/api/v2/staging/tables/{staging}/schema";
 
     public static CarolConfig from(Settings s) {
-        String rawUrl = s.require("cdc.carol.url");
-        URI url;
-        try {
-            url = URI.create(rawUrl.endsWith("/") ? rawUrl.substring(0, rawUrl.length() - 1) : rawUrl);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("cdc.carol.url", "is not a URL: '" + rawUrl + "'");
-        }
-        boolean loopback = "localhost".equals(url.getHost()) || "127.0.0.1".equals(url.getHost()) || "[::1]".equals(url.getHost());
-        if (!"https".equals(url.getScheme()) && !("http".equals(url.getScheme()) && loopback)) {
-            throw new ConfigException("cdc.carol.url", "must be https:// (plain http only for a loopback host), got '" + rawUrl + "'");
-        }
-        String auth = s.getChoice("cdc.carol.auth", "password", "password", "apikey");
+        URI url = s.require(CarolSettings.URL);
+        String auth = s.get(CarolSettings.AUTH);
         String user = null;
         String password = null;
         String tenant = null;
         String org = null;
         String apiKey = null;
         if (auth.equals("password")) {
-            user = s.require("cdc.carol.username");
-            password = s.require("cdc.carol.password");
-            tenant = s.require("cdc.carol.tenant");
-            org = s.get("cdc.carol.org", tenant);
+            user = s.require(CarolSettings.USERNAME);
+            password = s.require(CarolSettings.PASSWORD);
+            tenant = s.require(CarolSettings.TENANT);
+            org = s.get(CarolSettings.ORG);
         } else {
-            apiKey = s.require("cdc.carol.api-key");
+            apiKey = s.require(CarolSettings.API_KEY);
         }
-        int batch = s.getInt("cdc.carol.batch-size", MAX_RECORDS, 1, MAX_RECORDS);
-        long bytes = s.getLong("cdc.carol.max-request-bytes", 9_000_000L, 1024, MAX_BYTES);
-        Map<String, String> stagings = new HashMap<>();
-        s.under("cdc.carol.staging.").forEach((table, staging) -> {
-            if (!staging.matches("[A-Za-z0-9_]+")) {
-                throw new ConfigException("cdc.carol.staging." + table, "must be a staging name (letters, digits, _), got '" + staging + "'");
-            }
-            stagings.put(table, staging);
-        });
-        Map<String, Map<String, String>> fields = new HashMap<>();
-        s.under("cdc.carol.fields.").forEach((staging, spec) -> fields.put(staging, parseFields("cdc.carol.fields." + staging, spec)));
+        int batch = s.get(CarolSettings.BATCH_SIZE);
+        long bytes = s.get(CarolSettings.MAX_REQUEST_BYTES);
+        Map<String, String> stagings = new HashMap<>(s.under(CarolSettings.STAGING));
+        Map<String, Map<String, String>> fields = new HashMap<>(s.under(CarolSettings.FIELDS));
         Map<String, List<String>> crosswalks = new HashMap<>();
-        s.under("cdc.carol.crosswalk.").forEach((table, columns) -> {
-            List<String> keys = new ArrayList<>();
-            for (String c : columns.split(",")) {
-                if (!c.isBlank()) {
-                    keys.add(c.trim());
-                }
+        s.under(CarolSettings.CROSSWALK).forEach((table, columns) -> {
+            if (!table.contains(".")) {
+                throw new io.cdcbridge.config.ConfigException("cdc.carol.crosswalk." + table, "must be cdc.carol.crosswalk.<schema>.<table>=column,…");
             }
-            if (keys.isEmpty() || !table.contains(".")) {
-                throw new ConfigException("cdc.carol.crosswalk." + table, "must be cdc.carol.crosswalk.<schema>.<table>=column,…, got '" + columns + "'");
-            }
-            crosswalks.put(table, List.copyOf(keys));
+            crosswalks.put(table, columns);
         });
-        return new CarolConfig(url, s.require("cdc.carol.connector-id"), auth, user, password, tenant, org, apiKey,
-                s.getChoice("cdc.carol.auth-scheme", "raw", "raw", "bearer"),
-                s.getLong("cdc.carol.token-refresh-ahead-s", 60, 0, 86_400) * 1000, list(s.get("cdc.carol.tables", "")),
-                list(s.get("cdc.carol.exclude", "")), stagings, fields, batch, bytes,
-                s.getLong("cdc.carol.timeout-ms", 30_000),
-                s.getChoice("cdc.carol.numeric-as", "number", "number", "string").equals("number"),
-                s.getZone("cdc.sink.timestamp-zone"), path(s, "cdc.carol.token-path", TOKEN_PATH, false),
-                path(s, "cdc.carol.intake-path", INTAKE_PATH, true), s.getBool("cdc.carol.manage-schemas", true), Map.copyOf(crosswalks));
-    }
-
-    /** A path under {@code cdc.carol.url}: starts with '/', no query (the connectorId is added), maybe {staging}. */
-    private static String path(Settings s, String key, String def, boolean withStaging) {
-        String p = s.get(key, def);
-        if (!p.startsWith("/") || p.contains("?") || p.contains("#") || withStaging != p.contains("{staging}")) {
-            throw new ConfigException(key, "must be a path starting with '/', without a query" + (withStaging ? ", with {staging} in it" : "")
-                    + ", got '" + p + "'");
-        }
-        return p;
-    }
-
-    /** {@code UserId:userid,UserName} → UserId→userid, UserName→UserName (order kept). */
-    static Map<String, String> parseFields(String key, String spec) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String part : spec.split(",")) {
-            String p = part.trim();
-            if (p.isEmpty()) {
-                continue;
-            }
-            String[] st = p.split(":", 2);
-            String target = st.length == 2 ? st[1].trim() : st[0].trim();
-            if (st[0].isBlank() || target.isBlank()) {
-                throw new ConfigException(key, "entries must be Source or Source:target, got '" + p + "'");
-            }
-            out.put(st[0].trim(), target);
-        }
-        return out;
+        return new CarolConfig(url, s.require(CarolSettings.CONNECTOR_ID), auth, user, password, tenant, org, apiKey,
+                s.get(CarolSettings.AUTH_SCHEME), s.get(CarolSettings.TOKEN_REFRESH_AHEAD).toMillis(),
+                new TreeSet<>(s.get(CarolSettings.TABLES)), new TreeSet<>(s.get(CarolSettings.EXCLUDE)), stagings, fields,
+                batch, bytes, s.get(CarolSettings.TIMEOUT).toMillis(), s.get(CarolSettings.NUMERIC_AS).equals("number"),
+                s.get(SinkSettings.TIMESTAMP_ZONE), s.get(CarolSettings.TOKEN_PATH), s.get(CarolSettings.INTAKE_PATH),
+                s.get(CarolSettings.MANAGE_SCHEMAS), Map.copyOf(crosswalks));
     }
 
     /** {@code a, b,c} → {a, b, c}. */

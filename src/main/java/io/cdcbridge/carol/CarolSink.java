@@ -8,7 +8,10 @@ import java.time.Duration;
 import java.util.List;
 
 import io.cdcbridge.app.SinkModule;
+import io.cdcbridge.config.CarolSettings;
+import io.cdcbridge.config.OpsSettings;
 import io.cdcbridge.config.Settings;
+import io.cdcbridge.config.SinkSettings;
 import io.cdcbridge.delivery.DeliveryEngine;
 import io.cdcbridge.delivery.DryRunClient;
 import io.cdcbridge.delivery.Outcome;
@@ -49,7 +52,7 @@ public final class CarolSink implements SinkModule {
 
     @Override
     public boolean enabled(Settings settings) {
-        return settings.getBool("cdc.carol.enabled", settings.has("cdc.carol.url"));
+        return settings.get(CarolSettings.ENABLED);
     }
 
     @Override
@@ -64,9 +67,8 @@ public final class CarolSink implements SinkModule {
             return;
         }
         CarolConfig config = CarolConfig.from(settings);
-        SinkModule.consumers(settings, name());
-        boolean dryRun = settings.getBool("cdc.sink.dry-run", false);
-        Path out = Path.of(settings.get("cdc.data-dir", "data")).resolve("out").resolve("carol");
+        boolean dryRun = settings.get(SinkSettings.DRY_RUN);
+        Path out = settings.get(OpsSettings.DATA_DIR).resolve("out").resolve("carol");
         SinkClient<CarolMapper.Record> client;
         if (dryRun) {
             // each request body as one JSON line (the array Carol would receive)

@@ -1,5 +1,6 @@
 package io.cdcbridge.carol;
 
+import io.cdcbridge.config.CarolSettings;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -122,7 +123,7 @@ public final class CarolTokenCache {
         if (status == 404 || status == 405) {
             // retrying cannot make a path appear: stop, saying where we looked
             throw new CarolCredentialsException("Carol has no token endpoint at " + config.tokenUri() + " (HTTP " + status
-                    + "): check cdc.carol.url and cdc.carol.token-path (TOTVS's clients use " + CarolConfig.TOKEN_PATH + ")");
+                    + "): check cdc.carol.url and cdc.carol.token-path (TOTVS's clients use " + CarolSettings.TOKEN_PATH.defaultValue() + ")");
         }
         if (status == 400 || status == 401 || status == 403) {
             throw new CarolCredentialsException("Carol refused the " + grant + " grant for user '" + config.username()

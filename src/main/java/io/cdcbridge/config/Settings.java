@@ -12,21 +12,22 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
- * The {@code cdc.*} settings, one name per setting (docs/architecture.md §3).
+ * The {@code cdc.*} settings as set (docs/architecture.md §3): read them typed with {@link #get(Setting)} and the
+ * settings declared in this package ({@link SettingsCatalog} lists them, docs/configuration.md documents them).
  *
  * <p>Sources, later ones win: the {@code application.properties} shipped in the jar, an {@code application.properties}
  * in the working directory (or the file named by {@code -Dcdc.config=...}), environment variables ({@code
  * CDC_SOURCE_HOST} for {@code cdc.source.host}) and JVM system properties. A secret can also be read from a file:
  * {@code cdc.carol.password.file=/run/secrets/carol} fills {@code cdc.carol.password}.
  *
- * <p>Values of secret keys are never part of a message this class produces.
+ * <p>Values of secret keys ({@link SettingsCatalog#isSecret}) are never part of a message this class produces.
+ *
+ * <p>The string getters ({@link #get(String, String)}, {@link #getInt(String, int)}, ...) are the older form, kept
+ * while call sites move to the typed ones; they repeat a default the catalog already has.
  */
 public final class Settings {
-
-    private static final Pattern SECRET = Pattern.compile(".*(password|api-key|secret|token).*");
 
     private final Map<String, String> values;
 
@@ -47,26 +48,31 @@ public final class Settings {
                 putAll(merged, read(in));
             }
         } catch (IOException e) {
-            throw new ConfigException("cdc.config", "cannot read the shipped application.properties: " + e.getMessage());
+            throw new ConfigException(OpsSettings.CONFIG.key(), "cannot read the shipped application.properties: " + e.getMessage());
         }
-        String file = system.getProperty("cdc.config", env.getOrDefault("CDC_CONFIG", "application.properties"));
+        String configKey = OpsSettings.CONFIG.key();
+        String configEnv = envName(configKey);
+        String file = system.getProperty(configKey, env.getOrDefault(configEnv, OpsSettings.CONFIG.defaultValue().toString()));
         Path path = Path.of(file);
         if (Files.isRegularFile(path)) {
             try (InputStream in = Files.newInputStream(path)) {
                 putAll(merged, read(in));
             } catch (IOException e) {
-                throw new ConfigException("cdc.config", "cannot read " + path + ": " + e.getMessage());
+                throw new ConfigException(configKey, "cannot read " + path + ": " + e.getMessage());
             }
-        } else if (system.getProperty("cdc.config") != null || env.containsKey("CDC_CONFIG")) {
-            throw new ConfigException("cdc.config", "file not found: " + path.toAbsolutePath());
+        } else if (system.getProperty(configKey) != null || env.containsKey(configEnv)) {
+            throw new ConfigException(configKey, "file not found: " + path.toAbsolutePath());
         }
+        // an environment variable finds its key among the declared ones and those already set, dashes included
+        Set<String> known = new java.util.LinkedHashSet<>(SettingsCatalog.keys());
+        known.addAll(merged.keySet());
         env.forEach((name, value) -> {
-            if (name.startsWith("CDC_") && !name.equals("CDC_CONFIG")) {
-                merged.put(keyForEnv(name, merged.keySet()), value);
+            if (name.startsWith("CDC_") && !name.equals(configEnv)) {
+                merged.put(keyForEnv(name, known), value);
             }
         });
         system.stringPropertyNames().stream()
-                .filter(k -> k.startsWith("cdc.") && !k.equals("cdc.config") && !k.startsWith("cdc.test."))
+                .filter(k -> k.startsWith("cdc.") && !k.equals(configKey) && !k.startsWith("cdc.test."))
                 .forEach(k -> merged.put(k, system.getProperty(k)));
         return new Settings(resolveSecretFiles(merged));
     }
@@ -87,11 +93,24 @@ public final class Settings {
         }
     }
 
-    /** {@code CDC_CAROL_STAGING_PUBLIC_USERS} matches a known key case-insensitively, else becomes lower-case dotted. */
+    /**
+     * {@code CDC_CAROL_BATCH_SIZE} matches a known key ({@code cdc.carol.batch-size}); else it becomes lower-case
+     * dotted ({@code CDC_CAROL_STAGING_PUBLIC_USERS} → {@code cdc.carol.staging.public.users}), keeping the fixed end
+     * of a prefix family ({@code CDC_PASSTHROUGH_ORDERS_CAROL_STAGING} → {@code cdc.passthrough.orders.carol-staging}).
+     */
     static String keyForEnv(String envName, Set<String> known) {
         for (String k : known) {
             if (envName(k).equals(envName)) {
                 return k;
+            }
+        }
+        for (Setting<?> family : SettingsCatalog.prefixes()) {
+            String start = envName(family.key());
+            String end = envName(family.suffix());
+            if (!family.suffix().isEmpty() && envName.startsWith(start) && envName.endsWith(end)
+                    && envName.length() > start.length() + end.length()) {
+                String part = envName.substring(start.length(), envName.length() - end.length());
+                return family.key(part.toLowerCase(Locale.ROOT).replace('_', '.'));
             }
         }
         return envName.toLowerCase(Locale.ROOT).replace('_', '.');
@@ -116,8 +135,9 @@ public final class Settings {
         return values;
     }
 
+    /** Whether the key's value is a secret ({@link SettingsCatalog#isSecret}: the declared flag, else by its name). */
     public static boolean isSecret(String key) {
-        return SECRET.matcher(key.toLowerCase(Locale.ROOT)).matches();
+        return SettingsCatalog.isSecret(key);
     }
 
     /** All values, for handing to Camel's property placeholders. */
@@ -139,6 +159,55 @@ public final class Settings {
     public boolean has(String key) {
         String v = values.get(key);
         return v != null && !v.isBlank();
+    }
+
+    // ---------------------------------------------------------------- typed
+
+    /** Whether the setting is set (not blank); its default does not count. */
+    public boolean has(Setting<?> setting) {
+        return has(setting.key());
+    }
+
+    /**
+     * The setting's value, typed and checked; its default (fixed, or worked out from other settings) when it is not
+     * set; null when it has neither. A bad value throws {@link ConfigException} naming the key (a secret's value masked).
+     */
+    public <T> T get(Setting<T> setting) {
+        if (setting.isPrefix()) {
+            throw new IllegalArgumentException(setting.pattern() + " is a family of keys: read it with under()");
+        }
+        String key = setting.key();
+        if (!has(key)) {
+            return setting.defaultFor(this);
+        }
+        return setting.parse(key, values.get(key).trim(), shown(setting, key));
+    }
+
+    /** The setting's value, which must be there (set, or a default): else {@link ConfigException} naming the key. */
+    public <T> T require(Setting<T> setting) {
+        T value = get(setting);
+        if (value == null) {
+            throw new ConfigException(setting.key(), "is required but not set (property " + setting.key() + " or environment "
+                    + envName(setting.key()) + ")");
+        }
+        return value;
+    }
+
+    /**
+     * A prefix setting's set keys, by their free part ({@code cdc.carol.staging.public.Users=users} gives
+     * {@code public.Users → users}), typed and checked; blank values are left out.
+     */
+    public <T> Map<String, T> under(Setting<T> family) {
+        if (!family.isPrefix()) {
+            throw new IllegalArgumentException(family.pattern() + " is one key: read it with get()");
+        }
+        Map<String, T> out = new TreeMap<>();
+        values.forEach((k, v) -> {
+            if (family.matches(k) && !v.isBlank()) {
+                out.put(family.part(k), family.parse(k, v.trim(), shown(family, k)));
+            }
+        });
+        return out;
     }
 
     public String get(String key, String def) {
@@ -230,6 +299,10 @@ public final class Settings {
         } catch (java.time.DateTimeException e) {
             throw new ConfigException(key, "is not a time zone id (UTC, America/Sao_Paulo, ...), got '" + shown(key) + "'");
         }
+    }
+
+    private String shown(Setting<?> setting, String key) {
+        return setting.isSecret() ? "****" : shown(key);
     }
 
     /** The value as it may appear in a message: secrets are masked. */

@@ -1,38 +1,20 @@
 package io.cdcbridge.config;
 
-/** Where capture reads from ({@code cdc.source.*}), validated. */
+/** Where capture reads from ({@link SourceSettings}, and the engine's {@link CaptureSettings}), validated. */
 public record SourceConfig(String host, int port, String database, String user, String password, String tables,
                            String slot, String publication, String snapshotMode, long pollIntervalMs,
                            long reconnectDelayMs, long heartbeatIntervalMs, java.util.Map<String, String> debezium) {
 
     public static SourceConfig from(Settings s) {
-        String slot = s.get("cdc.source.slot", "cdc_bridge");
-        if (!slot.matches("[a-z0-9_]{1,63}")) {
-            throw new ConfigException("cdc.source.slot", "must be 1-63 characters of lower-case letters, digits and _ (a Postgres replication slot name), got '" + slot + "'");
-        }
-        String tables = s.get("cdc.source.tables", "");
-        for (String t : tables.split(",")) {
-            if (!t.isBlank() && !t.trim().contains(".")) {
-                throw new ConfigException("cdc.source.tables", "entries must be schema.table, got '" + t.trim() + "'");
-            }
-        }
-        return new SourceConfig(s.require("cdc.source.host"), s.getPort("cdc.source.port", 5432),
-                s.get("cdc.source.database", "postgres"), s.get("cdc.source.user", "postgres"),
-                s.get("cdc.source.password", ""), tables, slot, s.get("cdc.source.publication", "cdc_bridge"),
-                s.getChoice("cdc.source.snapshot-mode", "initial", "initial", "always", "no_data", "never",
-                        "when_needed", "initial_only", "recovery"),
-                positive(s, "cdc.capture.poll-interval-ms", 10),
-                positive(s, "cdc.capture.reconnect-delay-ms", 2000),
-                positive(s, "cdc.capture.heartbeat-interval-ms", 10_000),
-                s.under("cdc.capture.debezium."));
-    }
-
-    private static long positive(Settings s, String key, long def) {
-        long v = s.getLong(key, def);
-        if (v < 1) {
-            throw new ConfigException(key, "must be a positive number of milliseconds, got " + v);
-        }
-        return v;
+        // the names first: a bad slot or table list is the likelier mistake, and reported before a missing host
+        String slot = s.get(SourceSettings.SLOT);
+        String tables = String.join(",", s.get(SourceSettings.TABLES));
+        String password = s.get(SourceSettings.PASSWORD);
+        return new SourceConfig(s.require(SourceSettings.HOST), s.get(SourceSettings.PORT), s.get(SourceSettings.DATABASE),
+                s.get(SourceSettings.USER), password == null ? "" : password, tables,
+                slot, s.get(SourceSettings.PUBLICATION), s.get(SourceSettings.SNAPSHOT_MODE),
+                s.get(CaptureSettings.POLL_INTERVAL).toMillis(), s.get(CaptureSettings.RECONNECT_DELAY).toMillis(),
+                s.get(CaptureSettings.HEARTBEAT_INTERVAL).toMillis(), s.under(CaptureSettings.DEBEZIUM));
     }
 
     public String jdbcUrl() {

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import io.cdcbridge.capture.CaptureStats;
+import io.cdcbridge.config.OpsSettings;
 import org.apache.camel.CamelContext;
 
 /**
@@ -152,7 +153,7 @@ public final class StatusConsole {
             return null;
         }
         if (token == null) {
-            return "route actions are off: the console is exposed beyond localhost and cdc.console.token is not set";
+            return "route actions are off: the console is exposed beyond localhost and " + OpsSettings.CONSOLE_TOKEN.key() + " is not set";
         }
         String given = ex.getRequestHeaders().getFirst("X-Console-Token");
         if (given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {

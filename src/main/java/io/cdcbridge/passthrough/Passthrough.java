@@ -10,14 +10,18 @@ import java.util.stream.Collectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdcbridge.config.BigQuerySettings;
+import io.cdcbridge.config.CarolSettings;
 import io.cdcbridge.config.ConfigException;
+import io.cdcbridge.config.Setting;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.errors.PermanentDeliveryException;
 
 /**
  * Passthrough topics (issue 9): Kafka topics whose records are already sink records, no ChangeEvent in between, as
- * the seed's {@code ingestion_newstaging} was for Carol. Settings: {@code cdc.passthrough.<topic>.carol-staging} and
- * {@code cdc.passthrough.<topic>.bigquery-table}. A record is one JSON object or a JSON array of objects; anything
+ * the seed's {@code ingestion_newstaging} was for Carol. Settings: {@code cdc.passthrough.<topic>.carol-staging}
+ * ({@link CarolSettings#PASSTHROUGH_STAGING}) and {@code cdc.passthrough.<topic>.bigquery-table}
+ * ({@link BigQuerySettings#PASSTHROUGH_TABLE}). A record is one JSON object or a JSON array of objects; anything
  * else is refused (dead-lettered by the sink). The sinks subscribe to these topics next to the ChangeEvent topics and
  * send their records down the same path (batching, retries, dead letters, dry run).
  */
@@ -37,29 +41,26 @@ public final class Passthrough {
     }
 
     public static Passthrough from(Settings s) {
-        Map<String, String> carol = new TreeMap<>();
-        Map<String, String> bigQuery = new TreeMap<>();
-        s.under("cdc.passthrough.").forEach((rest, value) -> {
-            String key = "cdc.passthrough." + rest;
+        Setting<String> staging = CarolSettings.PASSTHROUGH_STAGING;
+        Setting<String> table = BigQuerySettings.PASSTHROUGH_TABLE;
+        // both families share the start cdc.passthrough.: a key there that is neither is a mistake, not a third target
+        String start = staging.key();
+        for (String key : s.asMap().keySet()) {
+            if (!key.startsWith(start)) {
+                continue;
+            }
+            String rest = key.substring(start.length());
             int dot = rest.lastIndexOf('.');
             String topic = dot < 0 ? "" : rest.substring(0, dot);
-            String target = dot < 0 ? rest : rest.substring(dot + 1);
             if (!topic.matches("[A-Za-z0-9._-]{1,249}")) {
-                throw new ConfigException(key, "must be cdc.passthrough.<topic>.carol-staging or .bigquery-table with a Kafka topic name");
+                throw new ConfigException(key, "must be " + staging.pattern() + " or " + table.pattern() + " with a Kafka topic name");
             }
-            if (value.isBlank()) {
-                return;
+            if (!staging.matches(key) && !table.matches(key)) {
+                throw new ConfigException(key, "unknown passthrough target '" + rest.substring(dot + 1)
+                        + "' (carol-staging, bigquery-table)");
             }
-            if (!value.matches("[A-Za-z0-9_]{1,1024}")) {
-                throw new ConfigException(key, "must be a staging or table name (letters, digits, _), got '" + value + "'");
-            }
-            switch (target) {
-                case "carol-staging" -> carol.put(topic, value);
-                case "bigquery-table" -> bigQuery.put(topic, value);
-                default -> throw new ConfigException(key, "unknown passthrough target '" + target + "' (carol-staging, bigquery-table)");
-            }
-        });
-        return new Passthrough(carol, bigQuery);
+        }
+        return new Passthrough(new TreeMap<>(s.under(staging)), new TreeMap<>(s.under(table)));
     }
 
     public String carolStaging(String topic) {

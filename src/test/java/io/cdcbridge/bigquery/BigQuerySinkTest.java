@@ -123,11 +123,11 @@ class BigQuerySinkTest {
 
     @Test
     void topicPatternMatchesChangeEventTopicsButNotDeadLetters() {
-        Pattern p = Pattern.compile(BigQuerySink.topicPattern(settings("cdc.kafka.topic-prefix", "pg-1.x")));
-        for (String t : List.of("pg-1.x.public.Users", "pg-1.x.d.t", "pg-1.x.dl.t", "pg-1.x.dlqx.t", "pg-1.x.sales.Order.Items", "pg-1.x.x.y")) {
+        Pattern p = Pattern.compile(BigQuerySink.topicPattern(settings("cdc.kafka.topic-prefix", "pg-1_x")));
+        for (String t : List.of("pg-1_x.public.Users", "pg-1_x.d.t", "pg-1_x.dl.t", "pg-1_x.dlqx.t", "pg-1_x.sales.Order.Items", "pg-1_x.x.y")) {
             assertThat(p.matcher(t).matches()).as(t).isTrue();
         }
-        for (String t : List.of("pg-1.x.dlq.bigquery", "pg-1.x.dlq.carol", "pg-1.x.public", "pg-1xx.public.Users", "other.public.Users")) {
+        for (String t : List.of("pg-1_x.dlq.bigquery", "pg-1_x.dlq.carol", "pg-1_x.public", "pg-1_xx.public.Users", "other.public.Users")) {
             assertThat(p.matcher(t).matches()).as(t).isFalse();
         }
         assertThat(BigQuerySink.topicPattern(settings())).doesNotContain("?");
