@@ -9,8 +9,10 @@ import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.Settings;
 
 /**
- * {@code java -jar cdc-bridge.jar [run]}: runs the bridge (the embedded demo with the shipped settings).
- * Start-up problems end the process with one readable line and a non-zero exit code.
+ * {@code java -jar cdc-bridge.jar [run]}: runs the bridge. With the shipped settings (no database, no broker)
+ * {@code cdc-bridge.jar} runs the embedded demo; the production {@code cdc-bridge-server.jar} has no demo and stops,
+ * naming the setting to fill ({@link io.cdcbridge.app.Demo}). Start-up problems end the process with one readable line
+ * and a non-zero exit code.
  */
 public final class Main {
 

@@ -8,16 +8,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.cdcbridge.app.Demo;
 import io.cdcbridge.config.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded demo: when {@code cdc.source.host} is empty it runs a Postgres with the bookstore and a sales
- * generator; when {@code cdc.kafka.brokers} is empty it runs a KRaft broker. Only the entry point uses this class;
- * the capture and delivery code never knows whether its servers are embedded.
+ * The embedded demo: when {@code cdc.source.host} is empty (and capture runs) it runs a Postgres with the bookstore
+ * and a sales generator; when {@code cdc.kafka.brokers} is empty it runs a KRaft broker. The bridge finds this class
+ * only through {@link Demo} (ServiceLoader, {@code META-INF/services/io.cdcbridge.app.Demo}) and only when the
+ * settings ask for it; nothing else refers to this package, so the production jar is built without it.
  */
-public final class DemoEnvironment implements AutoCloseable {
+public final class DemoEnvironment implements Demo {
 
     private static final Logger LOG = LoggerFactory.getLogger(DemoEnvironment.class);
 
@@ -25,10 +27,11 @@ public final class DemoEnvironment implements AutoCloseable {
     private final Map<String, String> overrides = new HashMap<>();
     private final List<String> banner = new ArrayList<>();
 
-    /** Starts what the settings leave to the demo; returns settings pointing at it. */
+    @Override
     public Settings start(Settings s) {
         Path data = Path.of(s.get("cdc.data-dir", "data"));
-        boolean demoDb = !s.has("cdc.source.host");
+        // the same rule as Demo.askedBy: an instance that only delivers needs no database
+        boolean demoDb = !s.has("cdc.source.host") && s.getBool("cdc.capture.enabled", true);
         if (demoDb) {
             EmbeddedPostgresServer pg = new EmbeddedPostgresServer(data.resolve("postgres"), s.getPort("cdc.demo.postgres-port", 5433)).start();
             started.add(pg);
@@ -119,7 +122,7 @@ public final class DemoEnvironment implements AutoCloseable {
     }
 
     /** Whether an embedded server runs (the generator alone on a real database is not the demo). */
-    public boolean active() {
+    private boolean active() {
         return started.stream().anyMatch(c -> c instanceof EmbeddedPostgresServer || c instanceof EmbeddedKafkaBroker);
     }
 

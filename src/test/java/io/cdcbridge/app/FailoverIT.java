@@ -23,7 +23,7 @@ import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two instances of the jar against one Postgres and one Kafka: only the lock holder captures, both deliver (the
+ * Two instances of the production jar ({@code cdc-bridge-server.jar}) against one Postgres and one Kafka: only the lock holder captures, both deliver (the
  * consumer group shares the partitions), and when the leader is killed the standby captures within seconds, from the
  * offsets in Kafka. The sink receives every row.
  */
@@ -48,8 +48,8 @@ class FailoverIT {
             s.put("cdc.bigquery.batch-timeout-ms", "50");
             String table = f.prefix + "_public_Orders";
 
-            try (BridgeProcess a = BridgeProcess.start(f.dir.resolve("a"), s).awaitStreaming();
-                 BridgeProcess b = BridgeProcess.start(f.dir.resolve("b"), s).awaitOutput(") started in", Duration.ofSeconds(90))) {
+            try (BridgeProcess a = BridgeProcess.startServer(f.dir.resolve("a"), s).awaitStreaming();
+                 BridgeProcess b = BridgeProcess.startServer(f.dir.resolve("b"), s).awaitOutput(") started in", Duration.ofSeconds(90))) {
                 insert(f, 0, 100);
                 await("first rows").atMost(Duration.ofSeconds(60)).until(() -> ids(bigQuery, f, table).size() == 100);
                 // both instances are in the delivery group, each with a partition

@@ -18,7 +18,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
- * The jar as users run it, stopped mid-stream and started again: every committed row reaches Kafka at least once.
+ * The production jar ({@code cdc-bridge-server.jar}) as users run it, stopped mid-stream and started again: every
+ * committed row reaches Kafka at least once.
  * Offsets are flushed only for events Kafka acknowledged, so a kill -9 can repeat events but never skip one.
  */
 class RestartIT {
@@ -37,7 +38,7 @@ class RestartIT {
         String topic = f.topic("Orders");
 
         // 1. kill -9 while a writer commits 3,000 rows in 300 transactions
-        BridgeProcess first = BridgeProcess.start(f.dir, settings).awaitStreaming();
+        BridgeProcess first = BridgeProcess.startServer(f.dir, settings).awaitStreaming();
         CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> insert(f, 0, TXS));
         Awaitility.await("events flowing").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
                 .until(() -> KafkaTestConsumer.readAll(topic).size() >= 300);
@@ -49,14 +50,14 @@ class RestartIT {
         writer.join();
         int beforeRestart = KafkaTestConsumer.readAll(topic).size();
 
-        BridgeProcess second = BridgeProcess.start(f.dir, settings).awaitStreaming();
+        BridgeProcess second = BridgeProcess.startServer(f.dir, settings).awaitStreaming();
         awaitIds(topic, TXS * ROWS_PER_TX);
         assertThat(second.output()).as("restart resumes from stored offsets, no new snapshot").doesNotContain("Snapshot:");
 
         // 2. SIGTERM: exits 0 after draining; rows committed while it is down arrive after the next start
         assertThat(second.terminate(Duration.ofSeconds(60))).isZero();
         insert(f, TXS, 50);
-        try (BridgeProcess third = BridgeProcess.start(f.dir, settings).awaitStreaming()) {
+        try (BridgeProcess third = BridgeProcess.startServer(f.dir, settings).awaitStreaming()) {
             awaitIds(topic, (TXS + 50) * ROWS_PER_TX);
             assertThat(third.terminate(Duration.ofSeconds(60))).isZero();
         }

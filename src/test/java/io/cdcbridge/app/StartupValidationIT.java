@@ -13,12 +13,15 @@ import io.cdcbridge.support.TestInfra;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Test;
 
-/** A bad setting or an unusable database stops start-up with one readable line naming the key, and a non-zero exit. */
+/**
+ * In the production jar ({@code cdc-bridge-server.jar}), a bad setting or an unusable database stops start-up with one
+ * readable line naming the key, and a non-zero exit.
+ */
 class StartupValidationIT {
 
     private static String failure(Map<String, String> settings) throws Exception {
         Path dir = TestInfra.newDir("badstart");
-        try (BridgeProcess p = BridgeProcess.start(dir, settings)) {
+        try (BridgeProcess p = BridgeProcess.startServer(dir, settings)) {
             assertThat(p.awaitExit(Duration.ofSeconds(60))).as(p.output()).isEqualTo(2);
             String out = p.output();
             assertThat(out).doesNotContain("\tat ").doesNotContain("Caused by");

@@ -17,7 +17,8 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * What CI can check of the container deployment without a Docker engine: docker-compose.yml parses and has the
- * stack, the Dockerfile copies the jar the build makes, and every CDC_* variable names a declared setting.
+ * stack, the Dockerfile builds the production jar and runs it as a non-root user with the health check and JVM flags,
+ * and every CDC_* variable names a declared setting.
  */
 class DeploymentFilesTest {
 
@@ -109,17 +110,74 @@ class DeploymentFilesTest {
         return s.format(s.defaultValue());
     }
 
+    /** The Dockerfile's stages by name ({@code FROM image AS name}), each with its FROM line first. */
+    private static Map<String, String> stages(String dockerfile) {
+        Map<String, String> stages = new java.util.LinkedHashMap<>();
+        String name = null;
+        StringBuilder text = new StringBuilder();
+        for (String line : dockerfile.lines().toList()) {
+            if (line.startsWith("FROM ")) {
+                if (name != null) {
+                    stages.put(name, text.toString());
+                }
+                String[] words = line.trim().split("\\s+");
+                assertThat(words).as("every stage is named: %s", line).hasSize(4);
+                assertThat(words[2]).isEqualToIgnoringCase("AS");
+                name = words[3];
+                text = new StringBuilder();
+            }
+            if (name != null) {
+                text.append(line).append('\n');
+            }
+        }
+        stages.put(name, text.toString());
+        return stages;
+    }
+
+    /** The stage and the stages it is built FROM, as one text. */
+    private static String withBases(Map<String, String> stages, String stage) {
+        String text = stages.get(stage);
+        String base = text.lines().findFirst().orElseThrow().split("\\s+")[1];
+        return stages.containsKey(base) ? withBases(stages, base) + text : text;
+    }
+
     @Test
-    void dockerfileCopiesTheJarTheBuildMakes() throws Exception {
+    void dockerfileBuildsTheServerJarAndRunsItAsNonRoot() throws Exception {
         String dockerfile = Files.readString(Path.of("Dockerfile"));
         String pom = Files.readString(Path.of("pom.xml"));
-        assertThat(pom).contains("<finalName>cdc-bridge</finalName>");
-        assertThat(dockerfile).contains("COPY target/cdc-bridge.jar ").contains("USER cdc").doesNotContain("USER root");
-        List<String> lines = dockerfile.lines().filter(l -> l.startsWith("COPY ")).toList();
-        for (String l : lines) {
-            assertThat(Path.of(l.split("\\s+")[1])).as(l).satisfiesAnyOf(
-                    path -> assertThat(path.toString()).isEqualTo("target/cdc-bridge.jar"),
-                    path -> assertThat(Files.exists(path)).isTrue());
+        assertThat(pom).contains("<finalName>cdc-bridge</finalName>")
+                .contains("<outputFile>${project.build.directory}/cdc-bridge-server.jar</outputFile>");
+        Map<String, String> stages = stages(dockerfile);
+        List<String> names = List.copyOf(stages.keySet());
+        assertThat(names.get(names.size() - 1)).as("the default image is the last stage").isEqualTo("server");
+
+        String build = stages.get("build");
+        assertThat(build).startsWith("FROM maven:").contains("mvn -B -q package").contains("-Dcdc.demo-jar.skip=true");
+        String server = withBases(stages, "server");
+        assertThat(server).contains("FROM eclipse-temurin:17-jre")
+                .contains("COPY --from=build /build/target/cdc-bridge-server.jar /app/cdc-bridge-server.jar")
+                .contains("ENTRYPOINT [\"java\", \"-jar\", \"/app/cdc-bridge-server.jar\"]")
+                .contains("USER cdc").doesNotContain("USER root")
+                .contains("HEALTHCHECK").contains("/health/ready")
+                .contains("JDK_JAVA_OPTIONS=\"-XX:MaxRAMPercentage=75 -XX:+UseParallelGC -XX:TieredStopAtLevel=1\"");
+        assertThat(server).as("no Maven, no sources in the runtime image").doesNotContain("maven").doesNotContain("COPY . ");
+        assertThat(withBases(stages, "demo")).contains("/target/cdc-bridge.jar /app/cdc-bridge.jar").contains("USER cdc");
+
+        // what the stages copy from the build context exists (COPY --from copies from another stage)
+        for (String l : dockerfile.lines().filter(l -> l.startsWith("COPY ") && !l.startsWith("COPY --from=")).toList()) {
+            assertThat(Path.of(l.split("\\s+")[1])).as(l).exists();
         }
+        // the build context leaves local build output out, so the image never ships a stale jar from target/
+        assertThat(Files.readAllLines(Path.of(".dockerignore"))).contains("target");
+    }
+
+    /** The bookstore generator is demo code: the stack that asks for it must run the image that has it. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeRunsTheDemoStageWhereItAsksForTheBookstore() throws Exception {
+        Map<String, Object> bridge = (Map<String, Object>) ((Map<String, Object>) compose().get("services")).get("cdc-bridge");
+        assertThat(((Map<String, Object>) bridge.get("environment")).get("CDC_DEMO_BOOKSTORE")).isEqualTo("true");
+        assertThat(((Map<String, Object>) bridge.get("build")).get("target")).isEqualTo("demo");
+        assertThat(stages(Files.readString(Path.of("Dockerfile")))).containsKey("demo");
     }
 }

@@ -14,8 +14,10 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 
 /**
- * The runnable jar ({@code target/cdc-bridge.jar}, built by {@code mvn package} before the ITs) as a child JVM: the
- * way users run it. Settings go in as {@code -D} system properties; output goes to {@code <dir>/bridge-N.log}.
+ * A runnable jar, built by {@code mvn package} before the ITs, as a child JVM: the way users run it. {@link #start}
+ * runs {@code target/cdc-bridge.jar} (with the demo), {@link #startServer} the production
+ * {@code target/cdc-bridge-server.jar}. Settings go in as {@code -D} system properties; output goes to
+ * {@code <dir>/bridge-N.log}.
  */
 public final class BridgeProcess implements AutoCloseable {
 
@@ -30,7 +32,15 @@ public final class BridgeProcess implements AutoCloseable {
     }
 
     public static Path jar() {
-        String jar = System.getProperty("cdc.test.jar", "target/cdc-bridge.jar");
+        return built(System.getProperty("cdc.test.jar", "target/cdc-bridge.jar"));
+    }
+
+    /** The production jar: no demo classes, no embedded servers. */
+    public static Path serverJar() {
+        return built(System.getProperty("cdc.test.server-jar", "target/cdc-bridge-server.jar"));
+    }
+
+    private static Path built(String jar) {
         Path p = Path.of(jar);
         if (!Files.isRegularFile(p)) {
             throw new IllegalStateException("the runnable jar " + p.toAbsolutePath() + " is missing: run the ITs with mvn verify");
@@ -40,12 +50,21 @@ public final class BridgeProcess implements AutoCloseable {
 
     /** Starts {@code java -jar cdc-bridge.jar args...} in {@code workDir} with the given settings. */
     public static BridgeProcess start(Path workDir, Map<String, String> settings, String... args) {
+        return start(jar(), workDir, settings, args);
+    }
+
+    /** Starts {@code java -jar cdc-bridge-server.jar args...} in {@code workDir} with the given settings. */
+    public static BridgeProcess startServer(Path workDir, Map<String, String> settings, String... args) {
+        return start(serverJar(), workDir, settings, args);
+    }
+
+    private static BridgeProcess start(Path jar, Path workDir, Map<String, String> settings, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx512m");
         settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
-        cmd.add(jar().toString());
+        cmd.add(jar.toString());
         cmd.addAll(List.of(args));
         try {
             Files.createDirectories(workDir);

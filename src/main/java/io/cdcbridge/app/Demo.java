@@ -1,0 +1,73 @@
+package io.cdcbridge.app;
+
+import java.util.ServiceLoader;
+
+import io.cdcbridge.config.ConfigException;
+import io.cdcbridge.config.Settings;
+
+/**
+ * The embedded demo (Postgres with the bookstore, a sales generator, a KRaft broker) as a plug-in: the bridge looks
+ * for an implementation with {@link ServiceLoader} only when the settings leave a server to it, so no production
+ * path reaches the demo's code. {@code cdc-bridge.jar} has one ({@code io.cdcbridge.demo.DemoEnvironment});
+ * {@code cdc-bridge-server.jar} has none, and there such settings stop start-up with the key to set.
+ */
+public interface Demo extends AutoCloseable {
+
+    /** Where no demo runs: the settings name real servers. */
+    Demo NONE = new Demo() {
+        @Override
+        public Settings start(Settings settings) {
+            return settings;
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    /** Starts what the settings leave to the demo; returns the settings pointing at it. */
+    Settings start(Settings settings);
+
+    /** Stops what {@link #start} started, in reverse; does not throw. */
+    @Override
+    void close();
+
+    /**
+     * The setting that asks for the demo, or null: an empty {@code cdc.source.host} while capture runs (an instance
+     * that only delivers needs no database), an empty {@code cdc.kafka.brokers}, or {@code cdc.demo.bookstore=true}
+     * (the bookstore and its generator on a real Postgres, as docker-compose runs it).
+     */
+    static String askedBy(Settings s) {
+        if (!s.has("cdc.source.host") && s.getBool("cdc.capture.enabled", true)) {
+            return "cdc.source.host";
+        }
+        if (!s.has("cdc.kafka.brokers")) {
+            return "cdc.kafka.brokers";
+        }
+        if (s.getBool("cdc.demo.bookstore", false)) {
+            return "cdc.demo.bookstore";
+        }
+        return null;
+    }
+
+    /** The demo these settings ask for, {@link #NONE} when they ask for none. */
+    static Demo forSettings(Settings s) {
+        return forSettings(s, ServiceLoader.load(Demo.class, Demo.class.getClassLoader()));
+    }
+
+    /** As {@link #forSettings(Settings)}, from the given implementations (a test passes none). */
+    static Demo forSettings(Settings s, Iterable<Demo> available) {
+        String key = askedBy(s);
+        if (key == null) {
+            return NONE;
+        }
+        for (Demo d : available) {
+            return d;
+        }
+        throw new ConfigException(key, key.equals("cdc.demo.bookstore")
+                ? "this build (cdc-bridge-server.jar) has no demo bookstore; remove the setting, or run cdc-bridge.jar"
+                : "is empty, and this build (cdc-bridge-server.jar) has no embedded demo: set it (" + Settings.envName(key)
+                        + ") to " + (key.equals("cdc.source.host") ? "the Postgres to capture" : "your Kafka brokers")
+                        + ", or run cdc-bridge.jar for the demo");
+    }
+}

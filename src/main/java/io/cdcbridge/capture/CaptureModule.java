@@ -1,0 +1,170 @@
+package io.cdcbridge.capture;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import io.cdcbridge.app.Module;
+import io.cdcbridge.config.ConfigException;
+import io.cdcbridge.config.KafkaConfig;
+import io.cdcbridge.config.Settings;
+import io.cdcbridge.config.SourceConfig;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.file.cluster.FileLockClusterService;
+import org.apache.camel.impl.cluster.ClusteredRoutePolicy;
+import org.apache.camel.main.Main;
+import org.apache.camel.spi.RoutePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Capture, Postgres to Kafka ({@code cdc.capture.enabled}, default on): checks the source before Camel starts, then
+ * wires the publisher, the offset store that persists only acknowledged offsets, the capture route, the optional
+ * leader election, the progress lines and the {@link CaptureSupervisor} that restarts capture after a Kafka failure.
+ * Disabled, it installs nothing and its statistics stay empty.
+ */
+public final class CaptureModule implements Module {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CaptureModule.class);
+
+    private final Settings settings;
+    private final KafkaConfig kafka;
+    private final boolean enabled;
+    private final CaptureStats stats = new CaptureStats();
+    private CaptureSupervisor supervisor;
+    private CapturePublisher publisher;
+    private CaptureProgress progress;
+    private String session;
+
+    public CaptureModule(Settings settings, KafkaConfig kafka) {
+        this.settings = settings;
+        this.kafka = kafka;
+        this.enabled = settings.getBool("cdc.capture.enabled", true);
+    }
+
+    @Override
+    public void install(Main main) throws Exception {
+        if (!enabled) {
+            return;
+        }
+        SourceConfig source = SourceConfig.from(settings);
+        SourcePreflight.check(source); // a bad database stops start-up here, with the key to fix, before Camel starts
+        createParent(kafka.offsetFile());
+        session = "capture-" + UUID.randomUUID();
+        supervisor = new CaptureSupervisor(main::getCamelContext, timeout -> publisher.recover(timeout));
+        publisher = new CapturePublisher(kafka.brokers(), producerSettings(settings), kafka.partitions(),
+                kafka.replicationFactor(), supervisor::captureFailed);
+        AckedOffsetStore.register(session, publisher);
+        main.configure().addRoutesBuilder(new CaptureRoute(source, kafka, publisher, stats, session, leaderElection(main, source)));
+        progress = new CaptureProgress(stats, source, settings.getLong("cdc.capture.slot-lag-warn-bytes", 1L << 30))
+                .start(settings.getLong("cdc.progress-interval-ms", 5000))
+                .watchStreaming(kafka.topicPrefix());
+    }
+
+    /**
+     * One capturing instance per replication slot: with {@code cdc.capture.lock-dir} (a directory all instances share)
+     * the capture route runs only on the instance holding the slot's file lock; the others stand by and take over
+     * within about {@code cdc.capture.lock-interval-ms} after the leader dies, resuming from the stored offsets (use
+     * {@code cdc.offsets.store=kafka}, or an offsets file on the shared volume). Delivery runs on every instance.
+     */
+    private RoutePolicy leaderElection(Main main, SourceConfig source) throws Exception {
+        if (!elected()) {
+            return null;
+        }
+        Path dir = Path.of(settings.get("cdc.capture.lock-dir", ""));
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new ConfigException("cdc.capture.lock-dir", "cannot create " + dir + " (" + e.getClass().getSimpleName() + ")");
+        }
+        long interval = settings.getLong("cdc.capture.lock-interval-ms", 1000);
+        var service = new FileLockClusterService();
+        service.setId("cdc-capture-lock");
+        service.setRoot(dir.toAbsolutePath().toString());
+        service.setAcquireLockDelay(interval, TimeUnit.MILLISECONDS);
+        service.setAcquireLockInterval(interval, TimeUnit.MILLISECONDS);
+        Module.whenContextCreated(main, "leader election", ctx -> ctx.addService(service));
+        LOG.info("Capture leader election on: lock {}/capture-{} (only the holder captures)", dir, source.slot());
+        return ClusteredRoutePolicy.forNamespace(service, "capture-" + source.slot());
+    }
+
+    private boolean elected() {
+        return settings.has("cdc.capture.lock-dir");
+    }
+
+    /** Capture's producer: its timeouts, plus any {@code cdc.kafka.producer.<Kafka producer property>} (tuning). */
+    private static Map<String, Object> producerSettings(Settings s) {
+        Map<String, Object> p = new HashMap<>(kafkaTimeouts(s.getLong("cdc.capture.kafka-timeout-ms", 120_000)));
+        p.putAll(s.under("cdc.kafka.producer."));
+        return p;
+    }
+
+    /** Producer timeouts for capture: a send retries for {@code totalMs} before capture stops and waits for Kafka. */
+    private static Map<String, Object> kafkaTimeouts(long totalMs) {
+        if (totalMs < 2000) {
+            throw new ConfigException("cdc.capture.kafka-timeout-ms", "must be at least 2000, got " + totalMs);
+        }
+        long request = Math.min(30_000, totalMs / 2);
+        return Map.of("delivery.timeout.ms", String.valueOf(totalMs), "request.timeout.ms", String.valueOf(request),
+                "max.block.ms", String.valueOf(totalMs));
+    }
+
+    private static void createParent(String file) {
+        Path parent = Path.of(file).toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(parent);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + parent, e);
+        }
+    }
+
+    public CaptureStats stats() {
+        return stats;
+    }
+
+    /** Bytes of WAL the slot still holds back; -1 when unknown or capture is off. */
+    public long slotLagBytes() {
+        return progress == null ? -1 : progress.slotLagBytes();
+    }
+
+    /** Whether this instance should be capturing now: capture on, and no election or this instance holds the lock. */
+    public boolean expected(CamelContext ctx) {
+        return enabled && (!elected() || ctx.getRouteController().getRouteStatus(CaptureRoute.ROUTE_ID).isStarted());
+    }
+
+    /** Whether the capture route runs and its Debezium engine streams or snapshots. */
+    public boolean engineActive(CamelContext ctx) {
+        return ctx.getRouteController().getRouteStatus(CaptureRoute.ROUTE_ID).isStarted()
+                && CaptureReadiness.engineActive(kafka.topicPrefix());
+    }
+
+    /** Blocks until the snapshot is done and changes stream from the slot. */
+    public void awaitStreaming(Duration timeout) throws Exception {
+        if (progress == null) {
+            throw new IllegalStateException("capture is disabled (cdc.capture.enabled=false)");
+        }
+        progress.streaming().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** After Camel has stopped the route: no restart, no progress lines, the publisher's last sends flushed. */
+    @Override
+    public void close() {
+        if (supervisor != null) {
+            supervisor.close();
+        }
+        if (progress != null) {
+            progress.close();
+        }
+        if (publisher != null) {
+            publisher.close();
+            AckedOffsetStore.unregister(session);
+            publisher = null;
+        }
+    }
+}

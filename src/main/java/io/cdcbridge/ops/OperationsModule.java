@@ -1,0 +1,148 @@
+package io.cdcbridge.ops;
+
+import java.net.InetAddress;
+import java.util.HashSet;
+import java.util.Set;
+
+import javax.management.remote.JMXConnectorServer;
+
+import io.cdcbridge.app.Module;
+import io.cdcbridge.capture.CaptureModule;
+import io.cdcbridge.capture.CaptureRoute;
+import io.cdcbridge.config.KafkaConfig;
+import io.cdcbridge.config.Settings;
+import io.cdcbridge.errors.DeadLetterReplay;
+import org.apache.camel.CamelContext;
+import org.apache.camel.ExtendedStartupListener;
+import org.apache.camel.NamedNode;
+import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyFactory;
+import org.apache.camel.main.Main;
+import org.apache.camel.spi.RoutePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What operators see and touch (docs/operations.md): Camel's route metrics and the bridge's own in the Prometheus
+ * registry; once Camel and its routes run, the delivery progress lines and sink lag, the {@code io.cdcbridge:type=Bridge}
+ * MBean, the HTTP port ({@code cdc.http.port}: health, metrics, status console) and remote JMX ({@code cdc.jmx.port}).
+ */
+public final class OperationsModule implements Module {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OperationsModule.class);
+
+    private final Settings settings;
+    private final KafkaConfig kafka;
+    private final CaptureModule capture;
+    private final Set<String> enabledSinks;
+    private final OpsMetrics metrics = new OpsMetrics();
+    private volatile BridgeStatus status;
+    private volatile OpsServer server;
+    private DeliveryProgress deliveryProgress;
+    private BridgeManagement management;
+    private JMXConnectorServer jmx;
+
+    /** @param enabledSinks the sinks whose delivery progress and lag are reported */
+    public OperationsModule(Settings settings, KafkaConfig kafka, CaptureModule capture, Set<String> enabledSinks) {
+        this.settings = settings;
+        this.kafka = kafka;
+        this.capture = capture;
+        this.enabledSinks = Set.copyOf(enabledSinks);
+    }
+
+    @Override
+    public void install(Main main) {
+        Module.whenContextCreated(main, "operations", ctx -> {
+            ctx.addRoutePolicyFactory(routeMetrics());
+            ctx.addStartupListener(new ExtendedStartupListener() {
+                @Override
+                public void onCamelContextStarted(CamelContext c, boolean alreadyStarted) {
+                }
+
+                @Override
+                public void onCamelContextFullyStarted(CamelContext c, boolean alreadyStarted) throws Exception {
+                    start(c);
+                }
+            });
+        });
+    }
+
+    /**
+     * Camel's per-route metrics (exchanges, failures, timings) into the registry behind /metrics; not for the capture
+     * route, whose exchanges are single events: there the policy cost a quarter of the thread's time
+     * (docs/benchmarks.md), and cdc_captured_events_total already counts them.
+     */
+    private MicrometerRoutePolicyFactory routeMetrics() {
+        var factory = new MicrometerRoutePolicyFactory() {
+            @Override
+            public RoutePolicy createRoutePolicy(CamelContext context, String routeId, NamedNode route) {
+                return CaptureRoute.ROUTE_ID.equals(routeId) ? null : super.createRoutePolicy(context, routeId, route);
+            }
+        };
+        factory.setMeterRegistry(metrics.registry());
+        return factory;
+    }
+
+    /** Once Camel and its routes run: the status answers from the running context. */
+    private void start(CamelContext ctx) throws Exception {
+        status = new BridgeStatus(ctx, capture.stats(), capture::slotLagBytes);
+        metrics.bind(status);
+        if (!enabledSinks.isEmpty()) {
+            deliveryProgress = new DeliveryProgress(kafka.brokers(), status::delivered, () -> enabledSinks,
+                    sink -> settings.get("cdc." + sink + ".group-id", "cdc-bridge-" + sink), 3000)
+                    .start(settings.getLong("cdc.progress-interval-ms", 5000));
+            metrics.bindSinkLag(enabledSinks, deliveryProgress::lag);
+        }
+        management = new BridgeManagement(status, ctx, new DeadLetterReplay(kafka.brokers(), kafka.topicPrefix())).register();
+        int port = settings.getInt("cdc.http.port", 8080);
+        if (port >= 0) {
+            String host = settings.get("cdc.http.host", "127.0.0.1");
+            OpsServer http = new OpsServer(host, port, ctx, metrics, kafka.brokers(),
+                    () -> capture.expected(ctx), () -> capture.engineActive(ctx));
+            server = http;
+            boolean loopback = InetAddress.getByName(host).isLoopbackAddress();
+            Set<String> sensitive = new HashSet<>();
+            for (String c : settings.get("cdc.console.sensitive-columns", "").split(",")) {
+                if (!c.isBlank()) {
+                    sensitive.add(c.trim());
+                }
+            }
+            new StatusConsole(status, capture.stats(), ctx, loopback, settings.get("cdc.console.token", null), sensitive)
+                    .install(http);
+            http.start();
+        }
+        if (settings.has("cdc.jmx.port")) {
+            jmx = RemoteJmx.start(settings.get("cdc.jmx.host", "127.0.0.1"), settings.getPort("cdc.jmx.port", 1099));
+        }
+    }
+
+    /** Null until Camel has fully started. */
+    public BridgeStatus status() {
+        return status;
+    }
+
+    /** The HTTP server, null until Camel has fully started or with {@code cdc.http.port=-1}. */
+    public OpsServer server() {
+        return server;
+    }
+
+    /** Before Camel stops: probes and JMX stop answering, so nothing reads a context that is shutting down. */
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close();
+        }
+        if (deliveryProgress != null) {
+            deliveryProgress.close();
+        }
+        try {
+            if (management != null) {
+                management.close();
+            }
+            if (jmx != null) {
+                jmx.stop();
+            }
+        } catch (Exception e) {
+            LOG.warn("stopping JMX: {}", e.toString());
+        }
+    }
+}
