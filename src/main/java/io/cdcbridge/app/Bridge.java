@@ -1,5 +1,7 @@
 package io.cdcbridge.app;
 
+import io.cdcbridge.delivery.SinkModule;
+import io.cdcbridge.util.Module;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;

@@ -1,5 +1,6 @@
 package io.cdcbridge.app;
 
+import io.cdcbridge.util.Module;
 import java.util.Properties;
 
 import io.cdcbridge.config.Settings;

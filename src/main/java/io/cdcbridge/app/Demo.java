@@ -8,7 +8,7 @@ import io.cdcbridge.config.Settings;
 /**
  * The embedded demo (Postgres with the bookstore, a sales generator, a KRaft broker) as a plug-in: the bridge looks
  * for an implementation with {@link ServiceLoader} only when the settings leave a server to it, so no production
- * path reaches the demo's code. {@code cdc-bridge.jar} has one ({@code io.cdcbridge.demo.DemoEnvironment});
+ * path reaches the demo's code. {@code cdc-bridge.jar} has one (the demo package's {@code DemoEnvironment});
  * {@code cdc-bridge-server.jar} has none, and there such settings stop start-up with the key to set.
  */
 public interface Demo extends AutoCloseable {

@@ -1,5 +1,6 @@
 package io.cdcbridge.app;
 
+import io.cdcbridge.util.Module;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

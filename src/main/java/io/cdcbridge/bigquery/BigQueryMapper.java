@@ -8,7 +8,7 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdcbridge.delivery.SinkMapper;
 import io.cdcbridge.event.ChangeEvent;
-import io.cdcbridge.passthrough.Passthrough;
+import io.cdcbridge.delivery.Passthrough;
 
 /**
  * The BigQuery sink's {@link SinkMapper}: a ChangeEvent becomes one changelog row ({@link BigQueryRowMapper}), a

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.google.cloud.bigquery.BigQuery;
-import io.cdcbridge.app.SinkModule;
+import io.cdcbridge.delivery.SinkModule;
 import io.cdcbridge.delivery.DeliveryEngine;
 import io.cdcbridge.delivery.DryRunClient;
 import io.cdcbridge.delivery.Outcome;
@@ -18,7 +18,7 @@ import io.cdcbridge.config.OpsSettings;
 import io.cdcbridge.config.SinkSettings;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.errors.DeadLetters;
-import io.cdcbridge.passthrough.Passthrough;
+import io.cdcbridge.delivery.Passthrough;
 import org.apache.camel.CamelContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
-import io.cdcbridge.app.Module;
+import io.cdcbridge.util.Module;
 import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.KafkaConfig;
 import io.cdcbridge.config.Settings;

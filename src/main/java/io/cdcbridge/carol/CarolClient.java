@@ -143,6 +143,11 @@ final class CarolClient implements SinkClient<CarolMapper.Record> {
         }
     }
 
+    @Override
+    public java.time.Instant credentialsExpireAt() {
+        return tokens == null || tokens.expiresAt().equals(java.time.Instant.EPOCH) ? null : tokens.expiresAt();
+    }
+
     private static byte[] gzip(byte[] json) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, json.length / 4));
         try (GZIPOutputStream gz = new GZIPOutputStream(out, 8192)) {

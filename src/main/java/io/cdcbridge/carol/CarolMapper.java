@@ -10,7 +10,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdcbridge.delivery.SinkMapper;
 import io.cdcbridge.event.ChangeEvent;
-import io.cdcbridge.passthrough.Passthrough;
+import io.cdcbridge.delivery.Passthrough;
 
 /**
  * The Carol sink's {@link SinkMapper}: a ChangeEvent becomes its staging record ({@link CarolRecordMapper}), a

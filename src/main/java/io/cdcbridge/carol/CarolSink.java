@@ -7,7 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
-import io.cdcbridge.app.SinkModule;
+import io.cdcbridge.delivery.SinkModule;
 import io.cdcbridge.config.CarolSettings;
 import io.cdcbridge.config.OpsSettings;
 import io.cdcbridge.config.Settings;
@@ -17,7 +17,7 @@ import io.cdcbridge.delivery.DryRunClient;
 import io.cdcbridge.delivery.Outcome;
 import io.cdcbridge.delivery.SinkClient;
 import io.cdcbridge.errors.DeadLetters;
-import io.cdcbridge.passthrough.Passthrough;
+import io.cdcbridge.delivery.Passthrough;
 import org.apache.camel.CamelContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +32,6 @@ public final class CarolSink implements SinkModule {
     private static final Logger LOG = LoggerFactory.getLogger(CarolSink.class);
     /** The route of routes/carol.camel.yaml. */
     public static final String ROUTE_ID = "carol-delivery";
-    /** The token cache, for the status console's token expiry (password auth only). */
-    public static final String TOKENS_BEAN = "carolTokens";
 
     private final Clock clock;
 
@@ -77,9 +75,6 @@ public final class CarolSink implements SinkModule {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofMillis(config.timeoutMs())).build();
             CarolTokenCache tokens = config.auth().equals("apikey") ? null : new CarolTokenCache(config, http, clock);
-            if (tokens != null) {
-                context.getRegistry().bind(TOKENS_BEAN, tokens);
-            }
             client = new CarolClient(config, tokens, http,
                     config.manageSchemas() ? new CarolStagingSchemas(config, tokens, http, clock) : null);
         }

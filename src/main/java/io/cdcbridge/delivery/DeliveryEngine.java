@@ -401,6 +401,11 @@ public final class DeliveryEngine<T> {
         t.start();
     }
 
+    /** When the sink's credentials expire (Carol's token), or null. */
+    public java.time.Instant credentialsExpireAt() {
+        return client.credentialsExpireAt();
+    }
+
     /** Items accepted (or written, in dry run) per source table {@code schema.table}, since start. */
     public Map<String, Long> deliveredCounts() {
         return delivered.snapshot();

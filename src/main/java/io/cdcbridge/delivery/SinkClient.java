@@ -20,4 +20,9 @@ public interface SinkClient<T> {
     }
 
     Outcome send(String target, List<T> items);
+
+    /** When the credentials the client holds expire (a token), for the status console; null when none. */
+    default java.time.Instant credentialsExpireAt() {
+        return null;
+    }
 }

@@ -3,7 +3,7 @@ package io.cdcbridge.errors;
 /**
  * A request of a batch could be neither delivered nor dead-lettered (the dead-letter write failed too). The batch
  * fails as a whole, without further retries of its own: nothing is committed and the consumer reads it again
- * (io.cdcbridge.delivery.DeliveryEngine).
+ * (the delivery engine, docs/architecture.md §6).
  */
 public class BatchNotDeliveredException extends RuntimeException {
 

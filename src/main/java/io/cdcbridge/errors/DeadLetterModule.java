@@ -3,7 +3,7 @@ package io.cdcbridge.errors;
 import java.time.Duration;
 import java.util.Map;
 
-import io.cdcbridge.app.Module;
+import io.cdcbridge.util.Module;
 import io.cdcbridge.config.KafkaConfig;
 import org.apache.camel.main.Main;
 import org.apache.kafka.clients.producer.KafkaProducer;

@@ -7,8 +7,6 @@ import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
 import io.cdcbridge.capture.CaptureStats;
-import io.cdcbridge.carol.CarolSink;
-import io.cdcbridge.carol.CarolTokenCache;
 import io.cdcbridge.delivery.DeliveryEngine;
 import io.cdcbridge.delivery.SinkComponent;
 import org.apache.camel.CamelContext;
@@ -67,8 +65,9 @@ public final class BridgeStatus {
 
     /** When Carol's token expires, or null (API key, dry run, no token yet). */
     public Instant carolTokenExpiry() {
-        CarolTokenCache tokens = camel.getRegistry().lookupByNameAndType(CarolSink.TOKENS_BEAN, CarolTokenCache.class);
-        return tokens == null || tokens.expiresAt().equals(Instant.EPOCH) ? null : tokens.expiresAt();
+        SinkComponent sinks = camel.hasComponent(SinkComponent.SCHEME) instanceof SinkComponent c ? c : null;
+        DeliveryEngine<?> carol = sinks == null ? null : sinks.engine("carol");
+        return carol == null ? null : carol.credentialsExpireAt();
     }
 
     /** Route id → Started, Suspended, Stopped, ... */

@@ -6,7 +6,7 @@ import java.util.Set;
 
 import javax.management.remote.JMXConnectorServer;
 
-import io.cdcbridge.app.Module;
+import io.cdcbridge.util.Module;
 import io.cdcbridge.capture.CaptureModule;
 import io.cdcbridge.capture.CaptureRoute;
 import io.cdcbridge.config.KafkaConfig;

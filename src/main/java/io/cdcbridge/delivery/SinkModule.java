@@ -1,4 +1,4 @@
-package io.cdcbridge.app;
+package io.cdcbridge.delivery;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -12,7 +12,7 @@ import io.cdcbridge.config.SinkSettings;
 import io.cdcbridge.delivery.DeliveryEngine;
 import io.cdcbridge.delivery.DeliveryOptions;
 import io.cdcbridge.delivery.SinkComponent;
-import io.cdcbridge.passthrough.Passthrough;
+import io.cdcbridge.delivery.Passthrough;
 
 
 import org.apache.camel.CamelContext;

@@ -1,4 +1,4 @@
-package io.cdcbridge.passthrough;
+package io.cdcbridge.delivery;
 
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.cdcbridge.app;
+package io.cdcbridge.util;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.BaseMainSupport;

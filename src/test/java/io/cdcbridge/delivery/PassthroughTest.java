@@ -1,4 +1,4 @@
-package io.cdcbridge.passthrough;
+package io.cdcbridge.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
