@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.GZIPOutputStream;
 
+import io.cdcbridge.config.CarolSettings;
 import io.cdcbridge.delivery.Outcome;
 import io.cdcbridge.delivery.SinkClient;
 import org.slf4j.Logger;
@@ -66,8 +67,8 @@ final class CarolClient implements SinkClient<CarolMapper.Record> {
             if (s.keys().isEmpty()) {
                 // no crosswalk: Carol cannot key the records, the staging must be made by hand
                 if (keylessWarned.add(staging)) {
-                    LOG.warn("Carol staging {}: its table has no primary key and no cdc.carol.crosswalk.<schema>.<table>; "
-                            + "its schema is not managed by the bridge", staging);
+                    LOG.warn("Carol staging {}: its table has no primary key and no {}; its schema is not managed by the bridge",
+                            staging, CarolSettings.CROSSWALK.pattern());
                 }
                 continue;
             }
@@ -94,7 +95,8 @@ final class CarolClient implements SinkClient<CarolMapper.Record> {
                 token = tokens == null ? null : tokens.token();
             } catch (CarolCredentialsException e) {
                 String m = e.getMessage();
-                return new Outcome.Stop(m.contains("cdc.carol.") ? m : m + ". Fix cdc.carol.username / cdc.carol.password (or cdc.carol.api-key)");
+                return new Outcome.Stop(namesASetting(m) ? m : m + ". Fix " + CarolSettings.USERNAME.key() + " / "
+                        + CarolSettings.PASSWORD.key() + " (or " + CarolSettings.API_KEY.key() + ")");
             }
             HttpRequest.Builder request = HttpRequest.newBuilder(config.intakeUri(staging))
                     .timeout(Duration.ofMillis(config.timeoutMs()))
@@ -176,5 +178,11 @@ final class CarolClient implements SinkClient<CarolMapper.Record> {
                 return 0;
             }
         }
+    }
+
+    /** Whether a credentials message already says which setting to fix (CarolTokenCache's own messages do). */
+    private static boolean namesASetting(String message) {
+        return List.of(CarolSettings.URL, CarolSettings.TOKEN_PATH, CarolSettings.AUTH, CarolSettings.USERNAME, CarolSettings.API_KEY)
+                .stream().anyMatch(k -> message.contains(k.key()));
     }
 }
