@@ -85,7 +85,8 @@ public final class CapturePublisher implements AutoCloseable {
             return false;
         }
         ensureTopic(topic);
-        RecordHeaders headers = new RecordHeaders(new RecordHeader[] {new RecordHeader("cdc.types", types)});
+        RecordHeaders headers = types == null ? new RecordHeaders()
+                : new RecordHeaders(new RecordHeader[] {new RecordHeader("cdc.types", types)});
         try {
             producer.send(new ProducerRecord<>(topic, null, key, value, headers), (meta, e) -> {
                 if (e != null) {

@@ -51,7 +51,7 @@ public final class CaptureRoute extends RouteBuilder {
         }
         route
                 .filter(header(DebeziumConstants.HEADER_OPERATION).isNotNull()) // heartbeats, tombstones
-                .process(new CaptureProcessor(publisher, stats));
+                .process(new CaptureProcessor(publisher, stats, kafka.topicPrefix()));
     }
 
     static PostgresConnectorEmbeddedDebeziumConfiguration debeziumConfiguration(SourceConfig src, KafkaConfig kafka, String session) {
@@ -110,6 +110,12 @@ public final class CaptureRoute extends RouteBuilder {
         // cdc.capture.debezium.<property>: any Debezium / engine property, for tuning (docs: README)
         extra.putAll(src.debezium());
         c.setAdditionalProperties(extra);
+        // camel-debezium writes its typed options over the additional properties: a pass-through of one of those must
+        // go through its setter, or it would be ignored without a word
+        Object skipped = src.debezium().get("skipped.operations");
+        if (skipped != null) {
+            c.setSkippedOperations(skipped.toString());
+        }
         return c;
     }
 }
