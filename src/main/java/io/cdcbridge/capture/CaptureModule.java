@@ -54,7 +54,8 @@ public final class CaptureModule implements Module {
             return;
         }
         SourceConfig source = SourceConfig.from(settings);
-        SourcePreflight.check(source); // a bad database stops start-up here, with the key to fix, before Camel starts
+        // a bad database stops start-up here, with the key to fix, before Camel starts
+        SourcePreflight.check(source, settings.get(io.cdcbridge.config.CarolSettings.ENABLED));
         createParent(kafka.offsetFile());
         session = "capture-" + UUID.randomUUID();
         supervisor = new CaptureSupervisor(main::getCamelContext, timeout -> publisher.recover(timeout));

@@ -185,6 +185,28 @@ class CaptureIT {
         }
     }
 
+    @Test
+    void withCarolDeliveringWarnsAboutTablesWhoseUnchangedToastValuesUpdatesLeaveOut() {
+        CaptureFixture f = CaptureFixture.create("toastwarn", "CREATE TABLE \"Posts\" (\"Id\" int PRIMARY KEY, \"Body\" text)",
+                "CREATE TABLE \"Counts\" (\"Id\" int PRIMARY KEY, \"N\" bigint)",
+                "CREATE TABLE \"Notes\" (\"Id\" int PRIMARY KEY, \"Body\" jsonb)", "ALTER TABLE \"Notes\" REPLICA IDENTITY FULL");
+        Logger logger = (Logger) LoggerFactory.getLogger(SourcePreflight.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            io.cdcbridge.config.SourceConfig source = io.cdcbridge.config.SourceConfig.from(f.settings());
+            SourcePreflight.check(source, false);
+            assertThat(appender.list).noneSatisfy(e -> assertThat(e.getFormattedMessage()).contains("TOAST"));
+            SourcePreflight.check(source, true);
+            assertThat(appender.list).filteredOn(e -> e.getFormattedMessage().contains("TOAST")).singleElement()
+                    .satisfies(e -> assertThat(e.getFormattedMessage()).contains("public.Posts").doesNotContain("public.Counts")
+                            .doesNotContain("public.Notes").contains("Carol").contains("REPLICA IDENTITY FULL"));
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
+
     private static JsonNode read(String json) {
         try {
             return JSON.readTree(json);
