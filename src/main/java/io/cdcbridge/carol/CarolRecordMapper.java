@@ -16,10 +16,11 @@ import io.cdcbridge.event.ChangeEvent;
  * rows send the row's after-image; a delete sends the key fields (or the before-image of a keyless table) with
  * {@code "mdmDeleted": true}. Values keep their JSON types; {@code numeric} columns (a decimal string in the
  * ChangeEvent) become exact JSON numbers unless {@code cdc.carol.numeric-as=string}. Per staging, an optional field
- * list selects and renames fields. A TOAST value an update left unchanged, absent from the ChangeEvent's after-image, is
- * taken from the before-image when it carries it (REPLICA IDENTITY FULL): Carol keeps the whole last record per key, so
- * a record without the column would very likely lose its value there. Without REPLICA IDENTITY FULL the value is not
- * in the event and stays absent (docs/carol.md, "Records").
+ * list selects and renames fields. A TOAST value an update left unchanged, when absent from the ChangeEvent's
+ * after-image, is taken from the before-image if that carries it (REPLICA IDENTITY FULL; the capture itself usually
+ * fills it there already): Carol keeps the whole last record per key, so a record without the column would very likely
+ * lose its value there. Without REPLICA IDENTITY FULL the value is in no image and stays absent (docs/carol.md,
+ * "Records").
  */
 public final class CarolRecordMapper {
 

@@ -51,9 +51,7 @@ class TypesIT {
 
     @Test
     void everyTypeArrivesWithItsExactValueOrIsDocumentedAsUnrepresentable() throws Exception {
-        // REPLICA IDENTITY FULL: the update's before-image holds the TOASTed c_big it leaves unchanged, so Carol's record
-        // of the update is complete
-        CaptureFixture f = CaptureFixture.create("types", DDL, "ALTER TABLE \"AllTypes\" REPLICA IDENTITY FULL");
+        CaptureFixture f = CaptureFixture.create("types", DDL);
         String big = ThreadLocalRandom.current().ints(100_000, 'a', 'z' + 1)
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
         try (FakeBigQuery bq = FakeBigQuery.start(); FakeCarol carol = FakeCarol.start(Clock.systemUTC())) {
@@ -160,9 +158,10 @@ class TypesIT {
                 assertThat(rec.get(4).get("_unrepresentable").asText()).contains("c_date=infinity");
                 assertThat(carol.schema("alltypes").path("mdmStagingMapping").path("properties").path("c_date").path("type").asText())
                         .isEqualTo("date");
-                // the update of row 1 left c_big (TOAST) out of its after-image; Carol's record has it from the before-image
+                // the update of row 1 left c_big (TOAST) unchanged; with the default replica identity no image holds it
+                // (REPLICA IDENTITY FULL does: CaptureIT), so it is absent, never null
                 assertThat(rec.get(1).get("c_int4").asInt()).isEqualTo(20);
-                assertThat(rec.get(1).get("c_big").asText()).isEqualTo(big);
+                assertThat(rec.get(1).has("c_big")).isFalse();
                 assertThat(rec.get(3).toString()).isEqualTo("{\"id\":3,\"mdmDeleted\":true}");
                 assertThat(KafkaTestConsumer.readAll(f.prefix + ".dlq.carol")).isEmpty();
             }
