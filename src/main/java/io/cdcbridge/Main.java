@@ -6,6 +6,10 @@ import java.util.concurrent.TimeUnit;
 
 import io.cdcbridge.app.Bridge;
 import io.cdcbridge.config.ConfigException;
+import io.cdcbridge.config.DemoSettings;
+import io.cdcbridge.config.KafkaConfig;
+import io.cdcbridge.config.KafkaSettings;
+import io.cdcbridge.config.OpsSettings;
 import io.cdcbridge.config.Settings;
 
 /**
@@ -15,6 +19,9 @@ import io.cdcbridge.config.Settings;
  * and a non-zero exit code.
  */
 public final class Main {
+
+    /** The {@code routes} command's JMX port when {@code cdc.jmx.port} is not set (remote JMX is off by default). */
+    private static final int ROUTES_JMX_PORT = 1099;
 
     /** The status the process ends with, also when a shutdown hook ends it. */
     private static volatile int exitStatus;
@@ -28,7 +35,8 @@ public final class Main {
         int code;
         try {
             Settings settings = Settings.load(System.getenv(), System.getProperties());
-            System.setProperty("cdc.log.format", settings.getChoice("cdc.log.format", "text", "text", "json"));
+            // logback.xml reads the format as a system property of the same name
+            System.setProperty(OpsSettings.LOG_FORMAT.key(), settings.get(OpsSettings.LOG_FORMAT));
             code = switch (command) {
                 case "run" -> run(settings);
                 case "replay" -> replay(settings, rest);
@@ -51,7 +59,7 @@ public final class Main {
         // On SIGTERM the JVM only waits for shutdown hooks, not for this thread: this hook holds the exit until the
         // bridge has stopped capture, drained and committed, then exits 0 (a requested stop is not a failure).
         CountDownLatch closed = new CountDownLatch(1);
-        int timeoutS = settings.getInt("cdc.shutdown-timeout-s", 30) + 15;
+        long timeoutS = settings.get(OpsSettings.SHUTDOWN_TIMEOUT).toSeconds() + 15;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 if (closed.await(timeoutS, TimeUnit.SECONDS)) {
@@ -106,10 +114,10 @@ public final class Main {
             System.err.println("cdc-bridge replay: --table must be schema.table, got " + table);
             return 2;
         }
-        if (!settings.has("cdc.kafka.brokers")) { // the running demo's embedded broker
-            settings = settings.with(java.util.Map.of("cdc.kafka.brokers", "127.0.0.1:" + settings.getPort("cdc.demo.kafka-port", 9092)));
+        if (!settings.has(KafkaSettings.BROKERS)) { // the running demo's embedded broker
+            settings = settings.with(java.util.Map.of(KafkaSettings.BROKERS.key(), "127.0.0.1:" + settings.get(DemoSettings.KAFKA_PORT)));
         }
-        io.cdcbridge.config.KafkaConfig kafka = io.cdcbridge.config.KafkaConfig.from(settings);
+        KafkaConfig kafka = KafkaConfig.from(settings);
         var result = new io.cdcbridge.errors.DeadLetterReplay(kafka.brokers(), kafka.topicPrefix()).replay(sink, table, dryRun);
         System.out.println((dryRun ? "dry run, would replay: " : "") + result);
         return result.failed() == 0 ? 0 : 1;
@@ -117,7 +125,8 @@ public final class Main {
 
     /** {@code routes list|suspend ID|resume ID [--jmx host:port]}: Camel's route MBeans of a running instance. */
     private static int routes(Settings settings, String[] args) throws Exception {
-        String jmx = settings.get("cdc.jmx.host", "127.0.0.1") + ":" + settings.get("cdc.jmx.port", "1099");
+        String jmx = settings.get(OpsSettings.JMX_HOST) + ":"
+                + (settings.has(OpsSettings.JMX_PORT) ? settings.get(OpsSettings.JMX_PORT) : ROUTES_JMX_PORT);
         java.util.List<String> words = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--jmx") && i + 1 < args.length) {

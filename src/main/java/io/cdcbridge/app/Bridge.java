@@ -5,9 +5,7 @@ import io.cdcbridge.util.Module;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -19,6 +17,7 @@ import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.KafkaConfig;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.config.SettingsCatalog;
+import io.cdcbridge.config.SinkSettings;
 import io.cdcbridge.errors.DeadLetterModule;
 import io.cdcbridge.ops.BridgeStatus;
 import io.cdcbridge.ops.OperationsModule;
@@ -50,7 +49,8 @@ public final class Bridge implements AutoCloseable {
         SettingsCatalog.unknownWarning(raw).ifPresent(LOG::warn);
         demo = Demo.forSettings(raw);
         try {
-            settings = resolveDefaults(demo.start(raw), sinks);
+            // no defaults are filled in here: every reader gets a setting's default from its declaration (the catalog)
+            settings = demo.start(raw);
             KafkaConfig kafka = KafkaConfig.from(settings);
             capture = new CaptureModule(settings, kafka);
             operations = new OperationsModule(settings, kafka, capture, enabled(settings, sinks));
@@ -128,27 +128,10 @@ public final class Bridge implements AutoCloseable {
         return (Exception) e;
     }
 
-    static Settings resolveDefaults(Settings s, List<SinkModule> sinks) {
-        Map<String, String> d = new HashMap<>();
-        d.put("cdc.kafka.topic-pattern", KafkaConfig.from(s).changeEventTopicPattern());
-        d.put("cdc.sink.dry-run", String.valueOf(s.getBool("cdc.sink.dry-run", false))); // the demo sets true
-        d.put("cdc.data-dir", s.get("cdc.data-dir", "data"));
-        d.put("cdc.delivery.max-retries", String.valueOf(s.getInt("cdc.delivery.max-retries", 20)));
-        d.put("cdc.delivery.retry-delay-ms", String.valueOf(s.getLong("cdc.delivery.retry-delay-ms", 500)));
-        d.put("cdc.delivery.max-retry-delay-ms", String.valueOf(s.getLong("cdc.delivery.max-retry-delay-ms", 30_000)));
-        Settings withDefaults = s.with(d);
-        Map<String, String> enabled = new HashMap<>();
-        for (SinkModule sink : sinks) {
-            String key = "cdc." + sink.name() + ".enabled";
-            enabled.put(key, String.valueOf(withDefaults.getBool(key, sink.enabled(withDefaults))));
-        }
-        return withDefaults.with(enabled);
-    }
-
     private static Set<String> enabled(Settings s, List<SinkModule> sinks) {
         Set<String> names = new TreeSet<>();
         for (SinkModule sink : sinks) {
-            if (s.getBool("cdc." + sink.name() + ".enabled", false)) {
+            if (sink.enabled(s)) {
                 names.add(sink.name());
             }
         }
@@ -166,8 +149,8 @@ public final class Bridge implements AutoCloseable {
                 } catch (Exception e) {
                     throw new IllegalStateException("sink " + sink.name() + ": " + e.getMessage(), e);
                 }
-                if (settings.getBool("cdc." + sink.name() + ".enabled", false)) {
-                    LOG.info("Sink {} enabled{}", sink.name(), settings.getBool("cdc.sink.dry-run", false) ? " (dry-run)" : "");
+                if (sink.enabled(settings)) {
+                    LOG.info("Sink {} enabled{}", sink.name(), settings.get(SinkSettings.DRY_RUN) ? " (dry-run)" : "");
                 }
             }
         });

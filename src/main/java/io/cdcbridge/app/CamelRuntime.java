@@ -3,6 +3,7 @@ package io.cdcbridge.app;
 import io.cdcbridge.util.Module;
 import java.util.Properties;
 
+import io.cdcbridge.config.OpsSettings;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.config.SettingsCatalog;
 import org.apache.camel.ManagementStatisticsLevel;
@@ -38,7 +39,7 @@ final class CamelRuntime implements Module {
         // route-level JMX statistics (exchanges, timings) but not one per processor: the capture route runs once per
         // event, and per-processor bookkeeping is measurable there
         main.configure().setJmxManagementStatisticsLevel(ManagementStatisticsLevel.RoutesOnly);
-        main.configure().setShutdownTimeout(settings.getInt("cdc.shutdown-timeout-s", 30));
+        main.configure().setShutdownTimeout((int) settings.get(OpsSettings.SHUTDOWN_TIMEOUT).toSeconds());
         main.configure().health().setEnabled(true);
 
         Properties props = new Properties();

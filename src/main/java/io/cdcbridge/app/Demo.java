@@ -2,8 +2,13 @@ package io.cdcbridge.app;
 
 import java.util.ServiceLoader;
 
+import io.cdcbridge.config.CaptureSettings;
 import io.cdcbridge.config.ConfigException;
+import io.cdcbridge.config.DemoSettings;
+import io.cdcbridge.config.KafkaSettings;
+import io.cdcbridge.config.Setting;
 import io.cdcbridge.config.Settings;
+import io.cdcbridge.config.SourceSettings;
 
 /**
  * The embedded demo (Postgres with the bookstore, a sales generator, a KRaft broker) as a plug-in: the bridge looks
@@ -37,15 +42,15 @@ public interface Demo extends AutoCloseable {
      * that only delivers needs no database), an empty {@code cdc.kafka.brokers}, or {@code cdc.demo.bookstore=true}
      * (the bookstore and its generator on a real Postgres, as docker-compose runs it).
      */
-    static String askedBy(Settings s) {
-        if (!s.has("cdc.source.host") && s.getBool("cdc.capture.enabled", true)) {
-            return "cdc.source.host";
+    static Setting<?> askedBy(Settings s) {
+        if (!s.has(SourceSettings.HOST) && s.get(CaptureSettings.ENABLED)) {
+            return SourceSettings.HOST;
         }
-        if (!s.has("cdc.kafka.brokers")) {
-            return "cdc.kafka.brokers";
+        if (!s.has(KafkaSettings.BROKERS)) {
+            return KafkaSettings.BROKERS;
         }
-        if (s.getBool("cdc.demo.bookstore", false)) {
-            return "cdc.demo.bookstore";
+        if (s.get(DemoSettings.BOOKSTORE)) {
+            return DemoSettings.BOOKSTORE;
         }
         return null;
     }
@@ -57,17 +62,18 @@ public interface Demo extends AutoCloseable {
 
     /** As {@link #forSettings(Settings)}, from the given implementations (a test passes none). */
     static Demo forSettings(Settings s, Iterable<Demo> available) {
-        String key = askedBy(s);
-        if (key == null) {
+        Setting<?> asking = askedBy(s);
+        if (asking == null) {
             return NONE;
         }
         for (Demo d : available) {
             return d;
         }
-        throw new ConfigException(key, key.equals("cdc.demo.bookstore")
+        String key = asking.key();
+        throw new ConfigException(key, asking == DemoSettings.BOOKSTORE
                 ? "this build (cdc-bridge-server.jar) has no demo bookstore; remove the setting, or run cdc-bridge.jar"
                 : "is empty, and this build (cdc-bridge-server.jar) has no embedded demo: set it (" + Settings.envName(key)
-                        + ") to " + (key.equals("cdc.source.host") ? "the Postgres to capture" : "your Kafka brokers")
+                        + ") to " + (asking == SourceSettings.HOST ? "the Postgres to capture" : "your Kafka brokers")
                         + ", or run cdc-bridge.jar for the demo");
     }
 }

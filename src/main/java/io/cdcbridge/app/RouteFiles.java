@@ -4,6 +4,7 @@ import io.cdcbridge.util.Module;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import io.cdcbridge.config.OpsSettings;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.ops.RouteFileReload;
 import org.apache.camel.main.Main;
@@ -28,14 +29,14 @@ final class RouteFiles implements Module {
 
     @Override
     public void install(Main main) {
-        Path dir = Path.of(settings.get("cdc.routes.dir", "routes"));
+        Path dir = settings.get(OpsSettings.ROUTES_DIR);
         boolean onDisk = Files.isDirectory(dir);
         main.configure().setRoutesIncludePattern(onDisk ? "file:" + dir.toAbsolutePath() + "/" + PATTERN : ShippedRoutes.locations());
-        if (!settings.getBool("cdc.routes.reload", false)) {
+        if (!settings.get(OpsSettings.ROUTES_RELOAD)) {
             return;
         }
         if (!onDisk) {
-            LOG.warn("cdc.routes.reload=true but there is no {} directory; hot reload is off", dir.toAbsolutePath());
+            LOG.warn("{}=true but there is no {} directory; hot reload is off", OpsSettings.ROUTES_RELOAD.key(), dir.toAbsolutePath());
             return;
         }
         // Camel's watcher with a safety net (RouteFileReload): only the changed file's routes are replaced, the Java

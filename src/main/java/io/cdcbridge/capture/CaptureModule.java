@@ -11,8 +11,12 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import io.cdcbridge.util.Module;
+import io.cdcbridge.config.CaptureSettings;
+import io.cdcbridge.config.CarolSettings;
 import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.KafkaConfig;
+import io.cdcbridge.config.KafkaSettings;
+import io.cdcbridge.config.OpsSettings;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.config.SourceConfig;
 import org.apache.camel.CamelContext;
@@ -45,7 +49,7 @@ public final class CaptureModule implements Module {
     public CaptureModule(Settings settings, KafkaConfig kafka) {
         this.settings = settings;
         this.kafka = kafka;
-        this.enabled = settings.getBool("cdc.capture.enabled", true);
+        this.enabled = settings.get(CaptureSettings.ENABLED);
     }
 
     @Override
@@ -55,7 +59,7 @@ public final class CaptureModule implements Module {
         }
         SourceConfig source = SourceConfig.from(settings);
         // a bad database stops start-up here, with the key to fix, before Camel starts
-        SourcePreflight.check(source, settings.get(io.cdcbridge.config.CarolSettings.ENABLED));
+        SourcePreflight.check(source, settings.get(CarolSettings.ENABLED));
         createParent(kafka.offsetFile());
         session = "capture-" + UUID.randomUUID();
         supervisor = new CaptureSupervisor(main::getCamelContext, timeout -> publisher.recover(timeout));
@@ -63,8 +67,8 @@ public final class CaptureModule implements Module {
                 kafka.replicationFactor(), supervisor::captureFailed);
         AckedOffsetStore.register(session, publisher);
         main.configure().addRoutesBuilder(new CaptureRoute(source, kafka, publisher, stats, session, leaderElection(main, source)));
-        progress = new CaptureProgress(stats, source, settings.getLong("cdc.capture.slot-lag-warn-bytes", 1L << 30))
-                .start(settings.getLong("cdc.progress-interval-ms", 5000))
+        progress = new CaptureProgress(stats, source, settings.get(CaptureSettings.SLOT_LAG_WARN_BYTES))
+                .start(settings.get(OpsSettings.PROGRESS_INTERVAL).toMillis())
                 .watchStreaming(kafka.topicPrefix());
     }
 
@@ -78,13 +82,13 @@ public final class CaptureModule implements Module {
         if (!elected()) {
             return null;
         }
-        Path dir = Path.of(settings.get("cdc.capture.lock-dir", ""));
+        Path dir = settings.get(CaptureSettings.LOCK_DIR);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new ConfigException("cdc.capture.lock-dir", "cannot create " + dir + " (" + e.getClass().getSimpleName() + ")");
+            throw new ConfigException(CaptureSettings.LOCK_DIR.key(), "cannot create " + dir + " (" + e.getClass().getSimpleName() + ")");
         }
-        long interval = settings.getLong("cdc.capture.lock-interval-ms", 1000);
+        long interval = settings.get(CaptureSettings.LOCK_INTERVAL).toMillis();
         var service = new FileLockClusterService();
         service.setId("cdc-capture-lock");
         service.setRoot(dir.toAbsolutePath().toString());
@@ -96,21 +100,21 @@ public final class CaptureModule implements Module {
     }
 
     private boolean elected() {
-        return settings.has("cdc.capture.lock-dir");
+        return settings.has(CaptureSettings.LOCK_DIR);
     }
 
     /** Capture's producer: its timeouts, plus any {@code cdc.kafka.producer.<Kafka producer property>} (tuning). */
     private static Map<String, Object> producerSettings(Settings s) {
-        Map<String, Object> p = new HashMap<>(kafkaTimeouts(s.getLong("cdc.capture.kafka-timeout-ms", 120_000)));
-        p.putAll(s.under("cdc.kafka.producer."));
+        Map<String, Object> p = new HashMap<>(kafkaTimeouts(s.get(CaptureSettings.KAFKA_TIMEOUT).toMillis()));
+        p.putAll(s.under(KafkaSettings.PRODUCER));
         return p;
     }
 
-    /** Producer timeouts for capture: a send retries for {@code totalMs} before capture stops and waits for Kafka. */
+    /**
+     * Producer timeouts for capture: a send retries for {@code totalMs} before capture stops and waits for Kafka
+     * ({@link CaptureSettings#KAFKA_TIMEOUT} keeps it at 2 s or more, so the request timeout is at least 1 s).
+     */
     private static Map<String, Object> kafkaTimeouts(long totalMs) {
-        if (totalMs < 2000) {
-            throw new ConfigException("cdc.capture.kafka-timeout-ms", "must be at least 2000, got " + totalMs);
-        }
         long request = Math.min(30_000, totalMs / 2);
         return Map.of("delivery.timeout.ms", String.valueOf(totalMs), "request.timeout.ms", String.valueOf(request),
                 "max.block.ms", String.valueOf(totalMs));
@@ -148,7 +152,7 @@ public final class CaptureModule implements Module {
     /** Blocks until the snapshot is done and changes stream from the slot. */
     public void awaitStreaming(Duration timeout) throws Exception {
         if (progress == null) {
-            throw new IllegalStateException("capture is disabled (cdc.capture.enabled=false)");
+            throw new IllegalStateException("capture is disabled (" + CaptureSettings.ENABLED.key() + "=false)");
         }
         progress.streaming().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }

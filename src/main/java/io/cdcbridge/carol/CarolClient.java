@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.GZIPOutputStream;
 
+import io.cdcbridge.config.CarolSettings;
 import io.cdcbridge.delivery.Outcome;
 import io.cdcbridge.delivery.SinkClient;
 import org.slf4j.Logger;
@@ -67,11 +68,11 @@ final class CarolClient implements SinkClient<CarolMapper.Record> {
             if (s.keys().isEmpty()) {
                 // no crosswalk: Carol cannot tell one row's record from another's, so no schema can be made and the
                 // records would overwrite each other; refused (dead-lettered, replayable once the setting is there)
-                String setting = "cdc.carol.crosswalk." + (s.table() != null ? s.table() : "<schema>.<table>");
+                String setting = s.table() != null ? CarolSettings.CROSSWALK.key(s.table()) : CarolSettings.CROSSWALK.pattern();
                 String reason = "Carol staging " + staging + ": table " + (s.table() != null ? s.table() : "?")
                         + " has no primary key and no " + setting + ", so its records have no crosswalk key; set "
-                        + setting + "=column,… to the columns that identify a row (or cdc.carol.manage-schemas=false "
-                        + "and make the staging by hand)";
+                        + setting + "=column,… to the columns that identify a row (or " + CarolSettings.MANAGE_SCHEMAS.key()
+                        + "=false and make the staging by hand)";
                 if (keylessWarned.add(staging)) {
                     LOG.warn("{}; its records are dead-lettered until then", reason);
                 }
@@ -104,7 +105,8 @@ final class CarolClient implements SinkClient<CarolMapper.Record> {
                 token = tokens == null ? null : tokens.token();
             } catch (CarolCredentialsException e) {
                 String m = e.getMessage();
-                return new Outcome.Stop(m.contains("cdc.carol.") ? m : m + ". Fix cdc.carol.username / cdc.carol.password (or cdc.carol.api-key)");
+                return new Outcome.Stop(namesASetting(m) ? m : m + ". Fix " + CarolSettings.USERNAME.key() + " / "
+                        + CarolSettings.PASSWORD.key() + " (or " + CarolSettings.API_KEY.key() + ")");
             }
             HttpRequest.Builder request = HttpRequest.newBuilder(config.intakeUri(staging))
                     .timeout(Duration.ofMillis(config.timeoutMs()))
@@ -186,5 +188,11 @@ final class CarolClient implements SinkClient<CarolMapper.Record> {
                 return 0;
             }
         }
+    }
+
+    /** Whether a credentials message already says which setting to fix (CarolTokenCache's own messages do). */
+    private static boolean namesASetting(String message) {
+        return List.of(CarolSettings.URL, CarolSettings.TOKEN_PATH, CarolSettings.AUTH, CarolSettings.USERNAME, CarolSettings.API_KEY)
+                .stream().anyMatch(k -> message.contains(k.key()));
     }
 }

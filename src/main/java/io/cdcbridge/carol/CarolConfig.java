@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import io.cdcbridge.config.CarolSettings;
+import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.config.SinkSettings;
 
@@ -61,7 +62,7 @@ public record CarolConfig(URI url, String connectorId, String auth, String usern
         Map<String, List<String>> crosswalks = new HashMap<>();
         s.under(CarolSettings.CROSSWALK).forEach((table, columns) -> {
             if (!table.contains(".")) {
-                throw new io.cdcbridge.config.ConfigException("cdc.carol.crosswalk." + table, "must be cdc.carol.crosswalk.<schema>.<table>=column,…");
+                throw new ConfigException(CarolSettings.CROSSWALK.key(table), "must be " + CarolSettings.CROSSWALK.pattern() + "=column,…");
             }
             crosswalks.put(table, columns);
         });

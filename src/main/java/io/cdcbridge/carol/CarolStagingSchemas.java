@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdcbridge.config.CarolSettings;
 import io.cdcbridge.errors.PermanentDeliveryException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -151,7 +152,7 @@ public final class CarolStagingSchemas {
                         + " is not a column of the table (columns: " + columnTypes.keySet() + ")");
             }
             if (!all && !fieldSelection.containsKey(k)) {
-                throw new CarolSchemaException(staging, "cdc.carol.fields." + staging + " leaves out '" + k
+                throw new CarolSchemaException(staging, CarolSettings.FIELDS.key(staging) + " leaves out '" + k
                         + "', a crosswalk column of staging " + staging + ": every record needs it");
             }
             keys.add(all ? k : fieldSelection.get(k));
@@ -251,7 +252,7 @@ public final class CarolStagingSchemas {
             if (conflicts != null) {
                 known.put(staging, k);
                 throw new CarolSchemaException(staging, "Carol staging " + staging + " does not fit the table: " + conflicts
-                        + ". Records are refused until the staging's field is changed in Carol (or cdc.carol.fields." + staging
+                        + ". Records are refused until the staging's field is changed in Carol (or " + CarolSettings.FIELDS.key(staging)
                         + " leaves the column out); the bridge never retypes a field");
             }
             if (!k.keys().isEmpty() && !keys.isEmpty() && !k.keys().equals(keys) && crosswalkWarned.add(staging)) {
@@ -343,7 +344,7 @@ public final class CarolStagingSchemas {
     private Known create(String staging, Map<String, String> fields, List<String> keys) {
         if (keys.isEmpty()) {
             throw new CarolSchemaException(staging, "staging " + staging + " has no schema in Carol and its table no primary key:"
-                    + " set cdc.carol.crosswalk.<schema>.<table>=column,… to the columns that identify a row");
+                    + " set " + CarolSettings.CROSSWALK.pattern() + "=column,… to the columns that identify a row");
         }
         ObjectNode body = JSON.createObjectNode();
         body.put("mdmStagingType", staging);
@@ -455,7 +456,7 @@ public final class CarolStagingSchemas {
             if (status == 401 || status == 403) {
                 throw new CarolCredentialsException("Carol refused the bridge's credentials for the schema of staging " + staging
                         + " (HTTP " + status + "): " + CarolTokenCache.carolMessage(r.body()) + ". Give the user (or API key) "
-                        + "the right to manage staging schemas, or set cdc.carol.manage-schemas=false and make the stagings by hand");
+                        + "the right to manage staging schemas, or set " + CarolSettings.MANAGE_SCHEMAS.key() + "=false and make the stagings by hand");
             }
             return r;
         }

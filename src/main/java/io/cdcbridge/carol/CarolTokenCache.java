@@ -123,7 +123,7 @@ public final class CarolTokenCache {
         if (status == 404 || status == 405) {
             // retrying cannot make a path appear: stop, saying where we looked
             throw new CarolCredentialsException("Carol has no token endpoint at " + config.tokenUri() + " (HTTP " + status
-                    + "): check cdc.carol.url and cdc.carol.token-path (TOTVS's clients use " + CarolSettings.TOKEN_PATH.defaultValue() + ")");
+                    + "): check " + CarolSettings.URL.key() + " and " + CarolSettings.TOKEN_PATH.key() + " (TOTVS's clients use " + CarolSettings.TOKEN_PATH.defaultValue() + ")");
         }
         if (status == 400 || status == 401 || status == 403) {
             throw new CarolCredentialsException("Carol refused the " + grant + " grant for user '" + config.username()
@@ -143,14 +143,15 @@ public final class CarolTokenCache {
             // 2xx without a token is an answer about the account, not a glitch: asking again gets the same answer
             if (n.hasNonNull("mfa_token")) {
                 throw new CarolCredentialsException("Carol user '" + config.username() + "' has multi-factor authentication"
-                        + " (the token endpoint asked for an MFA code), which a bridge cannot answer: set cdc.carol.auth=apikey"
-                        + " with cdc.carol.api-key, or cdc.carol.username to a service user without MFA");
+                        + " (the token endpoint asked for an MFA code), which a bridge cannot answer: set " + CarolSettings.AUTH.key()
+                        + "=apikey with " + CarolSettings.API_KEY.key() + ", or " + CarolSettings.USERNAME.key()
+                        + " to a service user without MFA");
             }
             List<String> names = new ArrayList<>();
             n.fieldNames().forEachRemaining(names::add);
             throw new CarolCredentialsException("Carol's token endpoint answered the " + grant + " grant for user '" + config.username()
-                    + "' without an access_token (fields " + names + "): set cdc.carol.auth=apikey with cdc.carol.api-key, or"
-                    + " cdc.carol.username to a user that signs in with a password");
+                    + "' without an access_token (fields " + names + "): set " + CarolSettings.AUTH.key() + "=apikey with "
+                    + CarolSettings.API_KEY.key() + ", or " + CarolSettings.USERNAME.key() + " to a user that signs in with a password");
         }
         Instant received = clock.instant();
         accessToken = access;

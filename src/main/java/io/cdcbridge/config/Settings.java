@@ -24,8 +24,8 @@ import java.util.TreeMap;
  *
  * <p>Values of secret keys ({@link SettingsCatalog#isSecret}) are never part of a message this class produces.
  *
- * <p>The string getters ({@link #get(String, String)}, {@link #getInt(String, int)}, ...) are the older form, kept
- * while call sites move to the typed ones; they repeat a default the catalog already has.
+ * <p>There are no getters by key text: a setting is read through its declaration, which holds its one default and
+ * its checks.
  */
 public final class Settings {
 
@@ -145,18 +145,7 @@ public final class Settings {
         return values;
     }
 
-    /** Keys under a prefix, with the prefix removed ({@code cdc.carol.staging.} gives {@code public.Users -> users}). */
-    public Map<String, String> under(String prefix) {
-        Map<String, String> out = new TreeMap<>();
-        values.forEach((k, v) -> {
-            if (k.startsWith(prefix) && k.length() > prefix.length()) {
-                out.put(k.substring(prefix.length()), v);
-            }
-        });
-        return out;
-    }
-
-    public boolean has(String key) {
+    private boolean has(String key) {
         String v = values.get(key);
         return v != null && !v.isBlank();
     }
@@ -208,97 +197,6 @@ public final class Settings {
             }
         });
         return out;
-    }
-
-    public String get(String key, String def) {
-        return has(key) ? values.get(key).trim() : def;
-    }
-
-    /** A value that must be present. */
-    public String require(String key) {
-        if (!has(key)) {
-            throw new ConfigException(key, "is required but not set (property " + key + " or environment " + envName(key) + ")");
-        }
-        return values.get(key).trim();
-    }
-
-    public int getInt(String key, int def) {
-        if (!has(key)) {
-            return def;
-        }
-        try {
-            return Integer.parseInt(values.get(key).trim());
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key, "must be a whole number, got '" + shown(key) + "'");
-        }
-    }
-
-    /** A whole number within [min, max]; outside, start-up stops naming the key and the bounds. */
-    public int getInt(String key, int def, int min, int max) {
-        return (int) getLong(key, def, min, max);
-    }
-
-    /** A whole number within [min, max]; outside, start-up stops naming the key and the bounds. */
-    public long getLong(String key, long def, long min, long max) {
-        long n = getLong(key, def);
-        if (n < min || n > max) {
-            throw new ConfigException(key, "must be between " + min + " and " + max + ", got " + n);
-        }
-        return n;
-    }
-
-    public int getPort(String key, int def) {
-        int port = getInt(key, def);
-        if (port < 0 || port > 65535) {
-            throw new ConfigException(key, "must be a port between 0 and 65535, got " + port);
-        }
-        return port;
-    }
-
-    public long getLong(String key, long def) {
-        if (!has(key)) {
-            return def;
-        }
-        try {
-            return Long.parseLong(values.get(key).trim());
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key, "must be a whole number, got '" + shown(key) + "'");
-        }
-    }
-
-    public boolean getBool(String key, boolean def) {
-        if (!has(key)) {
-            return def;
-        }
-        String v = values.get(key).trim().toLowerCase(Locale.ROOT);
-        return switch (v) {
-            case "true", "yes", "on" -> true;
-            case "false", "no", "off" -> false;
-            default -> throw new ConfigException(key, "must be true or false, got '" + shown(key) + "'");
-        };
-    }
-
-    /** One of the allowed words (case-insensitive), returned lower-case. */
-    public String getChoice(String key, String def, String... allowed) {
-        String v = get(key, def).toLowerCase(Locale.ROOT);
-        for (String a : allowed) {
-            if (a.equals(v)) {
-                return v;
-            }
-        }
-        throw new ConfigException(key, "must be one of " + String.join(", ", allowed) + ", got '" + shown(key) + "'");
-    }
-
-    /** A time zone id ({@code UTC}, {@code America/Sao_Paulo}) or null when the key is not set. */
-    public java.time.ZoneId getZone(String key) {
-        if (!has(key)) {
-            return null;
-        }
-        try {
-            return java.time.ZoneId.of(get(key, ""));
-        } catch (java.time.DateTimeException e) {
-            throw new ConfigException(key, "is not a time zone id (UTC, America/Sao_Paulo, ...), got '" + shown(key) + "'");
-        }
     }
 
     private String shown(Setting<?> setting, String key) {

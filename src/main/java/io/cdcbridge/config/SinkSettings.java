@@ -45,6 +45,11 @@ public final class SinkSettings {
                        Setting<Integer> consumers, Setting<String> groupId, Setting<Duration> maxPollInterval,
                        Setting<Duration> metadataMaxAge, Setting<String> topicPattern, Setting<Integer> concurrency,
                        Setting<Integer> maxPollRecords) {
+
+        /** What every key of the sink starts with: {@code cdc.<sink>.}. */
+        public String keyPrefix() {
+            return "cdc." + sink + ".";
+        }
     }
 
     /** The sinks' keys by sink name ({@code bigquery}, {@code carol}). */

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 
 import io.cdcbridge.config.ConfigException;
+import io.cdcbridge.config.OpsSettings;
 import org.apache.camel.Route;
 import org.apache.camel.component.kafka.KafkaConfiguration;
 import org.apache.camel.component.kafka.KafkaEndpoint;
@@ -104,6 +105,6 @@ final class DeliveryRouteCheck extends LifecycleStrategySupport {
     }
 
     private static ConfigException refused(String where, String problem) {
-        return new ConfigException("cdc.routes.dir", where + " is refused: " + problem);
+        return new ConfigException(OpsSettings.ROUTES_DIR.key(), where + " is refused: " + problem);
     }
 }

@@ -1,11 +1,13 @@
 package io.cdcbridge.delivery;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.KafkaConfig;
 import io.cdcbridge.config.KafkaSettings;
+import io.cdcbridge.config.Setting;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.config.SettingsCatalog;
 import io.cdcbridge.config.SinkSettings;
@@ -37,16 +39,12 @@ public interface SinkModule {
     /**
      * The regex of the topics a sink's consumer reads: the ChangeEvent topics (without the dead-letter topics) and
      * the sink's passthrough topics, or {@code cdc.<sink>.topic-pattern}. It ends up in the kafka endpoint's URI, where
-     * a "?" would start the query, so an override with URI syntax in it is refused.
+     * a "?" would start the query; the setting's declaration refuses an override with URI syntax in it.
      */
     static String topicPattern(Settings settings, String sink, Passthrough passthrough) {
         SinkSettings.Keys keys = SinkSettings.of(sink);
         if (settings.has(keys.topicPattern())) {
-            String own = settings.get(keys.topicPattern());
-            if (own.contains("?") || own.contains("&") || own.contains("#") || own.contains("%")) {
-                throw new ConfigException(keys.topicPattern().key(), "must not contain ?, &, # or % (it is part of an endpoint URI)");
-            }
-            return own;
+            return settings.get(keys.topicPattern());
         }
         return passthrough.topicPattern(KafkaConfig.changeEventTopicPattern(settings.get(KafkaSettings.TOPIC_PREFIX)), sink);
     }
@@ -60,9 +58,10 @@ public interface SinkModule {
         String sink = engine.sink();
         SinkSettings.Keys keys = SinkSettings.of(sink);
         Map<String, String> route = new TreeMap<>();
+        List<Setting<?>> kafka = KafkaSettings.AREA.settings();
         SettingsCatalog.effective(settings).forEach((key, value) -> {
             boolean derived = key.equals(keys.topicPattern().key()) || (keys.maxPollRecords() != null && key.equals(keys.maxPollRecords().key()));
-            if ((key.startsWith("cdc." + sink + ".") || key.startsWith("cdc.kafka.")) && !derived) {
+            if ((key.startsWith(keys.keyPrefix()) || kafka.stream().anyMatch(k -> k.matches(key))) && !derived) {
                 route.put(key, value);
             }
         });
@@ -93,8 +92,8 @@ public interface SinkModule {
         }
         long budget = pollInterval * 2 / 3;
         if (maxDelay > budget) {
-            throw new ConfigException(SinkSettings.MAX_RETRY_DELAY.key(), "must be below two thirds of cdc." + sink
-                    + ".max-poll-interval-ms (" + budget + " ms), or the consumer would leave its group while it waits");
+            throw new ConfigException(SinkSettings.MAX_RETRY_DELAY.key(), "must be below two thirds of "
+                    + SinkSettings.of(sink).maxPollInterval().key() + " (" + budget + " ms), or the consumer would leave its group while it waits");
         }
         return new DeliveryOptions(maxItems, maxBytes, concurrency, settings.get(SinkSettings.MAX_RETRIES), delay, maxDelay, budget);
     }

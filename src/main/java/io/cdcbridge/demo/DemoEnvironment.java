@@ -9,7 +9,16 @@ import java.util.List;
 import java.util.Map;
 
 import io.cdcbridge.app.Demo;
+import io.cdcbridge.config.BigQuerySettings;
+import io.cdcbridge.config.CaptureSettings;
+import io.cdcbridge.config.CarolSettings;
+import io.cdcbridge.config.DemoSettings;
+import io.cdcbridge.config.KafkaSettings;
+import io.cdcbridge.config.OpsSettings;
+import io.cdcbridge.config.Setting;
 import io.cdcbridge.config.Settings;
+import io.cdcbridge.config.SinkSettings;
+import io.cdcbridge.config.SourceSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,13 +38,13 @@ public final class DemoEnvironment implements Demo {
 
     @Override
     public Settings start(Settings s) {
-        Path data = Path.of(s.get("cdc.data-dir", "data"));
+        Path data = s.get(OpsSettings.DATA_DIR);
         // the same rule as Demo.askedBy: an instance that only delivers needs no database
-        boolean demoDb = !s.has("cdc.source.host") && s.getBool("cdc.capture.enabled", true);
+        boolean demoDb = !s.has(SourceSettings.HOST) && s.get(CaptureSettings.ENABLED);
         if (demoDb) {
-            EmbeddedPostgresServer pg = new EmbeddedPostgresServer(data.resolve("postgres"), s.getPort("cdc.demo.postgres-port", 5433)).start();
+            EmbeddedPostgresServer pg = new EmbeddedPostgresServer(data.resolve("postgres"), s.get(DemoSettings.POSTGRES_PORT)).start();
             started.add(pg);
-            String db = s.get("cdc.source.database", "postgres");
+            String db = s.get(SourceSettings.DATABASE);
             pg.createDatabase(db);
             try (Connection c = pg.connect(db)) {
                 if (Bookstore.install(c, true)) {
@@ -44,11 +53,11 @@ public final class DemoEnvironment implements Demo {
             } catch (SQLException e) {
                 throw new IllegalStateException("cannot load the bookstore into the embedded Postgres: " + e.getMessage(), e);
             }
-            overrides.put("cdc.source.host", pg.host());
-            overrides.put("cdc.source.port", String.valueOf(pg.port()));
-            overrides.put("cdc.source.user", "postgres");
-            overrides.put("cdc.source.password", "postgres"); // the embedded server trusts loopback; any password works
-            int rate = s.getInt("cdc.demo.generator-rate", 5);
+            overrides.put(SourceSettings.HOST.key(), pg.host());
+            overrides.put(SourceSettings.PORT.key(), String.valueOf(pg.port()));
+            overrides.put(SourceSettings.USER.key(), "postgres");
+            overrides.put(SourceSettings.PASSWORD.key(), "postgres"); // the embedded server trusts loopback; any password works
+            int rate = s.get(DemoSettings.GENERATOR_RATE);
             started.add(new SalesGenerator(() -> {
                 try {
                     return pg.connect(db);
@@ -57,37 +66,41 @@ public final class DemoEnvironment implements Demo {
                 }
             }).start(rate));
             // The demo shows what each sink would send without a cloud account: sinks run in dry run.
-            if (!s.has("cdc.sink.dry-run")) {
-                overrides.put("cdc.sink.dry-run", "true");
+            if (!s.has(SinkSettings.DRY_RUN)) {
+                overrides.put(SinkSettings.DRY_RUN.key(), "true");
                 banner.add("Sinks:    DRY RUN, what would be sent is written under " + data.resolve("out")
-                        + ". Set cdc.sink.dry-run=false to deliver.");
+                        + ". Set " + SinkSettings.DRY_RUN.key() + "=false to deliver.");
             }
-            if (!s.has("cdc.bigquery.project") && s.getBool("cdc.bigquery.enabled", true)) {
-                overrides.put("cdc.bigquery.enabled", "true");
-                overrides.put("cdc.bigquery.project", "cdc-bridge-demo");
-                overrides.put("cdc.bigquery.dataset", "bookstore");
-                banner.add("BigQuery: demo project (rows in " + data.resolve("out/bigquery")
-                        + "). Set cdc.bigquery.project, cdc.bigquery.dataset and cdc.bigquery.keyfile for yours.");
+            // a demo target for each sink not configured, unless the sink is switched off (its own default would be off)
+            if (!s.has(BigQuerySettings.PROJECT) && notSwitchedOff(s, BigQuerySettings.ENABLED)) {
+                overrides.put(BigQuerySettings.ENABLED.key(), "true");
+                overrides.put(BigQuerySettings.PROJECT.key(), "cdc-bridge-demo");
+                overrides.put(BigQuerySettings.DATASET.key(), "bookstore");
+                banner.add("BigQuery: demo project (rows in " + data.resolve("out/bigquery") + "). Set "
+                        + BigQuerySettings.PROJECT.key() + ", " + BigQuerySettings.DATASET.key() + " and "
+                        + BigQuerySettings.KEYFILE.key() + " for yours.");
             }
-            if (!s.has("cdc.carol.url") && s.getBool("cdc.carol.enabled", true)) {
-                overrides.put("cdc.carol.enabled", "true");
-                overrides.put("cdc.carol.url", "https://demo.carol.ai");
-                overrides.put("cdc.carol.connector-id", "demo");
-                overrides.put("cdc.carol.auth", "apikey");
-                overrides.put("cdc.carol.api-key", "demo");
-                banner.add("Carol:    demo tenant (request bodies in " + data.resolve("out/carol")
-                        + "). Set cdc.carol.url, cdc.carol.connector-id and the credentials for yours.");
+            if (!s.has(CarolSettings.URL) && notSwitchedOff(s, CarolSettings.ENABLED)) {
+                overrides.put(CarolSettings.ENABLED.key(), "true");
+                overrides.put(CarolSettings.URL.key(), "https://demo.carol.ai");
+                overrides.put(CarolSettings.CONNECTOR_ID.key(), "demo");
+                overrides.put(CarolSettings.AUTH.key(), "apikey");
+                overrides.put(CarolSettings.API_KEY.key(), "demo");
+                banner.add("Carol:    demo tenant (request bodies in " + data.resolve("out/carol") + "). Set "
+                        + CarolSettings.URL.key() + ", " + CarolSettings.CONNECTOR_ID.key() + " and the credentials for yours.");
             }
             banner.add("Postgres: EMBEDDED at 127.0.0.1:" + pg.port() + " (database " + db + ", bookstore tables, sales generator "
-                    + rate + " changes/s). Set cdc.source.host (CDC_SOURCE_HOST) to capture your own database.");
+                    + rate + " changes/s). Set " + SourceSettings.HOST.key() + " (" + Settings.envName(SourceSettings.HOST.key())
+                    + ") to capture your own database.");
         }
-        if (!demoDb && s.getBool("cdc.demo.bookstore", false)) {
+        if (!demoDb && s.get(DemoSettings.BOOKSTORE)) {
             // docker-compose: the bookstore and the generator on a real Postgres, so the full stack has traffic
-            String url = "jdbc:postgresql://" + s.require("cdc.source.host") + ":" + s.getPort("cdc.source.port", 5432)
-                    + "/" + s.get("cdc.source.database", "postgres");
+            String url = "jdbc:postgresql://" + s.require(SourceSettings.HOST) + ":" + s.get(SourceSettings.PORT)
+                    + "/" + s.get(SourceSettings.DATABASE);
             java.util.Properties p = new java.util.Properties();
-            p.setProperty("user", s.get("cdc.source.user", "postgres"));
-            p.setProperty("password", s.get("cdc.source.password", ""));
+            p.setProperty("user", s.get(SourceSettings.USER));
+            String password = s.get(SourceSettings.PASSWORD);
+            p.setProperty("password", password == null ? "" : password);
             java.util.function.Supplier<Connection> connections = () -> {
                 try {
                     return java.sql.DriverManager.getConnection(url, p);
@@ -97,21 +110,22 @@ public final class DemoEnvironment implements Demo {
             };
             try (Connection c = connections.get()) {
                 if (Bookstore.install(c, true)) {
-                    LOG.info("Loaded the bookstore schema and seed rows into {}", s.get("cdc.source.database", "postgres"));
+                    LOG.info("Loaded the bookstore schema and seed rows into {}", s.get(SourceSettings.DATABASE));
                 }
             } catch (SQLException e) {
-                throw new IllegalStateException("cannot load the bookstore (cdc.demo.bookstore=true): " + e.getMessage(), e);
+                throw new IllegalStateException("cannot load the bookstore (" + DemoSettings.BOOKSTORE.key() + "=true): " + e.getMessage(), e);
             }
-            int rate = s.getInt("cdc.demo.generator-rate", 5);
+            int rate = s.get(DemoSettings.GENERATOR_RATE);
             started.add(new SalesGenerator(connections).start(rate));
-            banner.add("Generator: " + rate + " changes/s on the bookstore tables of " + s.get("cdc.source.host", "") + " (cdc.demo.bookstore=true).");
+            banner.add("Generator: " + rate + " changes/s on the bookstore tables of " + s.get(SourceSettings.HOST)
+                    + " (" + DemoSettings.BOOKSTORE.key() + "=true).");
         }
-        if (!s.has("cdc.kafka.brokers")) {
-            EmbeddedKafkaBroker kafka = new EmbeddedKafkaBroker(data.resolve("kafka"), s.getPort("cdc.demo.kafka-port", 9092)).start();
+        if (!s.has(KafkaSettings.BROKERS)) {
+            EmbeddedKafkaBroker kafka = new EmbeddedKafkaBroker(data.resolve("kafka"), s.get(DemoSettings.KAFKA_PORT)).start();
             started.add(0, kafka); // stopped last
-            overrides.put("cdc.kafka.brokers", kafka.bootstrapServers());
-            banner.add("Kafka:    EMBEDDED KRaft broker at " + kafka.bootstrapServers()
-                    + ". Set cdc.kafka.brokers (CDC_KAFKA_BROKERS) to use your cluster.");
+            overrides.put(KafkaSettings.BROKERS.key(), kafka.bootstrapServers());
+            banner.add("Kafka:    EMBEDDED KRaft broker at " + kafka.bootstrapServers() + ". Set " + KafkaSettings.BROKERS.key()
+                    + " (" + Settings.envName(KafkaSettings.BROKERS.key()) + ") to use your cluster.");
         }
         if (!banner.isEmpty() && active()) {
             String line = "=".repeat(100);
@@ -119,6 +133,11 @@ public final class DemoEnvironment implements Demo {
                     line, String.join("\n ", banner), line);
         }
         return s.with(overrides);
+    }
+
+    /** Not set to false: the demo gives the sink a target even where the sink's own default leaves it off. */
+    private static boolean notSwitchedOff(Settings s, Setting<Boolean> enabled) {
+        return !s.has(enabled) || s.get(enabled);
     }
 
     /** Whether an embedded server runs (the generator alone on a real database is not the demo). */

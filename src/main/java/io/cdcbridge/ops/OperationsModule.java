@@ -1,7 +1,6 @@
 package io.cdcbridge.ops;
 
 import java.net.InetAddress;
-import java.util.HashSet;
 import java.util.Set;
 
 import javax.management.remote.JMXConnectorServer;
@@ -10,7 +9,9 @@ import io.cdcbridge.util.Module;
 import io.cdcbridge.capture.CaptureModule;
 import io.cdcbridge.capture.CaptureRoute;
 import io.cdcbridge.config.KafkaConfig;
+import io.cdcbridge.config.OpsSettings;
 import io.cdcbridge.config.Settings;
+import io.cdcbridge.config.SinkSettings;
 import io.cdcbridge.errors.DeadLetterReplay;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
@@ -88,30 +89,25 @@ public final class OperationsModule implements Module {
         metrics.bind(status);
         if (!enabledSinks.isEmpty()) {
             deliveryProgress = new DeliveryProgress(kafka.brokers(), status::delivered, () -> enabledSinks,
-                    sink -> settings.get("cdc." + sink + ".group-id", "cdc-bridge-" + sink), 3000)
-                    .start(settings.getLong("cdc.progress-interval-ms", 5000));
+                    sink -> settings.get(SinkSettings.of(sink).groupId()), 3000)
+                    .start(settings.get(OpsSettings.PROGRESS_INTERVAL).toMillis());
             metrics.bindSinkLag(enabledSinks, deliveryProgress::lag);
         }
         management = new BridgeManagement(status, ctx, new DeadLetterReplay(kafka.brokers(), kafka.topicPrefix())).register();
-        int port = settings.getInt("cdc.http.port", 8080);
+        int port = settings.get(OpsSettings.HTTP_PORT);
         if (port >= 0) {
-            String host = settings.get("cdc.http.host", "127.0.0.1");
+            String host = settings.get(OpsSettings.HTTP_HOST);
             OpsServer http = new OpsServer(host, port, ctx, metrics, kafka.brokers(),
                     () -> capture.expected(ctx), () -> capture.engineActive(ctx));
             server = http;
             boolean loopback = InetAddress.getByName(host).isLoopbackAddress();
-            Set<String> sensitive = new HashSet<>();
-            for (String c : settings.get("cdc.console.sensitive-columns", "").split(",")) {
-                if (!c.isBlank()) {
-                    sensitive.add(c.trim());
-                }
-            }
-            new StatusConsole(status, capture.stats(), ctx, loopback, settings.get("cdc.console.token", null), sensitive)
+            Set<String> sensitive = Set.copyOf(settings.get(OpsSettings.CONSOLE_SENSITIVE_COLUMNS));
+            new StatusConsole(status, capture.stats(), ctx, loopback, settings.get(OpsSettings.CONSOLE_TOKEN), sensitive)
                     .install(http);
             http.start();
         }
-        if (settings.has("cdc.jmx.port")) {
-            jmx = RemoteJmx.start(settings.get("cdc.jmx.host", "127.0.0.1"), settings.getPort("cdc.jmx.port", 1099));
+        if (settings.has(OpsSettings.JMX_PORT)) {
+            jmx = RemoteJmx.start(settings.get(OpsSettings.JMX_HOST), settings.get(OpsSettings.JMX_PORT));
         }
     }
 

@@ -11,6 +11,9 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import io.cdcbridge.config.ConfigException;
+import io.cdcbridge.config.DemoSettings;
+import io.cdcbridge.config.KafkaSettings;
+import io.cdcbridge.config.SourceSettings;
 import io.cdcbridge.config.Settings;
 import org.junit.jupiter.api.Test;
 
@@ -30,10 +33,10 @@ class DemoTest {
     @Test
     void onlyAnEmptyServerOrTheBookstoreAsksForTheDemo() {
         assertThat(Demo.askedBy(with(REAL))).isNull();
-        assertThat(Demo.askedBy(with(REAL, "cdc.source.host", ""))).isEqualTo("cdc.source.host");
-        assertThat(Demo.askedBy(with(REAL, "cdc.kafka.brokers", ""))).isEqualTo("cdc.kafka.brokers");
-        assertThat(Demo.askedBy(with(Map.of()))).isEqualTo("cdc.source.host");
-        assertThat(Demo.askedBy(with(REAL, "cdc.demo.bookstore", "true"))).isEqualTo("cdc.demo.bookstore");
+        assertThat(Demo.askedBy(with(REAL, "cdc.source.host", ""))).isSameAs(SourceSettings.HOST);
+        assertThat(Demo.askedBy(with(REAL, "cdc.kafka.brokers", ""))).isSameAs(KafkaSettings.BROKERS);
+        assertThat(Demo.askedBy(with(Map.of()))).isSameAs(SourceSettings.HOST);
+        assertThat(Demo.askedBy(with(REAL, "cdc.demo.bookstore", "true"))).isSameAs(DemoSettings.BOOKSTORE);
         // an instance that only delivers needs no database
         assertThat(Demo.askedBy(with(REAL, "cdc.source.host", "", "cdc.capture.enabled", "false"))).isNull();
     }

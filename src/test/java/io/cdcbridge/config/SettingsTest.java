@@ -28,8 +28,8 @@ class SettingsTest {
         Properties sys = new Properties();
         sys.setProperty("cdc.kafka.topic-prefix", "fromsys");
         Settings s = Settings.load(Map.of("CDC_SOURCE_HOST", "db.internal", "CDC_KAFKA_TOPIC_PREFIX", "fromenv"), sys);
-        assertThat(s.get("cdc.source.host", null)).isEqualTo("db.internal");
-        assertThat(s.get("cdc.kafka.topic-prefix", null)).isEqualTo("fromsys");
+        assertThat(s.get(SourceSettings.HOST)).isEqualTo("db.internal");
+        assertThat(s.get(KafkaSettings.TOPIC_PREFIX)).isEqualTo("fromsys");
         assertThat(s.get(SourceSettings.SLOT)).as("the catalog's default").isEqualTo("cdc_bridge");
         assertThat(s.get(OpsSettings.ROUTES_RELOAD)).as("the shipped file's").isTrue();
     }
@@ -39,7 +39,7 @@ class SettingsTest {
         Path secret = dir.resolve("pg");
         Files.writeString(secret, "s3cret\n");
         Settings s = Settings.of(Map.of("cdc.source.password.file", secret.toString()));
-        assertThat(s.get("cdc.source.password", null)).isEqualTo("s3cret");
+        assertThat(s.get(SourceSettings.PASSWORD)).isEqualTo("s3cret");
         assertThat(s.shown("cdc.source.password")).doesNotContain("s3cret");
         assertThat(Settings.isSecret("cdc.carol.api-key")).isTrue();
     }
@@ -47,11 +47,11 @@ class SettingsTest {
     @Test
     void malformedValuesNameTheKey() {
         Settings s = Settings.of(Map.of("cdc.source.port", "54x2", "cdc.source.slot", "Bad-Slot", "cdc.source.host", "h"));
-        assertThatThrownBy(() -> s.getPort("cdc.source.port", 5432))
+        assertThatThrownBy(() -> s.get(SourceSettings.PORT))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("cdc.source.port");
         assertThatThrownBy(() -> SourceConfig.from(s))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("cdc.source.slot");
-        assertThatThrownBy(() -> Settings.of(Map.of()).require("cdc.bigquery.project"))
+        assertThatThrownBy(() -> Settings.of(Map.of()).require(BigQuerySettings.PROJECT))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("cdc.bigquery.project");
         assertThatThrownBy(() -> Settings.of(Map.of("cdc.source.password.file", "/nonexistent/pg")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("cdc.source.password.file")
@@ -61,10 +61,10 @@ class SettingsTest {
     @Test
     void boundedNumbersNameTheKeyAndTheBounds() {
         Settings s = Settings.of(Map.of("cdc.carol.consumers", "0", "cdc.bigquery.concurrency", "8"));
-        assertThat(s.getInt("cdc.bigquery.concurrency", 4, 1, 64)).isEqualTo(8);
-        assertThat(s.getInt("cdc.bigquery.consumers", 1, 1, 64)).isEqualTo(1);
-        assertThatThrownBy(() -> s.getInt("cdc.carol.consumers", 1, 1, 64))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("cdc.carol.consumers").hasMessageContaining("between 1 and 64, got 0");
+        assertThat(s.get(BigQuerySettings.CONCURRENCY)).isEqualTo(8);
+        assertThat(s.get(BigQuerySettings.CONSUMERS)).isEqualTo(1);
+        assertThatThrownBy(() -> s.get(CarolSettings.CONSUMERS))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("cdc.carol.consumers").hasMessageContaining("between 1 and 64, got '0'");
     }
 
     @Test
