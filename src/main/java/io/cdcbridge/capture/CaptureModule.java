@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.cdcbridge.util.Module;
 import io.cdcbridge.config.CaptureSettings;
+import io.cdcbridge.config.CarolSettings;
 import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.KafkaConfig;
 import io.cdcbridge.config.KafkaSettings;
@@ -57,7 +58,8 @@ public final class CaptureModule implements Module {
             return;
         }
         SourceConfig source = SourceConfig.from(settings);
-        SourcePreflight.check(source); // a bad database stops start-up here, with the key to fix, before Camel starts
+        // a bad database stops start-up here, with the key to fix, before Camel starts
+        SourcePreflight.check(source, settings.get(CarolSettings.ENABLED));
         createParent(kafka.offsetFile());
         session = "capture-" + UUID.randomUUID();
         supervisor = new CaptureSupervisor(main::getCamelContext, timeout -> publisher.recover(timeout));

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * Checks, before capture starts, what would otherwise fail deep inside Debezium with a wall of stack trace: the
  * database is reachable, {@code wal_level=logical}, the user may replicate. Each problem becomes one
  * {@link ConfigException} naming the setting to fix. Also warns about tables whose updates and deletes would arrive
- * without a before-image (no primary key and no {@code REPLICA IDENTITY FULL}).
+ * without a before-image (no primary key and no {@code REPLICA IDENTITY FULL}) and, when the Carol sink runs, about
+ * tables whose updates may leave an unchanged TOAST value out of Carol's records (no {@code REPLICA IDENTITY FULL}).
  */
 public final class SourcePreflight {
 
@@ -29,6 +30,14 @@ public final class SourcePreflight {
     }
 
     public static void check(SourceConfig src) {
+        check(src, false);
+    }
+
+    /**
+     * @param carol whether the Carol sink runs: then also warns about tables whose updates can leave a large value out
+     *              (TOAST), which Carol's whole-record-per-key staging would lose (docs/carol.md, "Records")
+     */
+    public static void check(SourceConfig src, boolean carol) {
         Properties p = new Properties();
         p.setProperty("user", src.user());
         p.setProperty("password", src.password());
@@ -46,6 +55,9 @@ public final class SourcePreflight {
                         + "' may not use replication (ALTER ROLE \"" + src.user() + "\" WITH REPLICATION)");
             }
             warnTablesWithoutKey(st, src);
+            if (carol) {
+                warnToastWithoutFullIdentity(st, src);
+            }
         } catch (SQLException e) {
             throw translate(src, e);
         }
@@ -70,6 +82,39 @@ public final class SourcePreflight {
             LOG.warn("Tables without a primary key and without REPLICA IDENTITY FULL: {}. Their inserts are captured, "
                     + "but updates and deletes carry no before-image (and Postgres refuses UPDATE/DELETE on them once "
                     + "they are in the publication). Fix: ALTER TABLE <table> REPLICA IDENTITY FULL", String.join(", ", bad));
+        }
+    }
+
+    /**
+     * Tables with a column Postgres may store out of line (TOAST: any type whose storage is not plain, e.g. text,
+     * varchar, bytea, json, jsonb, numeric, arrays) and without REPLICA IDENTITY FULL. An update that leaves such a
+     * value unchanged does not carry it, and only a whole before-image lets the Carol sink fill it in.
+     */
+    static final String TOASTABLE_WITHOUT_FULL_IDENTITY = """
+            SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema')
+              AND n.nspname NOT LIKE 'pg_toast%' AND c.relreplident <> 'f'
+              AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                          AND a.attstorage <> 'p')
+            ORDER BY 1, 2""";
+
+    private static void warnToastWithoutFullIdentity(Statement st, SourceConfig src) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery(TOASTABLE_WITHOUT_FULL_IDENTITY)) {
+            while (rs.next()) {
+                String name = rs.getString(1) + "." + rs.getString(2);
+                if (included(src, name)) {
+                    tables.add(name);
+                }
+            }
+        }
+        if (!tables.isEmpty()) {
+            String names = tables.size() <= 20 ? String.join(", ", tables)
+                    : String.join(", ", tables.subList(0, 20)) + " and " + (tables.size() - 20) + " more";
+            LOG.warn("Tables with TOAST-able columns (text, bytea, json, numeric, arrays, …) and without REPLICA IDENTITY FULL: {}. "
+                    + "An update that leaves a large value unchanged does not carry it, so their Carol records then lack it "
+                    + "(Carol keeps the whole last record per key). Fix: ALTER TABLE <table> REPLICA IDENTITY FULL "
+                    + "(each update and delete then logs the whole old row)", names);
         }
     }
 

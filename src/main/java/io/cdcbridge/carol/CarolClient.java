@@ -50,7 +50,8 @@ final class CarolClient implements SinkClient<CarolMapper.Record> {
 
     /**
      * Before a staging's records go out: its schema in Carol fits them (created, or extended with new columns;
-     * docs/architecture.md §8). A field whose type changed refuses the records (dead-lettered with Carol's reason).
+     * docs/architecture.md §8). A field whose type changed refuses the records (dead-lettered with Carol's reason), and
+     * so does a table without a crosswalk (no primary key, no {@code cdc.carol.crosswalk.<schema>.<table>}).
      */
     @Override
     public Outcome prepare(String staging, List<CarolMapper.Record> records) {
@@ -65,12 +66,17 @@ final class CarolClient implements SinkClient<CarolMapper.Record> {
         }
         for (CarolStagingSchemas.StagingSchema s : wanted) {
             if (s.keys().isEmpty()) {
-                // no crosswalk: Carol cannot key the records, the staging must be made by hand
+                // no crosswalk: Carol cannot tell one row's record from another's, so no schema can be made and the
+                // records would overwrite each other; refused (dead-lettered, replayable once the setting is there)
+                String setting = s.table() != null ? CarolSettings.CROSSWALK.key(s.table()) : CarolSettings.CROSSWALK.pattern();
+                String reason = "Carol staging " + staging + ": table " + (s.table() != null ? s.table() : "?")
+                        + " has no primary key and no " + setting + ", so its records have no crosswalk key; set "
+                        + setting + "=column,… to the columns that identify a row (or " + CarolSettings.MANAGE_SCHEMAS.key()
+                        + "=false and make the staging by hand)";
                 if (keylessWarned.add(staging)) {
-                    LOG.warn("Carol staging {}: its table has no primary key and no {}; its schema is not managed by the bridge",
-                            staging, CarolSettings.CROSSWALK.pattern());
+                    LOG.warn("{}; its records are dead-lettered until then", reason);
                 }
-                continue;
+                return new Outcome.RequestRefused(reason, false, null);
             }
             try {
                 schemas.ensure(s);
@@ -87,7 +93,11 @@ final class CarolClient implements SinkClient<CarolMapper.Record> {
 
     @Override
     public Outcome send(String staging, List<CarolMapper.Record> records) {
-        byte[] body = gzip(CarolMapper.body(records));
+        // Each crosswalk key once, its last change (docs/architecture.md §8). The engine still counts every item of the
+        // request as delivered when Carol takes it: a superseded change is delivered by its successor, the same key's
+        // newer record, which Carol keeps in its place. Sound because this client answers for the whole request only
+        // (never ItemsRefused, whose reasons are by item); a refused request the engine halves is collapsed again per half.
+        byte[] body = gzip(CarolMapper.body(CarolMapper.lastPerKey(records)));
         boolean authRetried = false;
         while (true) {
             String token;

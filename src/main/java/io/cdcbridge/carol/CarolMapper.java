@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdcbridge.delivery.SinkMapper;
 import io.cdcbridge.event.ChangeEvent;
@@ -23,8 +25,12 @@ final class CarolMapper implements SinkMapper<CarolMapper.Record> {
     /**
      * One staging record, serialized, and the schema its staging needs (from the table's types header; null for a
      * passthrough record, or when the bridge does not manage schemas).
+     *
+     * @param key the record's crosswalk key, its crosswalk fields' values as one canonical string (a JSON array), which
+     *            {@link CarolClient#send} keeps at most once per request; null for a passthrough record, a table without
+     *            a crosswalk, or a record that lacks one of the fields
      */
-    record Record(byte[] json, CarolStagingSchemas.StagingSchema schema) {
+    record Record(byte[] json, CarolStagingSchemas.StagingSchema schema, String key) {
     }
 
     private final CarolRecordMapper records;
@@ -48,11 +54,13 @@ final class CarolMapper implements SinkMapper<CarolMapper.Record> {
         if (staging == null) {
             ChangeEvent event = ChangeEvent.parse(record.value(), record.typesHeader());
             CarolRecordMapper.Mapped m = records.map(event);
-            return List.of(item(m.staging(), m.record(), schemas ? schema(event, record.typesHeader()) : null));
+            CarolStagingSchemas.StagingSchema schema = schemas ? schema(event, record.typesHeader()) : null;
+            List<String> crosswalk = schema != null ? schema.keys() : crosswalkFields(event, m.staging());
+            return List.of(item(m.staging(), m.record(), schema, crosswalkKey(m.record(), crosswalk)));
         }
         List<ObjectNode> objects = Passthrough.records(record.value());
         List<Item<Record>> out = new ArrayList<>(objects.size());
-        objects.forEach(o -> out.add(item(staging, o, null)));
+        objects.forEach(o -> out.add(item(staging, o, null, null)));
         return out;
     }
 
@@ -74,13 +82,86 @@ final class CarolMapper implements SinkMapper<CarolMapper.Record> {
         return s;
     }
 
-    private static Item<Record> item(String staging, ObjectNode record, CarolStagingSchemas.StagingSchema schema) {
+    /**
+     * The crosswalk's field names in the record, without a managed schema to name them: {@code cdc.carol.crosswalk.*}
+     * or the primary key, renamed as {@code cdc.carol.fields.<staging>} renames (null when the selection leaves one out).
+     */
+    private List<String> crosswalkFields(ChangeEvent event, String staging) {
+        List<String> primaryKey = new ArrayList<>();
+        if (event.key() != null) {
+            event.key().fieldNames().forEachRemaining(primaryKey::add);
+        }
+        List<String> columns = config.crosswalk(event.schema(), event.table(), primaryKey);
+        Map<String, String> selection = config.fields().get(staging);
+        if (selection == null || selection.isEmpty()) {
+            return columns;
+        }
+        List<String> fields = new ArrayList<>(columns.size());
+        for (String c : columns) {
+            String f = selection.get(c);
+            if (f == null) {
+                return null;
+            }
+            fields.add(f);
+        }
+        return fields;
+    }
+
+    /** The crosswalk fields' values as a JSON array, e.g. {@code [4]}; null without a crosswalk or when one is absent. */
+    static String crosswalkKey(ObjectNode record, List<String> fields) {
+        if (fields == null || fields.isEmpty()) {
+            return null;
+        }
+        ArrayNode values = CarolRecordMapper.JSON.createArrayNode();
+        for (String f : fields) {
+            JsonNode v = record.get(f);
+            if (v == null || v.isNull()) {
+                return null; // Carol would refuse the record anyway: it is not collapsed with others
+            }
+            values.add(v);
+        }
+        return values.toString();
+    }
+
+    private static Item<Record> item(String staging, ObjectNode record, CarolStagingSchemas.StagingSchema schema, String key) {
         try {
             byte[] json = CarolRecordMapper.JSON.writeValueAsBytes(record);
-            return new Item<>(staging, new Record(json, schema), json.length + 1); // and a comma
+            return new Item<>(staging, new Record(json, schema, key), json.length + 1); // and a comma
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * A request's records with each crosswalk key once: the last record of a key replaces the earlier ones (a delete
+     * after an insert sends the delete), because Carol keeps the whole last record per key and pycarol refuses a
+     * request with a key twice (docs/architecture.md §8). The survivors keep their order; records without a key all
+     * stay. Returns the same list when no key repeats.
+     */
+    static List<Record> lastPerKey(List<Record> records) {
+        if (records.size() < 2) {
+            return records;
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        boolean[] superseded = new boolean[records.size()];
+        int dropped = 0;
+        for (int i = records.size() - 1; i >= 0; i--) {
+            String key = records.get(i).key();
+            if (key != null && !seen.add(key)) {
+                superseded[i] = true;
+                dropped++;
+            }
+        }
+        if (dropped == 0) {
+            return records;
+        }
+        List<Record> out = new ArrayList<>(records.size() - dropped);
+        for (int i = 0; i < records.size(); i++) {
+            if (!superseded[i]) {
+                out.add(records.get(i));
+            }
+        }
+        return out;
     }
 
     /** A request body: the JSON array of its records, from their serialized bytes. */

@@ -16,7 +16,11 @@ import io.cdcbridge.event.ChangeEvent;
  * rows send the row's after-image; a delete sends the key fields (or the before-image of a keyless table) with
  * {@code "mdmDeleted": true}. Values keep their JSON types; {@code numeric} columns (a decimal string in the
  * ChangeEvent) become exact JSON numbers unless {@code cdc.carol.numeric-as=string}. Per staging, an optional field
- * list selects and renames fields. A TOAST value the update left unchanged is absent, as in the ChangeEvent.
+ * list selects and renames fields. A TOAST value an update left unchanged, when absent from the ChangeEvent's
+ * after-image, is taken from the before-image if that carries it (REPLICA IDENTITY FULL; the capture itself usually
+ * fills it there already): Carol keeps the whole last record per key, so a record without the column would very likely
+ * lose its value there. Without REPLICA IDENTITY FULL the value is in no image and stays absent (docs/carol.md,
+ * "Records").
  */
 public final class CarolRecordMapper {
 
@@ -49,7 +53,7 @@ public final class CarolRecordMapper {
             ObjectNode key = event.key();
             source = key != null && key.size() > 0 ? key : asObject(event.before(), "before");
         } else {
-            source = asObject(event.after(), "after");
+            source = complete(asObject(event.after(), "after"), event);
         }
         ObjectNode record = JSON.createObjectNode();
         Map<String, String> fields = config.fields().get(staging);
@@ -73,6 +77,44 @@ public final class CarolRecordMapper {
             record.put(DELETED, true);
         }
         return new Mapped(staging, event.qualifiedTable(), record);
+    }
+
+    /**
+     * An update's after-image completed from its before-image: each column the after-image lacks (a TOAST value the
+     * update left unchanged) gets the before-image's value, which is its current value since the update did not change
+     * it. Only non-null values are taken: an unchanged TOAST value is never null, and a before-image that holds only the
+     * key (the default replica identity, or an identity index) has nulls for the other columns. Column order is the
+     * before-image's, which is the table's.
+     */
+    static ObjectNode complete(ObjectNode after, ChangeEvent event) {
+        ObjectNode before = event.before();
+        if (!"u".equals(event.op()) || before == null) {
+            return after;
+        }
+        boolean missing = false;
+        for (Iterator<Map.Entry<String, JsonNode>> it = before.fields(); it.hasNext() && !missing; ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            missing = !f.getValue().isNull() && !after.has(f.getKey());
+        }
+        if (!missing) {
+            return after;
+        }
+        ObjectNode out = JSON.createObjectNode();
+        for (Iterator<Map.Entry<String, JsonNode>> it = before.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            JsonNode now = after.get(f.getKey());
+            if (now != null) {
+                out.set(f.getKey(), now);
+            } else if (!f.getValue().isNull()) {
+                out.set(f.getKey(), f.getValue());
+            }
+        }
+        after.fields().forEachRemaining(f -> {
+            if (!out.has(f.getKey())) {
+                out.set(f.getKey(), f.getValue());
+            }
+        });
+        return out;
     }
 
     /**

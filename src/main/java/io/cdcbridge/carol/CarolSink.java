@@ -69,8 +69,8 @@ public final class CarolSink implements SinkModule {
         Path out = settings.get(OpsSettings.DATA_DIR).resolve("out").resolve("carol");
         SinkClient<CarolMapper.Record> client;
         if (dryRun) {
-            // each request body as one JSON line (the array Carol would receive)
-            client = new DryRunClient<>(out, records -> new String(CarolMapper.body(records), StandardCharsets.UTF_8) + "\n");
+            // each request body as one JSON line (the array Carol would receive: each key once)
+            client = new DryRunClient<>(out, records -> new String(CarolMapper.body(CarolMapper.lastPerKey(records)), StandardCharsets.UTF_8) + "\n");
         } else {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofMillis(config.timeoutMs())).build();

@@ -63,11 +63,16 @@ public final class CarolStagingSchemas {
      *
      * @param fields field name in Carol → type (one of {@link #TYPES}), in the table's column order
      * @param keys   the crosswalk: the fields that identify a record (the primary key), empty when the table has none
+     * @param table  the source table {@code schema.table} it is made from (named in messages), or null
      */
-    public record StagingSchema(String staging, Map<String, String> fields, List<String> keys) {
+    public record StagingSchema(String staging, Map<String, String> fields, List<String> keys, String table) {
         public StagingSchema {
             fields = Collections.unmodifiableMap(new LinkedHashMap<>(fields));
             keys = List.copyOf(keys);
+        }
+
+        public StagingSchema(String staging, Map<String, String> fields, List<String> keys) {
+            this(staging, fields, keys, null);
         }
     }
 
@@ -170,7 +175,7 @@ public final class CarolStagingSchemas {
         // values a typed field cannot hold travel as null, named here (CarolRecordMapper)
         Map<String, String> fields = new LinkedHashMap<>(s.fields());
         fields.put(CarolRecordMapper.UNREPRESENTABLE, "string");
-        return new StagingSchema(s.staging(), fields, s.keys());
+        return new StagingSchema(s.staging(), fields, s.keys(), schema + "." + table);
     }
 
     /** The {@code cdc.types} header (a JSON object, column → Postgres type) as an ordered map. */

@@ -95,12 +95,57 @@ class CarolDeliveryIT {
         user("c", 2, "João", "Financeiro");
         user("d", 2, "João", "Financeiro");
         try (Bridge b = bridge()) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> carol.records("users").size() == 4);
+            await().atMost(Duration.ofSeconds(30)).until(() -> lag() == 0);
+            // one batch: each key once, its last change
             List<ObjectNode> r = carol.records("users");
-            assertThat(r.get(1).toString()).isEqualTo("{\"UserId\":1,\"UserName\":\"Ana\",\"Department\":\"Logística\",\"Saldo\":1.25}");
-            assertThat(r.get(3).toString()).isEqualTo("{\"UserId\":2,\"mdmDeleted\":true}");
-            await().atMost(Duration.ofSeconds(20)).until(() -> lag() == 0);
+            assertThat(r).hasSize(2);
+            assertThat(r.get(0).toString()).isEqualTo("{\"UserId\":1,\"UserName\":\"Ana\",\"Department\":\"Logística\",\"Saldo\":1.25}");
+            assertThat(r.get(1).toString()).isEqualTo("{\"UserId\":2,\"mdmDeleted\":true}");
             assertThat(KafkaTestConsumer.readAll(prefix + ".dlq.carol")).isEmpty();
+        }
+    }
+
+    @Test
+    void twentyUpdatesOfOneKeyInOneBatchArriveAsOneFinalRecordAndNoRequestHoldsAKeyTwice() throws Exception {
+        // a staging whose crosswalk is the key, so the fake checks each request for repeated keys
+        carol.defineStaging("users", Map.of("UserId", "long", "UserName", "string", "Department", "string", "Saldo", "double"), List.of("UserId"));
+        user("c", 1, "Ana", "Vendas");
+        for (int i = 1; i <= 20; i++) {
+            user("u", 1, "Ana v" + i, "Depto " + i);
+        }
+        user("c", 2, "João", "Financeiro");
+        user("d", 2, "João", "Financeiro");
+        // produced before the bridge starts: the first poll takes all 23 records, one batch, one request
+        try (Bridge b = bridge()) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> lag() == 0);
+            assertThat(carol.records("users").stream().map(Object::toString)).containsExactly(
+                    "{\"UserId\":1,\"UserName\":\"Ana v20\",\"Department\":\"Depto 20\",\"Saldo\":1.25}",
+                    "{\"UserId\":2,\"mdmDeleted\":true}");
+            assertThat(carol.repeatedKeys()).isZero();
+            assertThat(carol.intakeCalls()).isEqualTo(1);
+            assertThat(KafkaTestConsumer.readAll(prefix + ".dlq.carol")).isEmpty();
+        }
+    }
+
+    @Test
+    void aTableWithoutKeyOrCrosswalkIsDeadLetteredNamingTheSettingAndOtherTablesGoOn() throws Exception {
+        String logs = prefix + ".public.Logs";
+        for (int i = 0; i < 3; i++) {
+            TestInfra.produce(logs, null, "{\"v\":1,\"op\":\"c\",\"schema\":\"public\",\"table\":\"Logs\",\"key\":null,\"before\":null,"
+                    + "\"after\":{\"Line\":\"linha " + i + "\"},\"source\":{\"lsn\":" + (10 + i) + ",\"txId\":7,\"tsMs\":1,\"snapshot\":false}}",
+                    "cdc.types", "{\"Line\":\"text\"}");
+        }
+        users(0, 3);
+        try (Bridge b = bridge()) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> KafkaTestConsumer.readAll(prefix + ".dlq.carol").size() == 3);
+            await().atMost(Duration.ofSeconds(30)).until(() -> ids().equals(List.of(0, 1, 2)));
+            for (var dead : KafkaTestConsumer.readAll(prefix + ".dlq.carol")) {
+                assertThat(dead.value()).contains("\"table\":\"Logs\"");
+                assertThat(dead.headers().get("cdc.error.message")).contains("cdc.carol.crosswalk.public.Logs").contains("no primary key");
+            }
+            assertThat(carol.records("logs")).isEmpty();
+            assertThat(carol.schema("logs")).isNull();
+            await().atMost(Duration.ofSeconds(20)).until(() -> lag() == 0);
         }
     }
 

@@ -81,4 +81,39 @@ class CarolRecordMapperTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> mapper("cdc.sink.timestamp-zone", "Marte/Olimpo"))
                 .hasMessageContaining("cdc.sink.timestamp-zone");
     }
+
+    @Test
+    void anUnchangedToastColumnIsFilledFromTheBeforeImageOfAReplicaIdentityFullUpdate() throws Exception {
+        String types = "{\"UserId\":\"int4\",\"Bio\":\"text\",\"UserName\":\"varchar\",\"Saldo\":\"numeric\"}";
+        // REPLICA IDENTITY FULL: the old row is whole; the update changed UserName and left the TOASTed Bio alone
+        var m = mapper().map(event("u", "{\"UserId\":4,\"Bio\":\"longa história\",\"UserName\":\"Ana\",\"Saldo\":\"1.50\"}",
+                "{\"UserId\":4,\"UserName\":\"Ana Maria\",\"Saldo\":\"1.50\"}"), types);
+        assertThat(m.record().toString()).isEqualTo("{\"UserId\":4,\"Bio\":\"longa história\",\"UserName\":\"Ana Maria\",\"Saldo\":1.50}");
+        // a column the update set to null stays null: after's value wins over before's
+        var cleared = mapper().map(event("u", "{\"UserId\":4,\"Bio\":\"longa história\",\"UserName\":\"Ana\"}",
+                "{\"UserId\":4,\"Bio\":null,\"UserName\":\"Ana\"}"), types);
+        assertThat(cleared.record().toString()).isEqualTo("{\"UserId\":4,\"Bio\":null,\"UserName\":\"Ana\"}");
+    }
+
+    @Test
+    void withoutAWholeBeforeImageAnUnchangedToastColumnStaysAbsentNeverNull() throws Exception {
+        String types = "{\"UserId\":\"int4\",\"Bio\":\"text\",\"UserName\":\"varchar\"}";
+        // the default replica identity: no before-image on an update
+        var none = mapper().map(event("u", "null", "{\"UserId\":4,\"UserName\":\"Ana Maria\"}"), types);
+        assertThat(none.record().toString()).isEqualTo("{\"UserId\":4,\"UserName\":\"Ana Maria\"}");
+        // an old image of the key only (identity index): its nulls are not the old values
+        var keyOnly = mapper().map(event("u", "{\"UserId\":4,\"Bio\":null,\"UserName\":null}", "{\"UserId\":4,\"UserName\":\"Ana Maria\"}"), types);
+        assertThat(keyOnly.record().toString()).isEqualTo("{\"UserId\":4,\"UserName\":\"Ana Maria\"}");
+        // an insert is never completed from anything
+        var insert = mapper().map(event("c", "{\"UserId\":4,\"Bio\":\"x\"}", "{\"UserId\":4,\"UserName\":\"Ana\"}"), types);
+        assertThat(insert.record().has("Bio")).isFalse();
+    }
+
+    @Test
+    void aFilledToastColumnFollowsTheFieldSelection() throws Exception {
+        String types = "{\"UserId\":\"int4\",\"Bio\":\"text\",\"UserName\":\"varchar\"}";
+        var m = mapper("cdc.carol.fields.users", "UserId:id,Bio:bio").map(event("u", "{\"UserId\":4,\"Bio\":\"longa\",\"UserName\":\"Ana\"}",
+                "{\"UserId\":4,\"UserName\":\"Ana Maria\"}"), types);
+        assertThat(m.record().toString()).isEqualTo("{\"id\":4,\"bio\":\"longa\"}");
+    }
 }
