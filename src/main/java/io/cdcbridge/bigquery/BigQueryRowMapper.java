@@ -181,6 +181,19 @@ public final class BigQueryRowMapper {
     private final LastValue<Long, String> sourceTs = LastValue.byValue(millis -> Instant.ofEpochMilli(millis).toString());
 
     /**
+     * BIGNUMERIC holds 38 digits before the point and 38 after: an unconstrained Postgres numeric may carry more, and
+     * BigQuery refuses the whole row for it ("Invalid BIGNUMERIC value"), so such a value is unrepresentable.
+     */
+    static boolean fitsBigNumeric(String text) {
+        try {
+            java.math.BigDecimal d = new java.math.BigDecimal(text);
+            return Math.max(d.scale(), 0) <= 38 && Math.max(d.precision() - d.scale(), 0) <= 38;
+        } catch (NumberFormatException e) {
+            return true; // not a number at all: BigQuery's own answer names it
+        }
+    }
+
+    /**
      * Why BigQuery cannot hold this value in a column of this type (null when it can): NUMERIC/BIGNUMERIC have no NaN
      * or infinity, DATE/DATETIME/TIMESTAMP only span years 1 to 9999. FLOAT64 holds NaN and ±Infinity.
      */
@@ -190,7 +203,7 @@ public final class BigQueryRowMapper {
         }
         String t = v.asText();
         return switch (type.type()) {
-            case ColumnType.BIGNUMERIC -> t.equals("NaN") || t.endsWith("Infinity") ? t : null;
+            case ColumnType.BIGNUMERIC -> t.equals("NaN") || t.endsWith("Infinity") || !fitsBigNumeric(t) ? t : null;
             case ColumnType.DATE, ColumnType.DATETIME, ColumnType.TIMESTAMP -> {
                 if (t.endsWith("infinity")) {
                     yield t;

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The Carol sink's protocol (docs/architecture.md §8): one gzip-compressed {@code POST …/staging/intake/{staging}} per
  * request with the token (or the API key), and Carol's answers as {@link Outcome}s: 2xx delivered; 401/403 → one
- * forced token refresh and one more try, then retry; 413 or 400 → refused, splittable (the engine halves the request
+ * forced token refresh and one more try, then stop (an API key refused: stop at once); 413 or 400 → refused, splittable (the engine halves the request
  * until the one bad record is alone); other 4xx → refused; 408/409/429/5xx/I-O → retry, honouring
  * {@code Retry-After}; credentials Carol refuses → stop.
  */
@@ -146,7 +146,15 @@ final class CarolClient implements SinkClient<CarolMapper.Record> {
                 }
                 return new Outcome.RequestRefused(what, true, null);
             }
-            if (RETRYABLE.contains(status) || status == 401 || status == 403) {
+            if (status == 401 || status == 403) {
+                // refused again after a fresh token, or the API key refused: retrying cannot help and dead-lettering would
+                // park every record for a credentials problem; the route stops with nothing committed
+                return new Outcome.Stop("Carol intake refused the credentials (HTTP " + status + ") for staging " + staging
+                        + (tokens == null ? " with the API key: check " + CarolSettings.API_KEY.key() + " and " + CarolSettings.CONNECTOR_ID.key()
+                        : " with a fresh token: check " + CarolSettings.USERNAME.key() + "'s rights on the connector")
+                        + ": " + CarolTokenCache.carolMessage(answer));
+            }
+            if (RETRYABLE.contains(status)) {
                 String message = "Carol intake answered HTTP " + status + " for staging " + staging + ": " + CarolTokenCache.carolMessage(answer);
                 return new Outcome.Retry(message, retryAfterMs(response.headers().firstValue("Retry-After").orElse(null)),
                         new CarolRetryableException(status, message));

@@ -127,6 +127,10 @@ public final class DemoEnvironment implements Demo {
             banner.add("Kafka:    EMBEDDED KRaft broker at " + kafka.bootstrapServers() + ". Set " + KafkaSettings.BROKERS.key()
                     + " (" + Settings.envName(KafkaSettings.BROKERS.key()) + ") to use your cluster.");
         }
+        if ((demoDb || s.get(DemoSettings.BOOKSTORE)) && !s.under(CarolSettings.CROSSWALK).containsKey("public.Sales")) {
+            // the bookstore's Sales has no primary key: its Carol staging is keyed by SaleId (docs/carol.md)
+            overrides.put(CarolSettings.CROSSWALK.key("public.Sales"), "SaleId");
+        }
         if (!banner.isEmpty() && active()) {
             String line = "=".repeat(100);
             LOG.info("\n{}\n cdc-bridge DEMO MODE - nothing here touches a real database, broker or cloud\n {}\n{}",

@@ -104,6 +104,17 @@ class PipelineIT {
                         && carol.records("books").size() == 7 && carol.records("booktypes").size() == 4);
                 assertThat(carol.records("clientes").get(1).toString()).isEqualTo("{\"id\":2,\"nome\":\"João\"}");
                 assertThat(carol.records("books").get(0).get("Price").decimalValue()).isEqualByComparingTo("39.90");
+                // the stagings the bridge made: mixed-case columns as they are, the key as crosswalk; a column Postgres
+                // gains is added to the staging before the first record that carries it
+                assertThat(carol.schema("booktypes").path("mdmCrosswalkTemplate").path("mdmCrossreference").path("booktypes").toString())
+                        .isEqualTo("[\"BookTypeId\"]");
+                assertThat(carol.schema("books").path("mdmStagingMapping").path("properties").has("Isbn")).isFalse();
+                f.sql("ALTER TABLE \"Books\" ADD COLUMN \"Isbn\" varchar(20)",
+                        "INSERT INTO \"Books\" (\"Title\", \"BookTypeId\", \"Price\", \"Isbn\") VALUES ('Iracema', 1, 25.00, '978-85-01')");
+                await("the new column in Carol").atMost(Duration.ofSeconds(60)).until(() -> carol.records("books").size() == 8);
+                assertThat(carol.records("books").get(7).get("Isbn").asText()).isEqualTo("978-85-01");
+                assertThat(carol.schema("books").path("mdmStagingMapping").path("properties").path("Isbn").path("type").asText())
+                        .isEqualTo("string");
 
                 f.sql("DELETE FROM \"Users\" WHERE \"UserName\" = 'Márcia'");
                 f.sql("INSERT INTO \"Sales\" (\"BookId\", \"BookTypeId\", \"UserId\", \"Value\") "

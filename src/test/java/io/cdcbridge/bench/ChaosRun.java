@@ -98,6 +98,8 @@ public final class ChaosRun {
             s.put("cdc.bigquery.endpoint", bq.endpoint());
             s.put("cdc.bigquery.group-id", "bq-" + name);
             s.put("cdc.carol.group-id", "carol-" + name);
+            // Sales has no primary key: its staging's crosswalk must be named, else its records are dead-lettered
+            s.put("cdc.carol.crosswalk.public.Sales", "SaleId");
             s.put("cdc.routes.reload", "false");
             s.put("cdc.http.port", "0");
             s.put("cdc.offsets.flush-interval-ms", "500");

@@ -220,6 +220,13 @@ class BigQueryRowMapperTest {
         assertThat(BigQueryRowMapper.unrepresentable(text.textNode("NaN"), ColumnType.scalar(ColumnType.BIGNUMERIC))).isEqualTo("NaN");
         assertThat(BigQueryRowMapper.unrepresentable(text.textNode("-Infinity"), ColumnType.scalar(ColumnType.BIGNUMERIC))).isEqualTo("-Infinity");
         assertThat(BigQueryRowMapper.unrepresentable(text.textNode("12.5"), ColumnType.scalar(ColumnType.BIGNUMERIC))).isNull();
+        // BIGNUMERIC: 38 digits on each side of the point (BigQuery refuses the row beyond, "Invalid BIGNUMERIC value")
+        String scale38 = "1." + "1".repeat(38);
+        String scale50 = "1." + "1".repeat(50);
+        String int39 = "9".repeat(39);
+        assertThat(BigQueryRowMapper.unrepresentable(text.textNode(scale38), ColumnType.scalar(ColumnType.BIGNUMERIC))).isNull();
+        assertThat(BigQueryRowMapper.unrepresentable(text.textNode(scale50), ColumnType.scalar(ColumnType.BIGNUMERIC))).isEqualTo(scale50);
+        assertThat(BigQueryRowMapper.unrepresentable(text.textNode(int39), ColumnType.scalar(ColumnType.BIGNUMERIC))).isEqualTo(int39);
         assertThat(BigQueryRowMapper.unrepresentable(text.textNode("infinity"), ColumnType.scalar(ColumnType.DATE))).isEqualTo("infinity");
         assertThat(BigQueryRowMapper.unrepresentable(text.textNode("-4712-01-01"), ColumnType.scalar(ColumnType.DATE))).isEqualTo("-4712-01-01");
         assertThat(BigQueryRowMapper.unrepresentable(text.textNode("12000-01-01T00:00:00"), ColumnType.scalar(ColumnType.DATETIME)))

@@ -258,6 +258,33 @@ class CarolDeliveryIT {
     }
 
     @Test
+    void anApiKeyCarolRefusesStopsTheRouteAndCommitsNothing() throws Exception {
+        settings.put("cdc.carol.auth", "apikey");
+        settings.put("cdc.carol.api-key", "chave-errada-000");
+        users(0, 5);
+        try (Bridge b = bridge()) {
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    b.camel().getRouteController().getRouteStatus(CarolSink.ROUTE_ID).isStopped());
+            assertThat(carol.records("users")).isEmpty();
+            assertThat(KafkaTestConsumer.readAll(prefix + ".dlq.carol")).isEmpty();
+            assertThat(lag()).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void anMfaAccountStopsTheRouteAndCommitsNothing() throws Exception {
+        settings.put("cdc.carol.username", FakeCarol.MFA_USER);
+        users(0, 5);
+        try (Bridge b = bridge()) {
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    b.camel().getRouteController().getRouteStatus(CarolSink.ROUTE_ID).isStopped());
+            assertThat(carol.records("users")).isEmpty();
+            assertThat(KafkaTestConsumer.readAll(prefix + ".dlq.carol")).isEmpty();
+            assertThat(lag()).isEqualTo(5);
+        }
+    }
+
+    @Test
     void dryRunWritesTheRequestBodiesAndCallsNothing() throws Exception {
         settings.put("cdc.sink.dry-run", "true");
         users(0, 3);
