@@ -146,6 +146,31 @@ class PipelineIT {
         }
     }
 
+    @Test
+    void aToastedColumnAnUpdateLeftAloneArrivesInCarolsRecordUnderFullReplicaIdentity() throws Exception {
+        // Carol keeps the whole last record per key: an update that did not touch a TOASTed column must still carry it
+        CaptureFixture f = CaptureFixture.create("toast", "CREATE TABLE \"Docs\" (\"DocId\" int PRIMARY KEY, \"Title\" text, \"Body\" text)",
+                "ALTER TABLE \"Docs\" REPLICA IDENTITY FULL", "ALTER TABLE \"Docs\" ALTER COLUMN \"Body\" SET STORAGE EXTERNAL");
+        try (FakeCarol carol = FakeCarol.start(java.time.Clock.systemUTC())) {
+            Map<String, String> s = new java.util.HashMap<>(carol.settings());
+            s.put("cdc.carol.group-id", "carol-" + f.prefix);
+            s.put("cdc.carol.batch-timeout-ms", "50");
+            s.put("cdc.routes.reload", "false");
+            try (Bridge bridge = Bridge.start(f.settings(s))) {
+                bridge.awaitStreaming(Duration.ofSeconds(60));
+                // EXTERNAL storage: the 20 kB body is stored out of line (TOASTed) and not compressed
+                f.sql("INSERT INTO \"Docs\" VALUES (1, 'primeiro', repeat('texto longo ', 2000))");
+                f.sql("UPDATE \"Docs\" SET \"Title\" = 'segundo' WHERE \"DocId\" = 1");
+                await("the update in Carol").atMost(Duration.ofSeconds(60)).until(() -> carol.records("docs").stream()
+                        .anyMatch(r -> r.path("Title").asText().equals("segundo")));
+                ObjectNode last = carol.records("docs").get(carol.records("docs").size() - 1);
+                assertThat(last.path("Title").asText()).isEqualTo("segundo");
+                assertThat(last.path("Body").asText()).hasSize(24_000).startsWith("texto longo ");
+                assertThat(KafkaTestConsumer.readAll(f.prefix + ".dlq.carol")).isEmpty();
+            }
+        }
+    }
+
     private static List<ObjectNode> rows(String dataset, String table) {
         return bigQuery.rows("test-project", dataset, table);
     }
