@@ -55,6 +55,29 @@ public interface Demo extends AutoCloseable {
         return null;
     }
 
+    /**
+     * The embedded servers start only together: a real database with an embedded broker would put a real replication
+     * slot's changes into a throwaway broker (and the sinks would deliver them), a real broker with the embedded
+     * database would mix demo rows into real topics. One without the other stops start-up before anything touches a
+     * server, naming the key to set.
+     */
+    static void refuseHalfADemo(Settings s) {
+        boolean capture = s.get(CaptureSettings.ENABLED);
+        boolean noHost = !s.has(SourceSettings.HOST);
+        boolean noBrokers = !s.has(KafkaSettings.BROKERS);
+        String both = "; the embedded demo runs only when " + SourceSettings.HOST.key() + " and " + KafkaSettings.BROKERS.key()
+                + " are both empty";
+        if (noBrokers && (!noHost || !capture)) {
+            throw new ConfigException(KafkaSettings.BROKERS.key(), "is empty while " + (noHost ? "capture is off"
+                    : SourceSettings.HOST.key() + " names a database") + ": set it (" + Settings.envName(KafkaSettings.BROKERS.key())
+                    + ") to your Kafka brokers" + both);
+        }
+        if (noHost && capture && !noBrokers) {
+            throw new ConfigException(SourceSettings.HOST.key(), "is empty while " + KafkaSettings.BROKERS.key()
+                    + " names a broker: set it (" + Settings.envName(SourceSettings.HOST.key()) + ") to the Postgres to capture" + both);
+        }
+    }
+
     /** The demo these settings ask for, {@link #NONE} when they ask for none. */
     static Demo forSettings(Settings s) {
         return forSettings(s, ServiceLoader.load(Demo.class, Demo.class.getClassLoader()));
@@ -62,6 +85,7 @@ public interface Demo extends AutoCloseable {
 
     /** As {@link #forSettings(Settings)}, from the given implementations (a test passes none). */
     static Demo forSettings(Settings s, Iterable<Demo> available) {
+        refuseHalfADemo(s);
         Setting<?> asking = askedBy(s);
         if (asking == null) {
             return NONE;

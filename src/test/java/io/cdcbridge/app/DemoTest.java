@@ -54,13 +54,41 @@ class DemoTest {
             }
         };
         assertThat(Demo.forSettings(with(REAL), List.of(available))).isSameAs(Demo.NONE);
-        assertThat(Demo.forSettings(with(REAL, "cdc.kafka.brokers", ""), List.of(available))).isSameAs(available);
+        assertThat(Demo.forSettings(with(REAL, "cdc.kafka.brokers", "", "cdc.source.host", ""), List.of(available))).isSameAs(available);
         assertThat(Demo.NONE.start(with(REAL)).asMap()).isEqualTo(with(REAL).asMap());
     }
 
     @Test
+    void halfADemoIsRefusedBeforeAnythingStarts() {
+        Demo available = new Demo() {
+            @Override
+            public Settings start(Settings settings) {
+                throw new AssertionError("must not start");
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        // a real database and no broker: its slot's changes would go to a throwaway embedded broker
+        assertThatThrownBy(() -> Demo.forSettings(with(REAL, "cdc.kafka.brokers", ""), List.of(available)))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("cdc.kafka.brokers: is empty while cdc.source.host")
+                .hasMessageContaining("CDC_KAFKA_BROKERS");
+        // a real broker and no database: demo rows would go into real topics
+        assertThatThrownBy(() -> Demo.forSettings(with(REAL, "cdc.source.host", ""), List.of(available)))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("cdc.source.host: is empty while cdc.kafka.brokers")
+                .hasMessageContaining("CDC_SOURCE_HOST");
+        // delivering only: a real broker is needed
+        assertThatThrownBy(() -> Demo.forSettings(with(Map.of("cdc.capture.enabled", "false")), List.of(available)))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("cdc.kafka.brokers: is empty while capture is off");
+        // delivering only, with a broker: no database needed, no demo
+        assertThat(Demo.forSettings(with(Map.of("cdc.capture.enabled", "false", "cdc.kafka.brokers", "k:9092")), List.of(available)))
+                .isSameAs(Demo.NONE);
+    }
+
+    @Test
     void aBuildWithoutTheDemoNamesTheSettingToSet() {
-        assertThatThrownBy(() -> Demo.forSettings(with(REAL, "cdc.source.host", ""), List.of()))
+        assertThatThrownBy(() -> Demo.forSettings(with(Map.of()), List.of()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("cdc.source.host: is empty")
                 .hasMessageContaining("CDC_SOURCE_HOST").hasMessageContaining("cdc-bridge.jar");
@@ -71,7 +99,7 @@ class DemoTest {
     /** In this build (target/classes) the service file names the demo, which ServiceLoader finds. */
     @Test
     void thisBuildFindsTheDemoThroughServiceLoader() {
-        assertThat(Demo.forSettings(with(REAL, "cdc.kafka.brokers", "")).getClass().getName())
+        assertThat(Demo.forSettings(with(Map.of())).getClass().getName())
                 .isEqualTo("io.cdcbridge.demo.DemoEnvironment");
     }
 

@@ -48,6 +48,22 @@ class StartupValidationIT {
     }
 
     @Test
+    void aRealDatabaseWithoutABrokerStopsBeforeTouchingIt() throws Exception {
+        CaptureFixture f = CaptureFixture.create("nobroker");
+        Map<String, String> s = settings(f);
+        s.remove("cdc.kafka.brokers");
+        String line = failure(s);
+        assertThat(line).contains("cdc.kafka.brokers").contains("CDC_KAFKA_BROKERS");
+        // no replication slot was made on the database: nothing touched it
+        try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://" + TestInfra.postgres().host() + ":"
+                + TestInfra.postgres().port() + "/" + f.database, "postgres", "postgres");
+             var rs = c.createStatement().executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + f.database + "'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isZero();
+        }
+    }
+
+    @Test
     void unreachableDatabaseNamesTheHost() throws Exception {
         CaptureFixture f = CaptureFixture.create("unreach");
         String line = failure(settings(f, "cdc.source.port", String.valueOf(EmbeddedKafkaBroker.freePort())));
