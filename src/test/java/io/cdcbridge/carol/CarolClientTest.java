@@ -2,7 +2,6 @@ package io.cdcbridge.carol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,27 +13,18 @@ import io.cdcbridge.delivery.Outcome;
 import io.cdcbridge.delivery.Passthrough;
 import io.cdcbridge.delivery.SinkMapper;
 import io.cdcbridge.support.FakeCarol;
-import io.cdcbridge.support.MutableClock;
-import org.junit.jupiter.api.AfterEach;
+import io.cdcbridge.support.FakeCarolCase;
 import org.junit.jupiter.api.Test;
 
 /**
  * CarolClient with CarolMapper against the Carol fake: each crosswalk key at most once per intake request (the last
  * change wins), and a table without a crosswalk refused with the setting to fix.
  */
-class CarolClientTest {
+class CarolClientTest extends FakeCarolCase {
 
     private static final String USERS = "{\"UserId\":\"int4\",\"UserName\":\"varchar\"}";
     private static final String LOGS = "{\"At\":\"timestamptz\",\"Line\":\"text\"}";
 
-    private final MutableClock clock = new MutableClock();
-    private final FakeCarol carol = FakeCarol.start(clock);
-    private final HttpClient http = HttpClient.newHttpClient();
-
-    @AfterEach
-    void stop() {
-        carol.close();
-    }
 
     private Settings settings(String... kv) {
         Map<String, String> s = new HashMap<>(carol.settings());

@@ -3,7 +3,6 @@ package io.cdcbridge.carol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -21,25 +20,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.errors.PermanentDeliveryException;
 import io.cdcbridge.support.FakeCarol;
-import io.cdcbridge.support.MutableClock;
-import org.junit.jupiter.api.AfterEach;
+import io.cdcbridge.support.FakeCarolCase;
 import org.junit.jupiter.api.Test;
 
 /** Staging schemas: the pure mapping from a table's Postgres types, and the client against the Carol fake. */
-class CarolStagingSchemasTest {
+class CarolStagingSchemasTest extends FakeCarolCase {
 
     private static final String BOOKSTORE_USERS = "{\"UserId\":\"int4\",\"UserName\":\"varchar\",\"Saldo\":\"numeric\",\"Born\":\"date\","
             + "\"LastSeen\":\"timestamptz\",\"Since\":\"timestamp\",\"Tags\":\"_text\",\"Scores\":\"_int8\",\"Profile\":\"jsonb\",\"Photo\":\"bytea\","
             + "\"Active\":\"bool\",\"Ratio\":\"float8\",\"Weight\":\"float4\",\"Wakes\":\"time\",\"Token\":\"uuid\",\"Mood\":\"text\",\"Cash\":\"money\"}";
 
-    private final MutableClock clock = new MutableClock();
-    private final FakeCarol carol = FakeCarol.start(clock);
-    private final HttpClient http = HttpClient.newHttpClient();
-
-    @AfterEach
-    void stop() {
-        carol.close();
-    }
 
     private CarolConfig config(Map<String, String> overrides) {
         Map<String, String> s = new HashMap<>(carol.settings());

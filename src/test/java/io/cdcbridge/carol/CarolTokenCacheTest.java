@@ -3,7 +3,6 @@ package io.cdcbridge.carol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -18,21 +17,13 @@ import java.util.stream.IntStream;
 
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.support.FakeCarol;
+import io.cdcbridge.support.FakeCarolCase;
 import io.cdcbridge.support.MutableClock;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The token cache (and the Carol settings) against the Carol fake, time moved by hand. */
-class CarolTokenCacheTest {
+class CarolTokenCacheTest extends FakeCarolCase {
 
-    private final MutableClock clock = new MutableClock();
-    private final FakeCarol carol = FakeCarol.start(clock);
-    private final HttpClient http = HttpClient.newHttpClient();
-
-    @AfterEach
-    void stop() {
-        carol.close();
-    }
 
     private CarolTokenCache cache(Map<String, String> overrides) {
         Map<String, String> s = new HashMap<>(carol.settings());

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -15,21 +14,12 @@ import java.util.zip.GZIPOutputStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The Carol fake answers raw HTTP the way docs/carol.md says Carol does (as pycarol 2.56+ speaks to it). */
-class FakeCarolTest {
+class FakeCarolTest extends FakeCarolCase {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final MutableClock clock = new MutableClock();
-    private final FakeCarol carol = FakeCarol.start(clock);
-    private final HttpClient http = HttpClient.newHttpClient();
-
-    @AfterEach
-    void stop() {
-        carol.close();
-    }
 
     private HttpResponse<String> post(String path, String contentType, byte[] body, Map<String, String> headers) throws Exception {
         return send("POST", path, contentType, body, headers);
