@@ -1,7 +1,6 @@
 package io.cdcbridge.carol;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,13 +11,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdcbridge.delivery.SinkMapper;
 import io.cdcbridge.event.ChangeEvent;
+import io.cdcbridge.util.LastValue;
 import io.cdcbridge.delivery.Passthrough;
 
 /**
  * The Carol sink's {@link SinkMapper}: a ChangeEvent becomes its staging record ({@link CarolRecordMapper}), a
  * passthrough record its JSON objects as they are. Each record is serialized once here: its bytes size the request and
  * make its body. With schema management on, each record also names the staging schema its table needs (worked out once
- * per types header), which {@link CarolClient#prepare} makes sure of before the intake.
+ * per table while its column types and key stay the same), which {@link CarolClient#prepare} makes sure of before the
+ * intake.
  */
 final class CarolMapper implements SinkMapper<CarolMapper.Record> {
 
@@ -37,8 +38,12 @@ final class CarolMapper implements SinkMapper<CarolMapper.Record> {
     private final Passthrough passthrough;
     private final CarolConfig config;
     private final boolean schemas;
-    /** Per table, the last types header and the schema made from it: a table's records repeat one header. */
-    private final Map<String, Object[]> lastSchema = new ConcurrentHashMap<>();
+    /** Per table, its staging schema, worked out again only when its column types or key change. */
+    private final Map<String, LastValue<SchemaInput, CarolStagingSchemas.StagingSchema>> schemaByTable = new ConcurrentHashMap<>();
+
+    /** What a table's staging schema is made of: its column types (the parsed types header) and its key columns. */
+    private record SchemaInput(Map<String, String> columnTypes, List<String> primaryKey) {
+    }
 
     /** @param schemas whether to work out each table's staging schema (cdc.carol.manage-schemas, not in a dry run) */
     CarolMapper(CarolRecordMapper records, Passthrough passthrough, CarolConfig config, boolean schemas) {
@@ -54,8 +59,9 @@ final class CarolMapper implements SinkMapper<CarolMapper.Record> {
         if (staging == null) {
             ChangeEvent event = ChangeEvent.parse(record.value(), record.typesHeader());
             CarolRecordMapper.Mapped m = records.map(event);
-            CarolStagingSchemas.StagingSchema schema = schemas ? schema(event, record.typesHeader()) : null;
-            List<String> crosswalk = schema != null ? schema.keys() : crosswalkFields(event, m.staging());
+            List<String> primaryKey = primaryKey(event);
+            CarolStagingSchemas.StagingSchema schema = schemas ? schema(event, record.typesHeader(), primaryKey) : null;
+            List<String> crosswalk = schema != null ? schema.keys() : crosswalkFields(event, m.staging(), primaryKey);
             return List.of(item(m.staging(), m.record(), schema, crosswalkKey(m.record(), crosswalk)));
         }
         List<ObjectNode> objects = Passthrough.records(record.value());
@@ -64,33 +70,29 @@ final class CarolMapper implements SinkMapper<CarolMapper.Record> {
         return out;
     }
 
-    private CarolStagingSchemas.StagingSchema schema(ChangeEvent event, Object header) {
-        if (header == null) {
-            return null; // no column types: the staging's schema is left as it is
+    private CarolStagingSchemas.StagingSchema schema(ChangeEvent event, Object typesHeader, List<String> primaryKey) {
+        if (event.pgTypes().isEmpty()) {
+            // no types header: the staging's schema is left as it is; one the event could not read is refused, saying why
+            return typesHeader == null ? null : CarolStagingSchemas.forTable(config, event.schema(), event.table(), typesHeader, primaryKey);
         }
-        Object[] last = lastSchema.get(event.qualifiedTable());
-        if (last != null && (last[0] == header || (header instanceof byte[] b && last[0] instanceof byte[] a && Arrays.equals(a, b))
-                || header.equals(last[0]))) {
-            return (CarolStagingSchemas.StagingSchema) last[1];
-        }
+        return schemaByTable.computeIfAbsent(event.qualifiedTable(), t -> LastValue.byValue(in ->
+                        CarolStagingSchemas.forTable(config, event.schema(), event.table(), in.columnTypes(), in.primaryKey())))
+                .get(new SchemaInput(event.pgTypes(), primaryKey));
+    }
+
+    private static List<String> primaryKey(ChangeEvent event) {
         List<String> keys = new ArrayList<>();
         if (event.key() != null) {
             event.key().fieldNames().forEachRemaining(keys::add);
         }
-        CarolStagingSchemas.StagingSchema s = CarolStagingSchemas.forTable(config, event.schema(), event.table(), header, keys);
-        lastSchema.put(event.qualifiedTable(), new Object[] {header, s});
-        return s;
+        return keys;
     }
 
     /**
      * The crosswalk's field names in the record, without a managed schema to name them: {@code cdc.carol.crosswalk.*}
      * or the primary key, renamed as {@code cdc.carol.fields.<staging>} renames (null when the selection leaves one out).
      */
-    private List<String> crosswalkFields(ChangeEvent event, String staging) {
-        List<String> primaryKey = new ArrayList<>();
-        if (event.key() != null) {
-            event.key().fieldNames().forEachRemaining(primaryKey::add);
-        }
+    private List<String> crosswalkFields(ChangeEvent event, String staging, List<String> primaryKey) {
         List<String> columns = config.crosswalk(event.schema(), event.table(), primaryKey);
         Map<String, String> selection = config.fields().get(staging);
         if (selection == null || selection.isEmpty()) {

@@ -169,8 +169,14 @@ public final class CarolStagingSchemas {
      * @param primaryKey  the table's key columns (the ChangeEvent's {@code key} field names), empty if it has none
      */
     public static StagingSchema forTable(CarolConfig config, String schema, String table, Object typesHeader, List<String> primaryKey) {
+        return forTable(config, schema, table, columnTypes(typesHeader), primaryKey);
+    }
+
+    /** As above, from the column types already read from the header ({@code ChangeEvent.pgTypes()}, in column order). */
+    public static StagingSchema forTable(CarolConfig config, String schema, String table, Map<String, String> columnTypes,
+                                         List<String> primaryKey) {
         String staging = config.staging(schema, table);
-        StagingSchema s = forTable(staging, columnTypes(typesHeader), config.crosswalk(schema, table, primaryKey), config.fields().get(staging),
+        StagingSchema s = forTable(staging, columnTypes, config.crosswalk(schema, table, primaryKey), config.fields().get(staging),
                 config.numericAsNumber());
         // values a typed field cannot hold travel as null, named here (CarolRecordMapper)
         Map<String, String> fields = new LinkedHashMap<>(s.fields());

@@ -231,6 +231,22 @@ public final class SettingsCatalog {
      * so are keys with neither a value nor a default. The set keys of prefix families are included (not the secret
      * ones). Every value is validated: a bad one throws {@link ConfigException} naming its key.
      */
+    /**
+     * Reads every declared setting whose key starts with {@code keyPrefix} ({@code cdc.bigquery.}), so that a part
+     * checks its own settings when it installs: a bad value stops start-up there, naming its key.
+     */
+    public static void check(Settings settings, String keyPrefix) {
+        for (Setting<?> s : all()) {
+            if (s.key().startsWith(keyPrefix)) {
+                if (s.isPrefix()) {
+                    settings.under(s);
+                } else {
+                    settings.get(s);
+                }
+            }
+        }
+    }
+
     public static Map<String, String> effective(Settings settings) {
         Map<String, String> out = new TreeMap<>();
         for (Setting<?> s : all()) {

@@ -81,10 +81,15 @@ public final class DeliveryEngine<T> {
     /** One request: items of one target. */
     private record Request<T>(String target, List<Pending<T>> items) {
         List<T> payload() {
-            List<T> out = new ArrayList<>(items.size());
-            items.forEach(p -> out.add(p.item()));
-            return out;
+            return itemsOf(items);
         }
+    }
+
+    /** What the client is given: the items themselves, in order. */
+    private static <T> List<T> itemsOf(List<Pending<T>> pending) {
+        List<T> out = new ArrayList<>(pending.size());
+        pending.forEach(p -> out.add(p.item()));
+        return out;
     }
 
     /** A request that ended in neither delivery nor the dead-letter topic: the batch must not be committed. */
@@ -198,8 +203,7 @@ public final class DeliveryEngine<T> {
 
     /** The client's preparation of a target, retried like a request; false when its items were dead-lettered instead. */
     private boolean prepare(String target, List<Pending<T>> items, Batch batch) {
-        List<T> payload = new ArrayList<>(items.size());
-        items.forEach(p -> payload.add(p.item()));
+        List<T> payload = itemsOf(items);
         for (int attempt = 1; ; attempt++) {
             Outcome o = call(() -> client.prepare(target, payload));
             if (o instanceof Outcome.Delivered) {

@@ -1,22 +1,11 @@
 package io.cdcbridge.delivery;
 
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-
 import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.KafkaConfig;
 import io.cdcbridge.config.KafkaSettings;
-import io.cdcbridge.config.Setting;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.config.SettingsCatalog;
 import io.cdcbridge.config.SinkSettings;
-import io.cdcbridge.delivery.DeliveryEngine;
-import io.cdcbridge.delivery.DeliveryOptions;
-import io.cdcbridge.delivery.SinkComponent;
-import io.cdcbridge.delivery.Passthrough;
-
-
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesSource;
 
@@ -50,32 +39,13 @@ public interface SinkModule {
     }
 
     /**
-     * Makes the sink's engine the one its route's {@code sink:<name>} step calls, and gives the route file the
-     * settings it reads (with their defaults, so the file needs none of its own).
+     * Checks every {@code cdc.<sink>.*} setting (a bad value stops start-up naming its key, also one only the route
+     * file reads) and makes the sink's engine the one its route's {@code sink:<name>} step calls. The route file gets
+     * those settings, with their defaults, from the bridge: app/CamelRuntime hands Camel every effective value.
      */
     static void register(CamelContext context, Settings settings, DeliveryEngine<?> engine) {
+        SettingsCatalog.check(settings, SinkSettings.of(engine.sink()).keyPrefix());
         SinkComponent.of(context, settings.get(KafkaSettings.TOPIC_PREFIX)).register(engine);
-        String sink = engine.sink();
-        SinkSettings.Keys keys = SinkSettings.of(sink);
-        Map<String, String> route = new TreeMap<>();
-        List<Setting<?>> kafka = KafkaSettings.AREA.settings();
-        SettingsCatalog.effective(settings).forEach((key, value) -> {
-            boolean derived = key.equals(keys.topicPattern().key()) || (keys.maxPollRecords() != null && key.equals(keys.maxPollRecords().key()));
-            if ((key.startsWith(keys.keyPrefix()) || kafka.stream().anyMatch(k -> k.matches(key))) && !derived) {
-                route.put(key, value);
-            }
-        });
-        context.getPropertiesComponent().addPropertiesSource(new PropertiesSource() {
-            @Override
-            public String getName() {
-                return sink + "-sink:settings";
-            }
-
-            @Override
-            public String getProperty(String name) {
-                return route.get(name);
-            }
-        });
     }
 
     /**

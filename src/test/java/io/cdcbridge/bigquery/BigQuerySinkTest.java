@@ -105,8 +105,9 @@ class BigQuerySinkTest {
     void aDisabledSinkLoadsItsRouteButDoesNotStartIt() throws Exception {
         DefaultCamelContext ctx = new DefaultCamelContext();
         java.util.Properties props = new java.util.Properties();
-        props.putAll(Map.of("cdc.bigquery.enabled", "false", "cdc.kafka.brokers", "127.0.0.1:1", "cdc.delivery.max-retries", "1",
-                "cdc.delivery.retry-delay-ms", "10", "cdc.delivery.max-retry-delay-ms", "10"));
+        props.putAll(io.cdcbridge.config.SettingsCatalog.effective(Settings.of(Map.of("cdc.bigquery.enabled", "false",
+                "cdc.kafka.brokers", "127.0.0.1:1", "cdc.delivery.max-retries", "1", "cdc.delivery.retry-delay-ms", "10",
+                "cdc.delivery.max-retry-delay-ms", "10"))));
         ctx.getPropertiesComponent().setInitialProperties(props);
         ctx.getRegistry().bind("deadLetters", new io.cdcbridge.errors.DeadLetters(null, "postgres"));
         new BigQuerySink().install(Settings.of(Map.of("cdc.bigquery.enabled", "false")), ctx);

@@ -83,7 +83,8 @@ public final class BigQueryTestBridge implements AutoCloseable {
         Settings s = Settings.of(settings);
         CamelContext ctx = new DefaultCamelContext();
         Properties props = new Properties();
-        props.putAll(settings);
+        // as app/CamelRuntime does: every setting's effective value, for the route file's placeholders
+        props.putAll(io.cdcbridge.config.SettingsCatalog.effective(s));
         ctx.getPropertiesComponent().setInitialProperties(props);
         ctx.getRegistry().bind("deadLetters", deadLetters != null ? deadLetters : new DeadLetters(producer(), prefix));
         new BigQuerySink().install(s, ctx);
