@@ -34,6 +34,9 @@ public final class Main {
         String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
         int code;
         try {
+            if (command.equals("--version") || command.equals("version")) {
+                System.exit(version()); // needs no settings: it answers on a machine not yet configured
+            }
             Settings settings = Settings.load(System.getenv(), System.getProperties());
             // logback.xml reads the format as a system property of the same name
             System.setProperty(OpsSettings.LOG_FORMAT.key(), settings.get(OpsSettings.LOG_FORMAT));
@@ -41,6 +44,8 @@ public final class Main {
                 case "run" -> run(settings);
                 case "replay" -> replay(settings, rest);
                 case "routes" -> routes(settings, rest);
+                case "check" -> check(settings);
+                case "version", "--version" -> version();
                 case "help", "--help", "-h" -> usage(0);
                 default -> usage(2);
             };
@@ -85,9 +90,36 @@ public final class Main {
                            move the sink's dead letters back to their topics, to be delivered again
                   routes list | suspend ID | resume ID [--jmx host:port]
                            the routes of a running instance, over JMX (it needs cdc.jmx.port)
+                  check    validate the settings and reach Postgres, Kafka, BigQuery, Carol: one line per part,
+                           exit 0 only when all pass (creates nothing)
+                  --version
                   help     this text
-                Settings: application.properties, CDC_* environment variables or -Dcdc.* (see README).""");
+                Settings: application.properties, environment variables or -Dcdc.* (docs/configuration.md).""");
         return code;
+    }
+
+    /** {@code check}: {@link io.cdcbridge.app.Check}, one line per part on stdout. */
+    private static int check(Settings settings) {
+        boolean all = true;
+        for (var r : io.cdcbridge.app.Check.run(settings)) {
+            System.out.println(r);
+            all &= r.ok();
+        }
+        return all ? 0 : 1;
+    }
+
+    /** {@code --version}: the version Maven stamped into the jar's manifest, and the runtime. */
+    private static int version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        String camel = null;
+        try (var in = Main.class.getResourceAsStream("/META-INF/MANIFEST.MF")) {
+            camel = in == null ? null : new java.util.jar.Manifest(in).getMainAttributes().getValue("Camel-Version");
+        } catch (java.io.IOException ignored) {
+            // the version line goes without it
+        }
+        System.out.println("cdc-bridge " + (v == null ? "(development build, not from the jar)" : v) + ", Java " + Runtime.version()
+                + (camel == null ? "" : ", Camel " + camel) + ", Debezium " + io.debezium.connector.postgresql.Module.version());
+        return 0;
     }
 
     /** {@code replay --sink S [--table schema.table] [--dry-run]}: against the configured (or the demo's) broker. */

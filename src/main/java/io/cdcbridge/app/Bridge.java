@@ -45,8 +45,8 @@ public final class Bridge implements AutoCloseable {
     private Bridge(Settings raw, List<SinkModule> sinks) throws Exception {
         // The demo comes before the list: its servers decide the settings every module reads (their addresses). It
         // is found only when the settings ask for it, and stops last, after everything that talks to its servers.
-        // a misspelt key would otherwise be ignored without a word
-        SettingsCatalog.unknownWarning(raw).ifPresent(LOG::warn);
+        // a misspelt key would otherwise leave its setting at the default without a word
+        SettingsCatalog.refuseUnknown(raw);
         demo = Demo.forSettings(raw);
         try {
             // no defaults are filled in here: every reader gets a setting's default from its declaration (the catalog)

@@ -16,9 +16,7 @@ import org.apache.camel.component.debezium.postgres.configuration.PostgresConnec
 public final class CaptureRoute extends RouteBuilder {
 
     public static final String ROUTE_ID = "capture";
-    /** Debezium engine name; also the key its offsets are stored under, so it must not change between runs. */
-    public static final String ENGINE_NAME = "cdc-bridge";
-    private static final String ENDPOINT = "debezium-postgres:" + ENGINE_NAME;
+    private static final String ENDPOINT = "debezium-postgres:";
 
     private final SourceConfig source;
     private final KafkaConfig kafka;
@@ -45,7 +43,7 @@ public final class CaptureRoute extends RouteBuilder {
         component.setConfiguration(debeziumConfiguration(source, kafka, session));
         getContext().addComponent("debezium-postgres", component);
 
-        var route = from(ENDPOINT).routeId(ROUTE_ID);
+        var route = from(ENDPOINT + engineName(source)).routeId(ROUTE_ID);
         if (leadership != null) {
             route.routePolicy(leadership);
         }
@@ -54,9 +52,17 @@ public final class CaptureRoute extends RouteBuilder {
                 .process(new CaptureProcessor(publisher, stats, kafka.topicPrefix()));
     }
 
+    /**
+     * Debezium's engine name, the key its offsets are stored under (with the topic prefix): one per replication slot, so
+     * bridges capturing different slots can share an offsets topic, and it never changes between runs of one.
+     */
+    static String engineName(SourceConfig src) {
+        return "cdc-bridge-" + src.slot();
+    }
+
     static PostgresConnectorEmbeddedDebeziumConfiguration debeziumConfiguration(SourceConfig src, KafkaConfig kafka, String session) {
         var c = new PostgresConnectorEmbeddedDebeziumConfiguration();
-        c.setName(ENGINE_NAME);
+        c.setName(engineName(src));
         c.setDatabaseHostname(src.host());
         c.setDatabasePort(src.port());
         c.setDatabaseDbname(src.database());

@@ -22,8 +22,8 @@ public final class OpsSettings {
             .describe("delivery route files `*.camel.yaml`; when the directory is missing, the ones in the jar"));
 
     public static final Setting<Boolean> ROUTES_RELOAD = AREA.declare(Setting.bool("cdc.routes.reload", false)
-            .describe("hot reload of the route files (a development feature; the shipped application.properties sets "
-                    + "true for the demo; delivery routes only, capture keeps running)"));
+            .describe("hot reload of the route files: delivery routes only, capture keeps running (a development "
+                    + "feature: off unless set; the embedded demo switches it on)"));
 
     public static final Setting<Duration> PROGRESS_INTERVAL = AREA.declare(Setting.millis("cdc.progress-interval-ms", 5000).min(1)
             .describe("period of the capture and delivery status lines"));

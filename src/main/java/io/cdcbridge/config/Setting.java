@@ -360,6 +360,14 @@ public final class Setting<T> {
         return isPrefix() ? key + placeholder + suffix : key;
     }
 
+    /**
+     * Whether this family's free part is a client property ({@code <property>}: Kafka's and Debezium's are lower case
+     * and dotted, so an upper-case environment variable can spell them), not a name that keeps its case.
+     */
+    public boolean isPropertyFamily() {
+        return "<property>".equals(placeholder);
+    }
+
     public boolean isPrefix() {
         return placeholder != null;
     }

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -63,11 +64,14 @@ public final class Settings {
         } else if (system.getProperty(configKey) != null || env.containsKey(configEnv)) {
             throw new ConfigException(configKey, "file not found: " + path.toAbsolutePath());
         }
-        // an environment variable finds its key among the declared ones and those already set, dashes included
+        // the environment rule (docs/configuration.md): a variable named like the key sets it as is; the upper-case
+        // spelling reaches the keys that have one (declared keys, those the files set, property families)
         Set<String> known = new java.util.LinkedHashSet<>(SettingsCatalog.keys());
         known.addAll(merged.keySet());
-        env.forEach((name, value) -> {
-            if (name.startsWith("CDC_") && !name.equals(configEnv)) {
+        new TreeMap<>(env).forEach((name, value) -> {
+            if (name.startsWith("cdc.") && !name.equals(configKey)) {
+                merged.put(name, value);
+            } else if (name.startsWith("CDC_") && !name.equals(configEnv)) {
                 merged.put(keyForEnv(name, known), value);
             }
         });
@@ -94,26 +98,40 @@ public final class Settings {
     }
 
     /**
-     * {@code CDC_CAROL_BATCH_SIZE} matches a known key ({@code cdc.carol.batch-size}); else it becomes lower-case
-     * dotted ({@code CDC_CAROL_STAGING_PUBLIC_USERS} → {@code cdc.carol.staging.public.users}), keeping the fixed end
-     * of a prefix family ({@code CDC_PASSTHROUGH_ORDERS_CAROL_STAGING} → {@code cdc.passthrough.orders.carol-staging}).
+     * The key an upper-case variable sets: the one known key (declared, or set by a file) it spells
+     * ({@code CDC_CAROL_BATCH_SIZE} → {@code cdc.carol.batch-size}), else a property family's key with the property
+     * lower case and dotted, as Kafka's and Debezium's properties are ({@code CDC_KAFKA_CLIENT_SASL_MECHANISM} →
+     * {@code cdc.kafka.client.sasl.mechanism}). Anything else stops start-up naming the variable: a per-table key
+     * cannot be spelt in upper case without guessing the table's case and underscores ({@code public.Order_Items}),
+     * so it is set by a variable named like the key itself, or in the settings file.
      */
     static String keyForEnv(String envName, Set<String> known) {
-        for (String k : known) {
-            if (envName(k).equals(envName)) {
-                return k;
-            }
+        List<String> spelt = known.stream().filter(k -> envName(k).equals(envName)).distinct().toList();
+        if (spelt.size() == 1) {
+            return spelt.get(0);
+        }
+        if (spelt.size() > 1) {
+            throw new ConfigException(envName, "spells several keys (" + String.join(", ", spelt)
+                    + "): name the variable like the key itself, e.g. " + spelt.get(0) + "=…");
         }
         for (Setting<?> family : SettingsCatalog.prefixes()) {
             String start = envName(family.key());
             String end = envName(family.suffix());
-            if (!family.suffix().isEmpty() && envName.startsWith(start) && envName.endsWith(end)
-                    && envName.length() > start.length() + end.length()) {
-                String part = envName.substring(start.length(), envName.length() - end.length());
+            if (!envName.startsWith(start) || !envName.endsWith(end) || envName.length() <= start.length() + end.length()) {
+                continue;
+            }
+            String part = envName.substring(start.length(), envName.length() - end.length());
+            if (family.isPropertyFamily()) {
                 return family.key(part.toLowerCase(Locale.ROOT).replace('_', '.'));
             }
+            throw new ConfigException(envName, "is a " + family.pattern() + " key, whose names keep their case and "
+                    + "underscores: name the variable like the key itself (e.g. " + family.key("public.Order_Items")
+                    + "=…) or set it in the settings file");
         }
-        return envName.toLowerCase(Locale.ROOT).replace('_', '.');
+        String guess = envName.toLowerCase(Locale.ROOT).replace('_', '.');
+        String near = SettingsCatalog.suggest(guess);
+        throw new ConfigException(envName, "names no setting" + (near == null ? "" : " (did you mean " + envName(near) + "?)")
+                + "; the settings are listed in docs/configuration.md");
     }
 
     /** The environment variable that overrides a key: upper case, dots and dashes as underscores. */

@@ -15,8 +15,8 @@ import java.util.stream.Collectors;
 
 /**
  * Every declared setting, by area: what {@code cdc.*} keys exist, their types and defaults, which are secrets. From
- * it come the typed reads ({@link Settings#get(Setting)}), the start-up warning about keys nobody reads
- * ({@link #unknown}), the values published to Camel's property placeholders ({@link #effective}) and
+ * it come the typed reads ({@link Settings#get(Setting)}), the start-up refusal of keys nobody reads
+ * ({@link #refuseUnknown}), the values published to Camel's property placeholders ({@link #effective}) and
  * docs/configuration.md ({@link #reference}).
  */
 public final class SettingsCatalog {
@@ -147,17 +147,19 @@ public final class SettingsCatalog {
     }
 
     /**
-     * The start-up warning for {@link #unknown} keys, one line, or empty when there are none:
-     * {@code Unknown settings, ignored: cdc.carol.batchsize (did you mean cdc.carol.batch-size?) (docs/configuration.md)}.
+     * Stops start-up on {@link #unknown} keys: a misspelt key would otherwise leave its setting at the default without a
+     * word. {@code cdc.carol.batchsize: no such setting (did you mean cdc.carol.batch-size?) ...}.
      */
-    public static Optional<String> unknownWarning(Settings settings) {
+    public static void refuseUnknown(Settings settings) {
         List<Unknown> unknown = unknown(settings);
         if (unknown.isEmpty()) {
-            return Optional.empty();
+            return;
         }
-        return Optional.of("Unknown setting" + (unknown.size() == 1 ? "" : "s") + ", ignored: "
-                + unknown.stream().map(Unknown::toString).collect(Collectors.joining(", "))
-                + " (the settings are listed in docs/configuration.md)");
+        Unknown first = unknown.get(0);
+        String others = unknown.size() == 1 ? "" : "; also unknown: "
+                + unknown.stream().skip(1).map(Unknown::toString).collect(Collectors.joining(", "));
+        throw new ConfigException(first.key(), "no such setting" + (first.suggestion() == null ? ""
+                : " (did you mean " + first.suggestion() + "?)") + others + "; the settings are listed in docs/configuration.md");
     }
 
     /** The declared key nearest to an unknown one (a few typing mistakes away), or null. */
@@ -290,15 +292,22 @@ public final class SettingsCatalog {
         b.append("""
                 Every setting is a `cdc.*` key. Sources, later ones win: the `application.properties` shipped in the jar,
                 an `application.properties` in the working directory (or the file named by `-Dcdc.config=` /
-                `CDC_CONFIG`), environment variables, then `-D` system properties. An environment variable is the key in
-                upper case with dots and dashes as underscores: `cdc.source.host` → `CDC_SOURCE_HOST`. A blank value is
-                the same as no value: the default applies.
+                `CDC_CONFIG`), environment variables, then `-D` system properties. A blank value is the same as no value: the
+                default applies.
+
+                Environment variables: a variable named like the key sets it as is, whatever the key
+                (`cdc.carol.staging.public.Order_Items=orderitems`; Docker, Compose and Kubernetes accept such names, a
+                shell through `env`). The upper-case spelling, dots and dashes as underscores, also reaches every listed
+                key (`cdc.source.host` → `CDC_SOURCE_HOST`) and the `<property>` families, whose properties are lower
+                case and dotted (`CDC_KAFKA_PRODUCER_COMPRESSION_TYPE` → `cdc.kafka.producer.compression.type`). A per-table
+                key cannot be spelt in upper case (a table's name keeps its case and underscores): an upper-case
+                variable for one, or one that names no setting, stops start-up with one line naming it.
 
                 A setting marked *secret* can be read from a file, `<key>.file=/run/secrets/…`
                 (`cdc.source.password.file`); its value never appears in logs, errors, JMX or Camel's properties.
                 Durations are whole numbers in the unit the key ends with (`-ms`, `-s`); lists are comma-separated.
-                A bad value stops start-up with one line naming the key; a `cdc.*` key that is not listed here is
-                reported at start-up, with the nearest listed key.
+                A bad value stops start-up with one line naming the key, and so does a `cdc.*` key that is not listed
+                here, from any source (exit code 2), with the nearest listed key.
 
                 The shipped `application.properties` sets only what the shipped demo runs with differently.
                 """);

@@ -71,6 +71,11 @@ public final class DemoEnvironment implements Demo {
                 banner.add("Sinks:    DRY RUN, what would be sent is written under " + data.resolve("out")
                         + ". Set " + SinkSettings.DRY_RUN.key() + "=false to deliver.");
             }
+            // trying routes out is what the demo is for; in production hot reload is off unless asked (OpsSettings)
+            if (!s.has(OpsSettings.ROUTES_RELOAD)) {
+                overrides.put(OpsSettings.ROUTES_RELOAD.key(), "true");
+                banner.add("Routes:   hot reload ON: saving a routes/*.camel.yaml file replaces its routes. Off outside the demo.");
+            }
             // a demo target for each sink not configured, unless the sink is switched off (its own default would be off)
             if (!s.has(BigQuerySettings.PROJECT) && notSwitchedOff(s, BigQuerySettings.ENABLED)) {
                 overrides.put(BigQuerySettings.ENABLED.key(), "true");

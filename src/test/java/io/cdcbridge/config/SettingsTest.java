@@ -31,7 +31,7 @@ class SettingsTest {
         assertThat(s.get(SourceSettings.HOST)).isEqualTo("db.internal");
         assertThat(s.get(KafkaSettings.TOPIC_PREFIX)).isEqualTo("fromsys");
         assertThat(s.get(SourceSettings.SLOT)).as("the catalog's default").isEqualTo("cdc_bridge");
-        assertThat(s.get(OpsSettings.ROUTES_RELOAD)).as("the shipped file's").isTrue();
+        assertThat(s.get(OpsSettings.ROUTES_RELOAD)).as("production's default: the shipped file leaves it off").isFalse();
     }
 
     @Test
@@ -215,12 +215,15 @@ class SettingsTest {
                 new SettingsCatalog.Unknown("cdc.carol.batchsize", "cdc.carol.batch-size"),
                 new SettingsCatalog.Unknown("cdc.completely.different", null),
                 new SettingsCatalog.Unknown("cdc.kafka.produce.acks", "cdc.kafka.producer.acks"));
-        String warning = SettingsCatalog.unknownWarning(s).orElseThrow();
-        assertThat(warning).doesNotContain("\n")
-                .startsWith("Unknown settings, ignored: cdc.bigquery.projet (did you mean cdc.bigquery.project?), "
+        // any one of them stops start-up, named with the nearest key, the others listed on the same line
+        assertThatThrownBy(() -> SettingsCatalog.refuseUnknown(s)).isInstanceOf(ConfigException.class)
+                .hasMessageNotContaining("\n")
+                .hasMessageStartingWith("cdc.bigquery.projet: no such setting (did you mean cdc.bigquery.project?); also unknown: "
                         + "cdc.carol.batchsize (did you mean cdc.carol.batch-size?), cdc.completely.different, ")
-                .contains("docs/configuration.md");
-        assertThat(SettingsCatalog.unknownWarning(Settings.of(Map.of("cdc.source.host", "db")))).isEmpty();
+                .hasMessageContaining("docs/configuration.md");
+        SettingsCatalog.refuseUnknown(Settings.of(m.entrySet().stream()
+                .filter(e -> SettingsCatalog.isDeclared(e.getKey()) || !e.getKey().startsWith("cdc."))
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue))));
         assertThat(SettingsCatalog.suggest("cdc.source.hots")).isEqualTo("cdc.source.host");
         assertThat(SettingsCatalog.suggest("cdc.http.prot")).isEqualTo("cdc.http.port");
     }
@@ -280,7 +283,6 @@ class SettingsTest {
         try (Reader r = Files.newBufferedReader(Path.of("application.properties"))) {
             shipped.load(r);
         }
-        assertThat(shipped.stringPropertyNames()).contains("cdc.routes.reload");
         Settings defaults = Settings.of(Map.of());
         for (String key : shipped.stringPropertyNames()) {
             Setting<?> s = SettingsCatalog.find(key).orElseThrow(() -> new AssertionError(key + " in application.properties is not declared"));
@@ -291,7 +293,7 @@ class SettingsTest {
         }
         Settings loaded = Settings.load(Map.of(), new Properties());
         assertThat(SettingsCatalog.unknown(loaded)).isEmpty();
-        assertThat(SettingsCatalog.effective(loaded)).containsEntry("cdc.routes.reload", "true").containsEntry("cdc.http.port", "8080");
+        assertThat(SettingsCatalog.effective(loaded)).containsEntry("cdc.routes.reload", "false").containsEntry("cdc.http.port", "8080");
     }
 
     @Test
@@ -332,8 +334,41 @@ class SettingsTest {
             Settings s = Settings.load(Map.of(Settings.envName(key), "x"), new Properties());
             assertThat(s.asMap()).as("%s from %s", key, Settings.envName(key)).containsEntry(key, "x");
         }
-        assertThat(Settings.keyForEnv("CDC_PASSTHROUGH_ORDERS_CAROL_STAGING", Set.of())).isEqualTo("cdc.passthrough.orders.carol-staging");
         assertThat(Settings.keyForEnv("CDC_KAFKA_PRODUCER_COMPRESSION_TYPE", Set.of())).isEqualTo("cdc.kafka.producer.compression.type");
+        assertThat(Settings.keyForEnv("CDC_CAPTURE_DEBEZIUM_SNAPSHOT_FETCH_SIZE", Set.of())).isEqualTo("cdc.capture.debezium.snapshot.fetch.size");
+    }
+
+    @Test
+    void aVariableNamedLikeTheKeyReachesPerTableKeysWithTheirCaseAndUnderscores() {
+        Settings s = Settings.load(Map.of("cdc.carol.staging.public.Order_Items", "orderitems",
+                "cdc.passthrough.legacy_orders.carol-staging", "orders", "cdc.source.host", "db"), new Properties());
+        assertThat(s.under(CarolSettings.STAGING)).containsEntry("public.Order_Items", "orderitems");
+        assertThat(s.asMap()).containsEntry("cdc.passthrough.legacy_orders.carol-staging", "orders");
+        assertThat(s.get(SourceSettings.HOST)).isEqualTo("db");
+        SettingsCatalog.refuseUnknown(s);
+    }
+
+    @Test
+    void anUpperCaseVariableThatCannotBeReadWithoutGuessingStopsStartUp() {
+        // a table's name keeps its case and underscores: CDC_CAROL_STAGING_PUBLIC_ORDER_ITEMS could be public.order_items,
+        // public.Order_Items or public.order.items
+        assertThatThrownBy(() -> Settings.load(Map.of("CDC_CAROL_STAGING_PUBLIC_ORDER_ITEMS", "x"), new Properties()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("CDC_CAROL_STAGING_PUBLIC_ORDER_ITEMS: is a cdc.carol.staging.<schema>.<table> key")
+                .hasMessageContaining("cdc.carol.staging.public.Order_Items=");
+        assertThatThrownBy(() -> Settings.load(Map.of("CDC_SOURCE_HOTS", "db"), new Properties()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("CDC_SOURCE_HOTS: names no setting (did you mean CDC_SOURCE_HOST?); the settings are listed in docs/configuration.md");
+    }
+
+    @Test
+    void anUpperCaseVariableOverridesAPerTableKeyTheFileSets(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("app.properties");
+        Files.writeString(file, "cdc.carol.staging.public.Order_Items=orderitems\n");
+        Properties system = new Properties();
+        system.setProperty("cdc.config", file.toString());
+        Settings s = Settings.load(Map.of("CDC_CAROL_STAGING_PUBLIC_ORDER_ITEMS", "items"), system);
+        assertThat(s.under(CarolSettings.STAGING)).containsEntry("public.Order_Items", "items").hasSize(1);
     }
 
     @Test
