@@ -173,7 +173,15 @@ public final class Main {
             return 2;
         }
         var url = new javax.management.remote.JMXServiceURL("service:jmx:rmi:///jndi/rmi://" + jmx + "/jmxrmi");
-        try (var connector = javax.management.remote.JMXConnectorFactory.connect(url)) {
+        java.util.Map<String, Object> env = new java.util.HashMap<>();
+        if (settings.has(OpsSettings.JMX_PASSWORD)) { // the same settings as the bridge's: user and password
+            env.put(javax.management.remote.JMXConnector.CREDENTIALS,
+                    new String[] {settings.get(OpsSettings.JMX_USER), settings.get(OpsSettings.JMX_PASSWORD)});
+        }
+        if (settings.get(OpsSettings.JMX_SSL)) {
+            env.put("com.sun.jndi.rmi.factory.socket", new javax.rmi.ssl.SslRMIClientSocketFactory());
+        }
+        try (var connector = javax.management.remote.JMXConnectorFactory.connect(url, env)) {
             var server = connector.getMBeanServerConnection();
             var names = server.queryNames(new javax.management.ObjectName("org.apache.camel:type=routes,*"), null);
             if (words.get(0).equals("list")) {

@@ -43,7 +43,8 @@ public final class OpsSettings {
 
     public static final Setting<String> CONSOLE_TOKEN = AREA.declare(Setting.string("cdc.console.token")
             .secret()
-            .describe("required (header `X-Console-Token`) for the console's route actions when `cdc.http.host` is not loopback"));
+            .describe("required (header `X-Console-Token`) for every `/api/*` request when `cdc.http.host` is not loopback; "
+                    + "without it the API is off there (health and metrics stay open)"));
 
     public static final Setting<List<String>> CONSOLE_SENSITIVE_COLUMNS = AREA.declare(Setting.list("cdc.console.sensitive-columns")
             .describe("`Column` or `Table.Column`, comma separated: masked in the console's events"));
@@ -53,7 +54,18 @@ public final class OpsSettings {
             .describe("remote JMX port (local JMX is always on); the `routes` command's default is 1099"));
 
     public static final Setting<String> JMX_HOST = AREA.declare(Setting.string("cdc.jmx.host", "127.0.0.1")
-            .describe("address remote JMX binds to (no authentication: reach it through an SSH tunnel)"));
+            .describe("address remote JMX binds to; beyond loopback only with `cdc.jmx.password` set (else start-up stops)"));
+
+    public static final Setting<String> JMX_USER = AREA.declare(Setting.string("cdc.jmx.user", "cdc")
+            .describe("user remote JMX asks for when `cdc.jmx.password` is set (the `routes` command sends both)"));
+
+    public static final Setting<String> JMX_PASSWORD = AREA.declare(Setting.string("cdc.jmx.password")
+            .secret()
+            .describe("password of remote JMX; empty: no authentication, which only loopback allows"));
+
+    public static final Setting<Boolean> JMX_SSL = AREA.declare(Setting.bool("cdc.jmx.ssl", false)
+            .describe("remote JMX over TLS, with the JVM's key store (`-Djavax.net.ssl.keyStore=…`, "
+                    + "`-Djavax.net.ssl.keyStorePassword=…`); clients need the matching trust store"));
 
     private OpsSettings() {
     }

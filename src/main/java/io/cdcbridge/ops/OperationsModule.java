@@ -48,6 +48,7 @@ public final class OperationsModule implements Module {
         this.kafka = kafka;
         this.capture = capture;
         this.enabledSinks = Set.copyOf(enabledSinks);
+        RemoteJmx.refuseUnsafe(settings); // before anything starts: a JMX port open to all would stop start-up late
     }
 
     @Override
@@ -106,9 +107,7 @@ public final class OperationsModule implements Module {
                     .install(http);
             http.start();
         }
-        if (settings.has(OpsSettings.JMX_PORT)) {
-            jmx = RemoteJmx.start(settings.get(OpsSettings.JMX_HOST), settings.get(OpsSettings.JMX_PORT));
-        }
+        jmx = RemoteJmx.start(settings);
     }
 
     /** Null until Camel has fully started. */

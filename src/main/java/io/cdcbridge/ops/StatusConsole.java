@@ -29,8 +29,8 @@ import org.apache.camel.CamelContext;
  *   <li>{@code GET /api/events?table=schema.table}: the table's last change events, sensitive columns masked;</li>
  *   <li>{@code POST /api/routes/{id}/suspend} and {@code …/resume}.</li>
  * </ul>
- * Route actions are allowed when the port is bound to loopback; bound beyond it, only with the header
- * {@code X-Console-Token} equal to {@code cdc.console.token}, and refused when no token is set.
+ * Who may read and act: {@link ConsoleAccess} (beyond loopback, the token for every {@code /api/*} request; on
+ * loopback, a loopback Host; actions only from the console's own page).
  */
 public final class StatusConsole {
 
@@ -40,8 +40,7 @@ public final class StatusConsole {
     private final BridgeStatus status;
     private final CaptureStats capture;
     private final CamelContext camel;
-    private final boolean loopbackOnly;
-    private final String token;
+    private final ConsoleAccess access;
     private final Set<String> sensitive;
 
     public StatusConsole(BridgeStatus status, CaptureStats capture, CamelContext camel, boolean loopbackOnly, String token,
@@ -49,14 +48,21 @@ public final class StatusConsole {
         this.status = status;
         this.capture = capture;
         this.camel = camel;
-        this.loopbackOnly = loopbackOnly;
-        this.token = token == null || token.isBlank() ? null : token;
+        this.access = new ConsoleAccess(loopbackOnly, token);
         this.sensitive = sensitive;
     }
 
     public void install(OpsServer server) {
-        server.handle("/api/status", ex -> OpsServer.send(ex, 200, "application/json", JSON.writeValueAsString(status(ex))));
-        server.handle("/api/events", this::events);
+        server.handle("/api/status", ex -> {
+            if (readable(ex)) {
+                OpsServer.send(ex, 200, "application/json", JSON.writeValueAsString(status(ex)));
+            }
+        });
+        server.handle("/api/events", ex -> {
+            if (readable(ex)) {
+                events(ex);
+            }
+        });
         server.handle("/api/routes/", this::routeAction);
         server.handle("/", this::page);
     }
@@ -87,7 +93,7 @@ public final class StatusConsole {
         List<Map<String, String>> routes = new ArrayList<>();
         status.routes().forEach((id, state) -> routes.add(Map.of("id", id, "state", state)));
         out.put("routes", routes);
-        out.put("actionsAllowed", allowed(ex) == null);
+        out.put("actionsAllowed", access.act(ex.getRequestHeaders()) == null);
         return out;
     }
 
@@ -123,7 +129,7 @@ public final class StatusConsole {
             OpsServer.send(ex, 404, "application/json", "{\"error\":\"POST /api/routes/{id}/suspend or /resume\"}");
             return;
         }
-        String refused = allowed(ex);
+        String refused = access.act(ex.getRequestHeaders());
         if (refused != null) {
             OpsServer.send(ex, 403, "application/json", JSON.writeValueAsString(Map.of("error", refused)));
             return;
@@ -147,19 +153,13 @@ public final class StatusConsole {
                 JSON.writeValueAsString(Map.of("id", id, "state", String.valueOf(camel.getRouteController().getRouteStatus(id)))));
     }
 
-    /** Null when this caller may act on routes, else why not. */
-    String allowed(HttpExchange ex) {
-        if (loopbackOnly) {
-            return null;
+    /** Whether the caller may read the API; if not, the refusal has been answered (403, the reason, never the token). */
+    private boolean readable(HttpExchange ex) throws IOException {
+        String refused = access.read(ex.getRequestHeaders());
+        if (refused != null) {
+            OpsServer.send(ex, 403, "application/json", JSON.writeValueAsString(Map.of("error", refused)));
         }
-        if (token == null) {
-            return "route actions are off: the console is exposed beyond localhost and " + OpsSettings.CONSOLE_TOKEN.key() + " is not set";
-        }
-        String given = ex.getRequestHeaders().getFirst("X-Console-Token");
-        if (given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
-            return null;
-        }
-        return "a valid X-Console-Token header is required";
+        return refused == null;
     }
 
     private void page(HttpExchange ex) throws IOException {

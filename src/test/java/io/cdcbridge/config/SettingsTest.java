@@ -182,7 +182,8 @@ class SettingsTest {
         assertThat(Settings.isSecret("cdc.kafka.producer.compression.type")).isFalse();
         assertThat(Settings.isSecret("cdc.source.user")).isFalse();
         assertThat(SettingsCatalog.all().stream().filter(Setting::isSecret).map(Setting::key))
-                .containsExactlyInAnyOrder("cdc.source.password", "cdc.carol.password", "cdc.carol.api-key", "cdc.console.token");
+                .containsExactlyInAnyOrder("cdc.source.password", "cdc.carol.password", "cdc.carol.api-key", "cdc.console.token",
+                        "cdc.jmx.password");
     }
 
     @Test

@@ -49,6 +49,17 @@ class OpsIT {
                     assertThat(ready.body()).contains("\"capture\":\"UP\"").contains("\"kafka\":\"UP\"");
                 });
 
+                // the console on loopback: a page of another site can neither act (CSRF) nor read row contents
+                // through a name rebound to 127.0.0.1
+                var csrf = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b.httpPort() + "/api/routes/carol-delivery/suspend"))
+                        .header("Origin", "https://evil.example").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(csrf.statusCode()).as(csrf.body()).isEqualTo(403);
+                assertThat(csrf.body()).contains("Origin https://evil.example");
+                assertThat(b.camel().getRouteController().getRouteStatus("carol-delivery").isStarted()).isTrue();
+                assertThat(rawGet(b.httpPort(), "/api/events?table=public.T", "evil.example:" + b.httpPort())).startsWith("HTTP/1.1 403");
+                assertThat(rawGet(b.httpPort(), "/api/events?table=public.T", "127.0.0.1:" + b.httpPort())).startsWith("HTTP/1.1 200");
+
                 insert(f, 0, 20);
                 String bqTable = f.prefix + "_public_T";
                 await().atMost(Duration.ofSeconds(30)).until(() -> bq.rows("p", "ds_" + f.prefix, bqTable).size() == 20
@@ -88,6 +99,15 @@ class OpsIT {
                     assertThat(ready.body()).contains("\"capture\":\"DOWN");
                 });
             }
+        }
+    }
+
+    /** A GET with the Host header given (java.net.http will not send a Host other than the URI's). */
+    private static String rawGet(int port, String path, String host) throws Exception {
+        try (var socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 

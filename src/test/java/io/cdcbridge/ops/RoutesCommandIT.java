@@ -28,8 +28,14 @@ class RoutesCommandIT {
             s.put("cdc.http.host", "0.0.0.0"); // exposed beyond localhost, and no cdc.console.token
             s.put("cdc.console.token", "segredo-do-console");
             s.put("cdc.jmx.port", String.valueOf(jmx));
+            s.put("cdc.jmx.host", "0.0.0.0"); // beyond loopback: only with a password
+            s.put("cdc.jmx.user", "ops");
+            s.put("cdc.jmx.password", "jmx-S3nha");
             try (BridgeProcess bridge = BridgeProcess.start(dir.resolve("bridge"), s).awaitOutput("Remote JMX on", Duration.ofSeconds(90))) {
                 String target = "127.0.0.1:" + jmx;
+                try (BridgeProcess p = BridgeProcess.start(dir.resolve("cli-nopw"), Map.of(), "routes", "list", "--jmx", target)) {
+                    assertThat(p.awaitExit(Duration.ofSeconds(60))).as("no credentials: refused").isNotZero();
+                }
                 String list = run(dir, "routes", "list", "--jmx", target);
                 assertThat(list).containsPattern("carol-delivery\\s+Started").containsPattern("bigquery-delivery\\s+Stopped");
                 assertThat(run(dir, "routes", "suspend", "carol-delivery", "--jmx", target)).contains("carol-delivery Suspended");
@@ -46,16 +52,28 @@ class RoutesCommandIT {
                 var done = client.send(java.net.http.HttpRequest.newBuilder(url).header("X-Console-Token", "segredo-do-console")
                         .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
                 assertThat(done.body()).contains("Suspended");
-                var status = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + http + "/api/status")).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-                assertThat(status).contains("\"actionsAllowed\":false").doesNotContain("segredo");
-                assertThat(bridge.output()).doesNotContain("segredo");
+                // exposed: every /api/* request needs the token, reading included (the events hold row contents)
+                var statusUrl = java.net.URI.create("http://127.0.0.1:" + http + "/api/status");
+                for (String path : java.util.List.of("/api/status", "/api/events?table=public.Users")) {
+                    var anonymous = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + http + path)).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+                    assertThat(anonymous.statusCode()).as(path).isEqualTo(403);
+                    assertThat(anonymous.body()).contains("X-Console-Token").doesNotContain("segredo");
+                }
+                var status = client.send(java.net.http.HttpRequest.newBuilder(statusUrl).header("X-Console-Token", "segredo-do-console").build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(status.statusCode()).isEqualTo(200);
+                assertThat(status.body()).contains("\"actionsAllowed\":true").doesNotContain("segredo");
+                var health = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + http + "/health/live")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(health.statusCode()).as("probes carry no token").isEqualTo(200);
+                assertThat(bridge.output()).doesNotContain("segredo").doesNotContain("jmx-S3nha");
             }
         }
     }
 
     private static String run(Path dir, String... args) throws Exception {
-        try (BridgeProcess p = BridgeProcess.start(dir.resolve("cli"), Map.of(), args)) {
+        try (BridgeProcess p = BridgeProcess.start(dir.resolve("cli"), Map.of("cdc.jmx.user", "ops", "cdc.jmx.password", "jmx-S3nha"), args)) {
             assertThat(p.awaitExit(Duration.ofSeconds(60))).as(p.output()).isZero();
             return p.output();
         }
