@@ -18,7 +18,8 @@ import org.awaitility.Awaitility;
 
 /**
  * Headless Debian Chromium driven over the W3C WebDriver protocol (chromedriver), for browser tests: no Selenium,
- * just HTTP. Needs {@code /usr/bin/chromium} and {@code /usr/bin/chromedriver} (.ci/run installs them).
+ * just HTTP. Needs {@code /usr/bin/chromium} and {@code /usr/bin/chromedriver} (the build installs them
+ * before the integration tests: src/test/sh/ensure-browser.sh).
  */
 public final class WebDriver implements AutoCloseable {
 
