@@ -1,6 +1,7 @@
 package io.cdcbridge.ops;
 
 import java.net.InetAddress;
+import java.util.Map;
 import java.util.Set;
 
 import javax.management.remote.JMXConnectorServer;
@@ -92,14 +93,16 @@ public final class OperationsModule implements Module {
             deliveryProgress = new DeliveryProgress(kafka.brokers(), status::delivered, () -> enabledSinks,
                     sink -> settings.get(SinkSettings.of(sink).groupId()), 3000)
                     .start(settings.get(OpsSettings.PROGRESS_INTERVAL).toMillis());
-            metrics.bindSinkLag(enabledSinks, deliveryProgress::lag);
+            metrics.bindSinkLag(enabledSinks, deliveryProgress::lag, deliveryProgress::lostToRetention);
         }
         management = new BridgeManagement(status, ctx, new DeadLetterReplay(kafka.brokers(), kafka.topicPrefix())).register();
         int port = settings.get(OpsSettings.HTTP_PORT);
         if (port >= 0) {
             String host = settings.get(OpsSettings.HTTP_HOST);
+            DeliveryProgress progress = deliveryProgress;
             OpsServer http = new OpsServer(host, port, ctx, metrics, kafka.brokers(),
-                    () -> capture.expected(ctx), () -> capture.engineActive(ctx));
+                    () -> capture.expected(ctx), () -> capture.engineActive(ctx),
+                    () -> progress == null ? Map.of() : progress.problems());
             server = http;
             boolean loopback = InetAddress.getByName(host).isLoopbackAddress();
             Set<String> sensitive = Set.copyOf(settings.get(OpsSettings.CONSOLE_SENSITIVE_COLUMNS));

@@ -45,11 +45,14 @@ public final class OpsMetrics {
                 .baseUnit("seconds").description("epoch second the Carol token expires (0 = none)").register(registry);
     }
 
-    /** Events waiting in Kafka for each sink (its consumer group's lag). */
-    public void bindSinkLag(java.util.Set<String> sinks, java.util.function.ToLongFunction<String> lag) {
+    /** Events waiting in Kafka for each sink (its consumer group's lag), and those retention deleted before delivery. */
+    public void bindSinkLag(java.util.Set<String> sinks, java.util.function.ToLongFunction<String> lag,
+                            java.util.function.ToLongFunction<String> lostToRetention) {
         for (String sink : sinks) {
             Gauge.builder("cdc.sink.lag", () -> lag.applyAsLong(sink)).baseUnit("events").tag("sink", sink)
                     .description("change events not yet delivered by the sink (-1 unknown)").register(registry);
+            FunctionCounter.builder("cdc.sink.retention.lost", sink, lostToRetention::applyAsLong).baseUnit("events").tag("sink", sink)
+                    .description("change events the topics' retention deleted before the sink delivered them").register(registry);
         }
     }
 

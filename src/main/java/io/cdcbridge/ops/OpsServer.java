@@ -40,6 +40,7 @@ public final class OpsServer implements AutoCloseable {
     private final Admin admin;
     private final BooleanSupplier captureExpected;
     private final BooleanSupplier engineActive;
+    private final java.util.function.Supplier<Map<String, String>> sinkProblems;
     private volatile long kafkaCheckedAt;
     private volatile String kafkaProblem = "not checked yet";
 
@@ -50,7 +51,9 @@ public final class OpsServer implements AutoCloseable {
     }
 
     public OpsServer(String host, int port, CamelContext camel, OpsMetrics metrics, String kafkaBrokers,
-                     BooleanSupplier captureExpected, BooleanSupplier engineActive) throws IOException {
+                     BooleanSupplier captureExpected, BooleanSupplier engineActive,
+                     java.util.function.Supplier<Map<String, String>> sinkProblems) throws IOException {
+        this.sinkProblems = sinkProblems;
         this.camel = camel;
         this.metrics = metrics;
         this.captureExpected = captureExpected;
@@ -105,6 +108,7 @@ public final class OpsServer implements AutoCloseable {
         if (captureExpected.getAsBoolean()) {
             checks.put("capture", engineActive.getAsBoolean() ? "UP" : "DOWN: the Debezium engine is not streaming");
         }
+        checks.putAll(sinkProblems.get()); // e.g. events lost to retention (DeliveryProgress)
         for (HealthCheck.Result r : HealthCheckHelper.invokeReadiness(camel)) {
             String id = r.getCheck().getId();
             boolean consumerOfStartedRoute = id.startsWith("consumer:") && camel.getRoute(id.substring(9)) != null
