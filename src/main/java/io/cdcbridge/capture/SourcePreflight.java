@@ -177,7 +177,7 @@ public final class SourcePreflight {
             problems.add(new Problem(SourceSettings.USER.key(), "Postgres at " + src.host() + ":" + src.port()
                     + " refuses user '" + src.user() + "' a replication connection (" + serverWords(e) + "); grant it: ALTER ROLE "
                     + ident(src.user()) + " WITH REPLICATION (Amazon RDS/Aurora: GRANT rds_replication TO " + ident(src.user())
-                    + "; a pg_hba.conf that names databases needs a 'replication' line too; docs/postgres.md)"));
+                    + "; docs/postgres.md)"));
         }
     }
 

@@ -51,11 +51,11 @@ public final class TestInfra {
     public static synchronized EmbeddedPostgresServer postgres() {
         if (postgres == null) {
             List<String> hba = new ArrayList<>();
+            // a logical replication connection (Debezium's, the preflight's) matches the database column like any
+            // other: "all" covers it ("replication" there means physical replication only)
             for (String net : List.of("127.0.0.1/32", "::1/128")) {
-                for (String db : List.of("all", "replication")) {
-                    hba.add("hostssl " + db + " +" + TLS_ONLY + " " + net + " scram-sha-256");
-                    hba.add("host " + db + " +" + TLS_ONLY + " " + net + " reject");
-                }
+                hba.add("hostssl all +" + TLS_ONLY + " " + net + " scram-sha-256");
+                hba.add("host all +" + TLS_ONLY + " " + net + " reject");
             }
             postgres = new EmbeddedPostgresServer(root().resolve("postgres"), 0)
                     .withTls(tls().serverCert, tls().serverKey, hba).start();
