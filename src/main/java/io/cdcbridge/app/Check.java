@@ -116,8 +116,15 @@ public final class Check {
             throw new ConfigException(SourceSettings.HOST.key(), "is empty: check reaches a real database (the demo needs none)");
         }
         SourceConfig src = SourceConfig.from(s);
-        SourcePreflight.check(src, Boolean.TRUE.equals(s.get(CarolSettings.ENABLED)));
-        return src + ": login, wal_level=logical, replication right, tables readable";
+        SourcePreflight.Report report = SourcePreflight.inspect(src, Boolean.TRUE.equals(s.get(CarolSettings.ENABLED)));
+        if (!report.ok()) {
+            var problems = report.problems();
+            throw new ConfigException(problems.get(0).key(), problems.get(0).line() + problems.stream().skip(1)
+                    .map(p -> "; " + p).collect(java.util.stream.Collectors.joining()));
+        }
+        return src + ": login (ssl-mode " + src.sslMode() + "), wal_level=logical, replication right, tables readable, publication '"
+                + src.publication() + "' " + (!report.publicationExists() ? "to be made by the bridge"
+                : SourcePreflight.USE_AS_IS.equals(report.publicationMode()) ? "used as it is" : "kept equal to the tables");
     }
 
     private String kafka(Settings s) throws Exception {

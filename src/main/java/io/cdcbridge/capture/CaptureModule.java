@@ -59,14 +59,15 @@ public final class CaptureModule implements Module {
         }
         SourceConfig source = SourceConfig.from(settings);
         // a bad database stops start-up here, with the key to fix, before Camel starts
-        SourcePreflight.check(source, settings.get(CarolSettings.ENABLED));
+        SourcePreflight.Report preflight = SourcePreflight.check(source, settings.get(CarolSettings.ENABLED));
         createParent(kafka.offsetFile());
         session = "capture-" + UUID.randomUUID();
         supervisor = new CaptureSupervisor(main::getCamelContext, timeout -> publisher.recover(timeout));
         publisher = new CapturePublisher(kafka.brokers(), producerSettings(settings), kafka.partitions(),
                 kafka.replicationFactor(), supervisor::captureFailed);
         AckedOffsetStore.register(session, publisher);
-        main.configure().addRoutesBuilder(new CaptureRoute(source, kafka, publisher, stats, session, leaderElection(main, source)));
+        main.configure().addRoutesBuilder(new CaptureRoute(source, kafka, publisher, stats, session, leaderElection(main, source),
+                preflight.publicationMode()));
         progress = new CaptureProgress(stats, source, settings.get(CaptureSettings.SLOT_LAG_WARN_BYTES))
                 .start(settings.get(OpsSettings.PROGRESS_INTERVAL).toMillis())
                 .watchStreaming(kafka.topicPrefix());

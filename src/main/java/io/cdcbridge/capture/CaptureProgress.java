@@ -109,9 +109,7 @@ public final class CaptureProgress implements AutoCloseable {
     private long measureLag() {
         try {
             if (conn == null || conn.isClosed()) {
-                Properties p = new Properties();
-                p.setProperty("user", source.user());
-                p.setProperty("password", source.password());
+                Properties p = source.jdbcProperties();
                 p.setProperty("connectTimeout", "5");
                 p.setProperty("ApplicationName", "cdc-bridge-progress");
                 conn = DriverManager.getConnection(source.jdbcUrl(), p);

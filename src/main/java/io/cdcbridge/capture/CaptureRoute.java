@@ -24,11 +24,18 @@ public final class CaptureRoute extends RouteBuilder {
     private final CaptureStats stats;
     private final String session;
     private final org.apache.camel.spi.RoutePolicy leadership;
+    private final String publicationMode;
 
-    /** @param leadership null, or a clustered route policy: then only the elected instance captures */
+    /**
+     * @param leadership      null, or a clustered route policy: then only the elected instance captures
+     * @param publicationMode Debezium's {@code publication.autocreate.mode}, from the preflight
+     *                        ({@link SourcePreflight.Report#publicationMode()}): {@code disabled} uses an existing
+     *                        publication as it is, {@code filtered} creates it or keeps its tables equal to the include list
+     */
     public CaptureRoute(SourceConfig source, KafkaConfig kafka, CapturePublisher publisher, CaptureStats stats, String session,
-                        org.apache.camel.spi.RoutePolicy leadership) {
+                        org.apache.camel.spi.RoutePolicy leadership, String publicationMode) {
         this.leadership = leadership;
+        this.publicationMode = publicationMode;
         this.source = source;
         this.kafka = kafka;
         this.publisher = publisher;
@@ -40,7 +47,7 @@ public final class CaptureRoute extends RouteBuilder {
     public void configure() {
         // camel-debezium-postgres's configuration and engine, with a leaner exchange per event (CaptureEndpoint)
         var component = new CaptureEndpoint.Component();
-        component.setConfiguration(debeziumConfiguration(source, kafka, session));
+        component.setConfiguration(debeziumConfiguration(source, kafka, session, publicationMode));
         getContext().addComponent("debezium-postgres", component);
 
         var route = from(ENDPOINT + engineName(source)).routeId(ROUTE_ID);
@@ -60,7 +67,8 @@ public final class CaptureRoute extends RouteBuilder {
         return "cdc-bridge-" + src.slot();
     }
 
-    static PostgresConnectorEmbeddedDebeziumConfiguration debeziumConfiguration(SourceConfig src, KafkaConfig kafka, String session) {
+    static PostgresConnectorEmbeddedDebeziumConfiguration debeziumConfiguration(SourceConfig src, KafkaConfig kafka, String session,
+                                                                              String publicationMode) {
         var c = new PostgresConnectorEmbeddedDebeziumConfiguration();
         c.setName(engineName(src));
         c.setDatabaseHostname(src.host());
@@ -69,11 +77,22 @@ public final class CaptureRoute extends RouteBuilder {
         c.setDatabaseUser(src.user());
         // Camel insists on a password; a server with trust/peer authentication ignores it.
         c.setDatabasePassword(src.password().isEmpty() ? "-" : src.password());
+        // the same TLS as the bridge's own connections (SourceConfig.jdbcProperties): Debezium hands database.ssl* to
+        // pgjdbc for its query and its replication connections alike
+        c.setDatabaseSslmode(src.sslMode());
+        if (!src.sslRootCert().isEmpty()) {
+            c.setDatabaseSslrootcert(src.sslRootCert());
+        } else if (src.verifiesCertificate()) {
+            c.setDatabaseSslfactory(SourceConfig.JVM_TRUST_FACTORY);
+        }
         c.setTopicPrefix(kafka.topicPrefix());
         c.setPluginName("pgoutput");
         c.setSlotName(src.slot());
         c.setPublicationName(src.publication());
-        c.setPublicationAutocreateMode("filtered");
+        // Debezium 3.4: "filtered" creates a missing publication FOR TABLE the include list and ALTERs an existing one to
+        // that list (refusing one FOR ALL TABLES), which only a superuser or the owner may; "disabled" uses an existing
+        // one as it is and fails when it is missing. The preflight, which asked the server, picks (docs/postgres.md).
+        c.setPublicationAutocreateMode(publicationMode);
         if (!src.tables().isBlank()) {
             c.setTableIncludeList(src.includeListRegex());
         }

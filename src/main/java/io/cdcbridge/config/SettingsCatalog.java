@@ -325,7 +325,7 @@ public final class SettingsCatalog {
 
     private static String typeText(Setting<?> s) {
         if (s.type().equals("choice")) {
-            return "one of " + s.constraint().replaceAll("([a-z_]+)", "`$1`");
+            return "one of " + s.constraint().replaceAll("([a-z_][a-z0-9_-]*)", "`$1`");
         }
         return s.constraint() == null ? s.type() : s.type() + ", " + s.constraint();
     }

@@ -100,12 +100,10 @@ public final class DemoEnvironment implements Demo {
         }
         if (!demoDb && s.get(DemoSettings.BOOKSTORE)) {
             // docker-compose: the bookstore and the generator on a real Postgres, so the full stack has traffic
-            String url = "jdbc:postgresql://" + s.require(SourceSettings.HOST) + ":" + s.get(SourceSettings.PORT)
-                    + "/" + s.get(SourceSettings.DATABASE);
-            java.util.Properties p = new java.util.Properties();
-            p.setProperty("user", s.get(SourceSettings.USER));
-            String password = s.get(SourceSettings.PASSWORD);
-            p.setProperty("password", password == null ? "" : password);
+            // the same connection as capture's, TLS included (cdc.source.ssl-*)
+            io.cdcbridge.config.SourceConfig source = io.cdcbridge.config.SourceConfig.from(s);
+            String url = source.jdbcUrl();
+            java.util.Properties p = source.jdbcProperties();
             java.util.function.Supplier<Connection> connections = () -> {
                 try {
                     return java.sql.DriverManager.getConnection(url, p);

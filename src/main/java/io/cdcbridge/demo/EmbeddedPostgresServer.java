@@ -9,6 +9,8 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.Logger;
@@ -25,10 +27,26 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private final Path dataDir;
     private final int port;
     private EmbeddedPostgres pg;
+    private Path certFile;
+    private Path keyFile;
+    private List<String> hbaRules = List.of();
 
     public EmbeddedPostgresServer(Path dataDir, int port) {
         this.dataDir = dataDir;
         this.port = port == 0 ? EmbeddedKafkaBroker.freePort() : port;
+    }
+
+    /**
+     * Serves TLS too (tests of managed-Postgres setups): the server's certificate and key (PEM; the key readable by its
+     * owner only, as Postgres insists), and pg_hba.conf lines that come before the usual ones (trust on loopback), e.g.
+     * {@code hostssl all +tls_only 127.0.0.1/32 scram-sha-256} and {@code host all +tls_only 127.0.0.1/32 reject}, so
+     * chosen roles must use TLS and a password while every other role connects as before. Call before {@link #start()}.
+     */
+    public synchronized EmbeddedPostgresServer withTls(Path certFile, Path keyFile, List<String> hbaRules) {
+        this.certFile = certFile.toAbsolutePath();
+        this.keyFile = keyFile.toAbsolutePath();
+        this.hbaRules = List.copyOf(hbaRules);
+        return this;
     }
 
     public synchronized EmbeddedPostgresServer start() {
@@ -38,7 +56,21 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         long t0 = System.nanoTime();
         try {
             Files.createDirectories(dataDir);
-            pg = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            if (certFile != null) {
+                // hba_file, a start-time setting, names our own file: initdb's pg_hba.conf in the data directory is
+                // written during the first start, too late to edit without a restart
+                Path hba = dataDir.resolveSibling(dataDir.getFileName() + "-pg_hba.conf");
+                List<String> lines = new ArrayList<>(hbaRules);
+                lines.addAll(List.of("local all all trust", "host all all 127.0.0.1/32 trust", "host all all ::1/128 trust",
+                        "local replication all trust", "host replication all 127.0.0.1/32 trust", "host replication all ::1/128 trust"));
+                Files.write(hba, lines);
+                builder.setServerConfig("ssl", "on")
+                        .setServerConfig("ssl_cert_file", certFile.toString())
+                        .setServerConfig("ssl_key_file", keyFile.toString())
+                        .setServerConfig("hba_file", hba.toAbsolutePath().toString());
+            }
+            pg = builder
                     .setDataDirectory(dataDir)
                     .setCleanDataDirectory(false)
                     .setPort(port)
@@ -54,7 +86,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("embedded Postgres did not start: " + e.getMessage(), e);
         }
-        LOG.info("Embedded Postgres on 127.0.0.1:{} ({} ms, data in {})", port, (System.nanoTime() - t0) / 1_000_000, dataDir);
+        LOG.info("Embedded Postgres on 127.0.0.1:{} ({} ms, data in {}{})", port, (System.nanoTime() - t0) / 1_000_000, dataDir,
+                certFile == null ? "" : ", TLS on");
         return this;
     }
 

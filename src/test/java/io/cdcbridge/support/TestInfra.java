@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.cdcbridge.demo.EmbeddedKafkaBroker;
@@ -24,6 +26,7 @@ public final class TestInfra {
     private static EmbeddedPostgresServer postgres;
     private static EmbeddedKafkaBroker kafka;
     private static Path root;
+    private static TestTls tls;
     private static org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer;
 
     private TestInfra() {
@@ -40,12 +43,64 @@ public final class TestInfra {
         return root;
     }
 
+    /**
+     * The shared Postgres. It offers TLS too (a certificate of {@link #tls()}'s CA, for 127.0.0.1): roles in the group
+     * {@value #TLS_ONLY} ({@link #tlsRole}) must use TLS and their password, on plain and replication connections alike;
+     * every other role connects as always (trust on loopback, TLS if the client asks).
+     */
     public static synchronized EmbeddedPostgresServer postgres() {
         if (postgres == null) {
-            postgres = new EmbeddedPostgresServer(root().resolve("postgres"), 0).start();
+            List<String> hba = new ArrayList<>();
+            // a logical replication connection (Debezium's, the preflight's) matches the database column like any
+            // other: "all" covers it ("replication" there means physical replication only)
+            for (String net : List.of("127.0.0.1/32", "::1/128")) {
+                hba.add("hostssl all +" + TLS_ONLY + " " + net + " scram-sha-256");
+                hba.add("host all +" + TLS_ONLY + " " + net + " reject");
+            }
+            postgres = new EmbeddedPostgresServer(root().resolve("postgres"), 0)
+                    .withTls(tls().serverCert, tls().serverKey, hba).start();
             Runtime.getRuntime().addShutdownHook(new Thread(postgres::stop));
         }
         return postgres;
+    }
+
+    /** The group whose members the shared Postgres lets in only over TLS, with their password (pg_hba.conf). */
+    public static final String TLS_ONLY = "tls_only";
+
+    /** The test CA and certificates the shared Postgres uses (made once per test JVM). */
+    public static synchronized TestTls tls() {
+        if (tls == null) {
+            tls = TestTls.create(root().resolve("tls"));
+        }
+        return tls;
+    }
+
+    /** A login role of the shared Postgres that must connect with TLS and its password: where and how to reach it. */
+    public record TlsRole(String host, int port, String user, String password, Path caCert) {
+        /** Settings for capture as this role with {@code verify-full} against the test CA (a map to extend). */
+        public java.util.Map<String, String> sourceSettings() {
+            java.util.Map<String, String> m = new java.util.HashMap<>();
+            m.put("cdc.source.host", host);
+            m.put("cdc.source.port", String.valueOf(port));
+            m.put("cdc.source.user", user);
+            m.put("cdc.source.password", password);
+            m.put("cdc.source.ssl-mode", "verify-full");
+            m.put("cdc.source.ssl-root-cert", caCert.toString());
+            return m;
+        }
+    }
+
+    /**
+     * Creates a login role (name from the hint, unique) with a random password, in {@link #TLS_ONLY}, with the given
+     * extra role options (e.g. {@code REPLICATION}); no superuser, owns nothing, may read nothing until the test grants it.
+     */
+    public static TlsRole tlsRole(String hint, String... options) {
+        String name = (hint + "_" + SEQ.incrementAndGet()).toLowerCase();
+        String password = "pw-" + java.util.UUID.randomUUID();
+        sql("postgres", "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" + TLS_ONLY + "') THEN CREATE ROLE "
+                        + TLS_ONLY + " NOLOGIN; END IF; END$$",
+                "CREATE ROLE " + name + " LOGIN PASSWORD '" + password + "' " + String.join(" ", options) + " IN ROLE " + TLS_ONLY);
+        return new TlsRole(TestTls.SERVER_HOST, postgres().port(), name, password, tls().caCert);
     }
 
     public static synchronized EmbeddedKafkaBroker kafka() {
