@@ -41,6 +41,15 @@ class StartupValidationIT {
     }
 
     @Test
+    void aMisspeltKeyStopsStartUpNamingItAndTheNearestKey() throws Exception {
+        CaptureFixture f = CaptureFixture.create("typo");
+        assertThat(failure(settings(f, "cdc.carol.batchsize", "10")))
+                .isEqualTo("cdc-bridge: configuration error: cdc.carol.batchsize: no such setting (did you mean cdc.carol.batch-size?); "
+                        + "the settings are listed in docs/configuration.md");
+        assertThat(slots(f)).as("nothing touched the database").isZero();
+    }
+
+    @Test
     void malformedSettingNamesTheKey() throws Exception {
         CaptureFixture f = CaptureFixture.create("badport");
         assertThat(failure(settings(f, "cdc.source.port", "54x2"))).contains("cdc.source.port").contains("54x2");
@@ -55,11 +64,15 @@ class StartupValidationIT {
         String line = failure(s);
         assertThat(line).contains("cdc.kafka.brokers").contains("CDC_KAFKA_BROKERS");
         // no replication slot was made on the database: nothing touched it
+        assertThat(slots(f)).isZero();
+    }
+
+    private static int slots(CaptureFixture f) throws Exception {
         try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://" + TestInfra.postgres().host() + ":"
                 + TestInfra.postgres().port() + "/" + f.database, "postgres", "postgres");
              var rs = c.createStatement().executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + f.database + "'")) {
             rs.next();
-            assertThat(rs.getInt(1)).isZero();
+            return rs.getInt(1);
         }
     }
 
