@@ -52,6 +52,13 @@ public final class CaptureModule implements Module {
         this.enabled = settings.get(CaptureSettings.ENABLED);
     }
 
+    private volatile Map<String, String> leftOut = Map.of();
+
+    /** Tables left out of capture because Debezium cannot capture them, and why (the preflight's findings). */
+    public Map<String, String> leftOut() {
+        return leftOut;
+    }
+
     @Override
     public void install(Main main) throws Exception {
         if (!enabled) {
@@ -66,8 +73,9 @@ public final class CaptureModule implements Module {
         publisher = new CapturePublisher(kafka.brokers(), producerSettings(settings), kafka.partitions(),
                 kafka.replicationFactor(), supervisor::captureFailed);
         AckedOffsetStore.register(session, publisher);
+        leftOut = preflight.leftOut();
         main.configure().addRoutesBuilder(new CaptureRoute(source, kafka, publisher, stats, session, leaderElection(main, source),
-                preflight.publicationMode()));
+                preflight.publicationMode(), leftOut.keySet()));
         progress = new CaptureProgress(stats, source, settings.get(CaptureSettings.SLOT_LAG_WARN_BYTES))
                 .start(settings.get(OpsSettings.PROGRESS_INTERVAL).toMillis())
                 .watchStreaming(kafka.topicPrefix());

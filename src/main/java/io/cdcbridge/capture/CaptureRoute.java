@@ -25,6 +25,7 @@ public final class CaptureRoute extends RouteBuilder {
     private final String session;
     private final org.apache.camel.spi.RoutePolicy leadership;
     private final String publicationMode;
+    private final java.util.Set<String> leftOut;
 
     /**
      * @param leadership      null, or a clustered route policy: then only the elected instance captures
@@ -33,9 +34,10 @@ public final class CaptureRoute extends RouteBuilder {
      *                        publication as it is, {@code filtered} creates it or keeps its tables equal to the include list
      */
     public CaptureRoute(SourceConfig source, KafkaConfig kafka, CapturePublisher publisher, CaptureStats stats, String session,
-                        org.apache.camel.spi.RoutePolicy leadership, String publicationMode) {
+                        org.apache.camel.spi.RoutePolicy leadership, String publicationMode, java.util.Set<String> leftOut) {
         this.leadership = leadership;
         this.publicationMode = publicationMode;
+        this.leftOut = java.util.Set.copyOf(leftOut);
         this.source = source;
         this.kafka = kafka;
         this.publisher = publisher;
@@ -47,7 +49,7 @@ public final class CaptureRoute extends RouteBuilder {
     public void configure() {
         // camel-debezium-postgres's configuration and engine, with a leaner exchange per event (CaptureEndpoint)
         var component = new CaptureEndpoint.Component();
-        component.setConfiguration(debeziumConfiguration(source, kafka, session, publicationMode));
+        component.setConfiguration(debeziumConfiguration(source, kafka, session, publicationMode, leftOut));
         getContext().addComponent("debezium-postgres", component);
 
         var route = from(ENDPOINT + engineName(source)).routeId(ROUTE_ID);
@@ -69,6 +71,12 @@ public final class CaptureRoute extends RouteBuilder {
 
     static PostgresConnectorEmbeddedDebeziumConfiguration debeziumConfiguration(SourceConfig src, KafkaConfig kafka, String session,
                                                                               String publicationMode) {
+        return debeziumConfiguration(src, kafka, session, publicationMode, java.util.Set.of());
+    }
+
+    /** @param leftOut tables the preflight found Debezium cannot capture ({@link SourcePreflight#uncapturable}) */
+    static PostgresConnectorEmbeddedDebeziumConfiguration debeziumConfiguration(SourceConfig src, KafkaConfig kafka, String session,
+                                                                              String publicationMode, java.util.Set<String> leftOut) {
         var c = new PostgresConnectorEmbeddedDebeziumConfiguration();
         c.setName(engineName(src));
         c.setDatabaseHostname(src.host());
@@ -95,6 +103,16 @@ public final class CaptureRoute extends RouteBuilder {
         c.setPublicationAutocreateMode(publicationMode);
         if (!src.tables().isBlank()) {
             c.setTableIncludeList(src.includeListRegex());
+        }
+        if (!leftOut.isEmpty()) {
+            // a table Debezium refuses would stop capture of all of them: leave it out, by name (regexes, anchored)
+            java.util.List<String> names = leftOut.stream().map(t -> t.replace(".", "\\.")).sorted().toList();
+            if (src.tables().isBlank()) {
+                c.setTableExcludeList(String.join(",", names));
+            } else {
+                c.setTableIncludeList(java.util.Arrays.stream(src.includeListRegex().split(","))
+                        .filter(t -> !names.contains(t)).collect(java.util.stream.Collectors.joining(",")));
+            }
         }
         c.setSnapshotMode(src.snapshotMode());
         // Value forms of docs/architecture.md §4: numeric as exact decimal strings, bytea base64, intervals ISO-8601.

@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 
@@ -56,7 +57,12 @@ public final class SourcePreflight {
      *                        publication the user may not change, else {@link #CREATE_OR_SYNC}
      * @param published       the tables ({@code schema.table}) the existing publication covers; empty when it is missing
      */
-    public record Report(List<Problem> problems, String publicationMode, boolean publicationExists, Set<String> published) {
+    public record Report(List<Problem> problems, String publicationMode, boolean publicationExists, Set<String> published,
+                         Map<String, String> leftOut) {
+        public Report(List<Problem> problems, String publicationMode, boolean publicationExists, Set<String> published) {
+            this(problems, publicationMode, publicationExists, published, Map.of());
+        }
+
         public boolean ok() {
             return problems.isEmpty();
         }
@@ -151,7 +157,14 @@ public final class SourcePreflight {
                     warnToastWithoutFullIdentity(st, src);
                 }
             }
-            return new Report(List.copyOf(problems), mode, pub != null, pub == null ? Set.of() : Set.copyOf(pub.tables));
+            Map<String, String> leftOut = uncapturable(c, readable);
+            leftOut.forEach((table, why) -> LOG.error("Table {} is left out of capture: {}; every other table is captured", table, why));
+            if (!leftOut.isEmpty() && !src.tables().isBlank() && leftOut.keySet().containsAll(readable)) {
+                problems.add(new Problem(SourceSettings.TABLES.key(), "every table it names is left out of capture ("
+                        + String.join("; ", leftOut.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList()) + ")"));
+            }
+            return new Report(List.copyOf(problems), mode, pub != null, pub == null ? Set.of() : Set.copyOf(pub.tables),
+                    Map.copyOf(leftOut));
         } catch (SQLException e) {
             problems.add(translate(src, e));
             return new Report(List.copyOf(problems), CREATE_OR_SYNC, false, Set.of());
@@ -210,6 +223,39 @@ public final class SourcePreflight {
     }
 
     /** The tables capture will read: the configured ones; else those of an existing publication; else every table. */
+    /**
+     * Tables Debezium refuses to capture, and why: one such table would stop capture of every table (Debezium fails the
+     * whole snapshot or stream), so they are left out and named instead (docs/postgres.md, "Tables left out"). Today
+     * that is a table with columns whose names differ only by case ({@code "Name"} and {@code name}), which Debezium
+     * refuses as a source of data corruption.
+     */
+    static Map<String, String> uncapturable(Connection c, List<String> tables) throws SQLException {
+        Map<String, String> out = new java.util.TreeMap<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT string_agg(quote_ident(a.attname), ' and ' ORDER BY a.attnum)
+                FROM pg_attribute a WHERE a.attrelid = to_regclass(quote_ident(?) || '.' || quote_ident(?))
+                  AND a.attnum > 0 AND NOT a.attisdropped
+                GROUP BY lower(a.attname) HAVING count(*) > 1""")) {
+            for (String t : tables) {
+                int dot = t.indexOf('.');
+                ps.setString(1, t.substring(0, dot));
+                ps.setString(2, t.substring(dot + 1));
+                List<String> clashes = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        clashes.add(rs.getString(1));
+                    }
+                }
+                if (!clashes.isEmpty()) {
+                    out.put(t, "its columns " + String.join(", ", clashes) + " differ only by case, which Debezium does not "
+                            + "capture; rename one of them (ALTER TABLE " + ident(t.substring(0, dot)) + "." + ident(t.substring(dot + 1))
+                            + " RENAME COLUMN ... TO ...) and restart; see docs/postgres.md, Tables left out");
+                }
+            }
+        }
+        return out;
+    }
+
     private static List<String> targets(Connection c, SourceConfig src, Publication pub) throws SQLException {
         if (!src.tables().isBlank()) {
             return configured(src);

@@ -102,12 +102,12 @@ public final class OperationsModule implements Module {
             DeliveryProgress progress = deliveryProgress;
             OpsServer http = new OpsServer(host, port, ctx, metrics, kafka.brokers(),
                     () -> capture.expected(ctx), () -> capture.engineActive(ctx),
-                    () -> progress == null ? Map.of() : progress.problems());
+                    () -> progress == null ? Map.of() : progress.problems(), capture::leftOut);
             server = http;
             boolean loopback = InetAddress.getByName(host).isLoopbackAddress();
             Set<String> sensitive = Set.copyOf(settings.get(OpsSettings.CONSOLE_SENSITIVE_COLUMNS));
             new StatusConsole(status, capture.stats(), ctx, loopback, settings.get(OpsSettings.CONSOLE_TOKEN), sensitive)
-                    .install(http);
+                    .leftOut(capture::leftOut).install(http);
             http.start();
         }
         jmx = RemoteJmx.start(settings);

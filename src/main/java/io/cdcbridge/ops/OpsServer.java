@@ -41,6 +41,7 @@ public final class OpsServer implements AutoCloseable {
     private final BooleanSupplier captureExpected;
     private final BooleanSupplier engineActive;
     private final java.util.function.Supplier<Map<String, String>> sinkProblems;
+    private final java.util.function.Supplier<Map<String, String>> leftOut;
     private volatile long kafkaCheckedAt;
     private volatile String kafkaProblem = "not checked yet";
 
@@ -52,8 +53,10 @@ public final class OpsServer implements AutoCloseable {
 
     public OpsServer(String host, int port, CamelContext camel, OpsMetrics metrics, String kafkaBrokers,
                      BooleanSupplier captureExpected, BooleanSupplier engineActive,
-                     java.util.function.Supplier<Map<String, String>> sinkProblems) throws IOException {
+                     java.util.function.Supplier<Map<String, String>> sinkProblems,
+                     java.util.function.Supplier<Map<String, String>> leftOut) throws IOException {
         this.sinkProblems = sinkProblems;
+        this.leftOut = leftOut;
         this.camel = camel;
         this.metrics = metrics;
         this.captureExpected = captureExpected;
@@ -66,8 +69,9 @@ public final class OpsServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         }));
-        handle("/health/live", ex -> health(ex, live()));
-        handle("/health/ready", ex -> health(ex, ready()));
+        handle("/health/live", ex -> health(ex, live(), Map.of()));
+        // tables left out of capture do not make the bridge unready (every other table streams), but are named
+        handle("/health/ready", ex -> health(ex, ready(), leftOut.get()));
         handle("/metrics", ex -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
     }
 
@@ -136,11 +140,14 @@ public final class OpsServer implements AutoCloseable {
         return kafkaProblem;
     }
 
-    private static void health(HttpExchange ex, Map<String, String> checks) throws IOException {
+    private static void health(HttpExchange ex, Map<String, String> checks, Map<String, String> leftOut) throws IOException {
         boolean up = checks.values().stream().allMatch("UP"::equals);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", up ? "UP" : "DOWN");
         body.put("checks", checks);
+        if (!leftOut.isEmpty()) {
+            body.put("leftOut", leftOut);
+        }
         send(ex, up ? 200 : 503, "application/json", JSON.writeValueAsString(body));
     }
 

@@ -52,6 +52,14 @@ public final class StatusConsole {
         this.sensitive = sensitive;
     }
 
+    private java.util.function.Supplier<Map<String, String>> leftOut = Map::of;
+
+    /** Tables left out of capture, and why (shown on the page and in {@code /api/status}). */
+    public StatusConsole leftOut(java.util.function.Supplier<Map<String, String>> tables) {
+        this.leftOut = tables;
+        return this;
+    }
+
     public void install(OpsServer server) {
         server.handle("/api/status", ex -> {
             if (readable(ex)) {
@@ -93,6 +101,7 @@ public final class StatusConsole {
         List<Map<String, String>> routes = new ArrayList<>();
         status.routes().forEach((id, state) -> routes.add(Map.of("id", id, "state", state)));
         out.put("routes", routes);
+        out.put("leftOut", leftOut.get());
         out.put("actionsAllowed", access.act(ex.getRequestHeaders()) == null);
         return out;
     }
