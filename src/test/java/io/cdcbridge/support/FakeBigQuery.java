@@ -379,14 +379,63 @@ public final class FakeBigQuery implements AutoCloseable {
                 return "Invalid field name \"" + name + "\". Fields must contain only letters, numbers, and underscores, "
                         + "start with a letter or underscore, and be at most 300 characters long.";
             }
-            if (!seen.add(name.toLowerCase(Locale.ROOT))) {
+            String folded = name.toLowerCase(Locale.ROOT);
+            for (String prefix : RESERVED_PREFIXES) {
+                if (folded.startsWith(prefix)) {
+                    return "Invalid field name \"" + name + "\". Field names cannot start with the reserved prefix "
+                            + prefix.toUpperCase(Locale.ROOT) + ".";
+                }
+            }
+            if (!seen.add(folded)) {
+                // BigQuery column names are case-insensitive: Name and name are the same column
                 return "Field " + name + " already exists in schema";
             }
-            if (!TYPES.contains(f.path("type").asText("").toUpperCase(Locale.ROOT))) {
+            String type = f.path("type").asText("").toUpperCase(Locale.ROOT);
+            if (!TYPES.contains(type)) {
                 return "Invalid value for type: " + f.path("type").asText() + " is not a valid value";
+            }
+            String params = checkPrecision(name, normalize(type), f);
+            if (params != null) {
+                return params;
             }
         }
         return null;
+    }
+
+    /** Prefixes BigQuery keeps for its pseudo-columns (case-insensitive). */
+    private static final List<String> RESERVED_PREFIXES = List.of("_partition", "_table_", "_file_", "_row_timestamp", "__root__", "_colidentifier");
+
+    /**
+     * Parameterized NUMERIC(P[,S]) / BIGNUMERIC(P[,S]) as BigQuery limits them: NUMERIC scale 0..9, precision
+     * max(1, S)..S+29 (at most 38); BIGNUMERIC scale 0..38, precision max(1, S)..S+38 (at most 76).
+     */
+    private static String checkPrecision(String name, String type, JsonNode f) {
+        if (!f.has("precision") && !f.has("scale")) {
+            return null;
+        }
+        if (!type.equals("NUMERIC") && !type.equals("BIGNUMERIC")) {
+            return f.has("scale") ? "Invalid field " + name + ": scale is only allowed for NUMERIC and BIGNUMERIC" : null;
+        }
+        boolean big = type.equals("BIGNUMERIC");
+        long scale = f.path("scale").asLong(0);
+        long maxScale = big ? 38 : 9;
+        if (scale < 0 || scale > maxScale) {
+            return "Invalid scale " + scale + " for field " + name + " of type " + type + ": it must be between 0 and " + maxScale + ".";
+        }
+        if (f.has("precision")) {
+            long precision = f.path("precision").asLong(0);
+            long max = scale + (big ? 38 : 29);
+            if (precision < Math.max(1, scale) || precision > max) {
+                return "Invalid precision " + precision + " for field " + name + " of type " + type + " with scale " + scale
+                        + ": it must be between " + Math.max(1, scale) + " and " + max + ".";
+            }
+        }
+        return null;
+    }
+
+    /** Deletes a table or view behind the client's back (as a dataset's default table expiration does). */
+    public boolean dropTable(String project, String dataset, String table) {
+        return tables.remove(key(project, dataset, table)) != null;
     }
 
     private void getTable(HttpExchange ex, String project, String dataset, String table) throws IOException {
