@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -38,7 +40,12 @@ import com.sun.net.httpserver.HttpServer;
  *   {@code invalid} and the field as location, so is a value of the wrong type; without {@code skipInvalidRows} the
  *   other rows of the request get reason {@code stopped} and nothing is inserted;</li>
  *   <li>more than 500 rows or more than 10 MB in one request: a 400 {@code invalid};</li>
- *   <li>rows with an insertId already seen for the table are accepted but not stored again (deduplication);</li>
+ *   <li>rows with an insertId stored for the table less than {@link #dedupWindow} ago (60 s, on {@link #clock}) are accepted
+ *   but not stored again; after the window they are stored again, as BigQuery's best-effort deduplication does: a
+ *   duplicate is then visible ({@link #duplicates}) and collapsing it is the latest-state view's job;</li>
+ *   <li>column names BigQuery refuses: not letters/digits/underscores, equal but for case, a reserved prefix
+ *   ({@code _PARTITION}, {@code _TABLE_}, {@code _FILE_}, {@code _ROW_TIMESTAMP}, {@code __ROOT__}, {@code _COLIDENTIFIER});
+ *   NUMERIC/BIGNUMERIC precision or scale beyond BigQuery's (reason {@code invalid});</li>
  *   <li>{@link #failNext} makes the next requests answer an error (503 {@code backendError}, 429 {@code rateLimitExceeded}).</li>
  * </ul>
  */
@@ -65,6 +72,10 @@ public final class FakeBigQuery implements AutoCloseable {
         /** Wall-clock arrival of each stored row (bench: commit → sink latency). */
         public final List<Long> rowArrivalMillis = new ArrayList<>();
         public final Map<String, Integer> insertIdsReceived = new LinkedHashMap<>();
+        /** When (the fake's clock, ms) each insertId was last stored: a repeat within the window is not stored again. */
+        final Map<String, Long> insertIdStoredAt = new HashMap<>();
+        /** Rows stored although their insertId was stored before (outside the window): duplicates BigQuery would keep. */
+        public int duplicatesStored;
         public final List<JsonNode> rejected = new ArrayList<>();
 
         Table(ObjectNode resource) {
@@ -82,8 +93,36 @@ public final class FakeBigQuery implements AutoCloseable {
     private volatile long failUntilNanos = System.nanoTime();
     private final List<String> requestLog = java.util.Collections.synchronizedList(new ArrayList<>());
 
+    private volatile Clock clock = Clock.systemUTC();
+    private volatile Duration dedupWindow = DEDUP_WINDOW;
+    /** BigQuery deduplicates insertIds best effort, "for at least one minute": the fake for exactly this long. */
+    public static final Duration DEDUP_WINDOW = Duration.ofSeconds(60);
+
     private FakeBigQuery(HttpServer server) {
         this.server = server;
+    }
+
+    /** The clock the deduplication window is measured on (a {@link MutableClock} in tests). */
+    public FakeBigQuery clock(Clock c) {
+        this.clock = c;
+        return this;
+    }
+
+    /** How long a stored insertId keeps a repeat of it out (default {@link #DEDUP_WINDOW}). */
+    public FakeBigQuery dedupWindow(Duration window) {
+        this.dedupWindow = window;
+        return this;
+    }
+
+    /** Rows of a table stored twice or more under one insertId (repeats outside the window), as BigQuery would keep them. */
+    public int duplicates(String project, String dataset, String table) {
+        Table t = table(project, dataset, table);
+        if (t == null) {
+            return 0;
+        }
+        synchronized (t) {
+            return t.duplicatesStored;
+        }
     }
 
     public static FakeBigQuery start() {
@@ -603,10 +642,16 @@ public final class FakeBigQuery implements AutoCloseable {
                 JsonNode r = rows.get(i);
                 String insertId = r.hasNonNull("insertId") ? r.get("insertId").asText() : null;
                 if (insertId != null) {
-                    int seen = t.insertIdsReceived.merge(insertId, 1, Integer::sum);
-                    if (seen > 1) {
-                        continue;
+                    t.insertIdsReceived.merge(insertId, 1, Integer::sum);
+                    long now = clock.millis();
+                    Long storedAt = t.insertIdStoredAt.get(insertId);
+                    if (storedAt != null && now - storedAt < dedupWindow.toMillis()) {
+                        continue; // best-effort deduplication, within the window only
                     }
+                    if (storedAt != null) {
+                        t.duplicatesStored++;
+                    }
+                    t.insertIdStoredAt.put(insertId, now);
                 }
                 t.rows.add((ObjectNode) r.path("json")); // the request's own tree: nothing else holds it
                 t.rowInsertIds.add(insertId);
