@@ -149,6 +149,30 @@ class SinkStepTest {
     }
 
     @Test
+    void aReplayedPassthroughRecordKeepsTheInsertIdsOfItsFirstDelivery() throws Exception {
+        try (FakeBigQuery fake = FakeBigQuery.start()) {
+            Map<String, String> s = bigQuery(fake);
+            s.put("cdc.passthrough.orders.bigquery-table", "orders");
+            try (CamelContext ctx = context(s, new BigQuerySink(Clock.systemUTC()))) {
+                ProducerTemplate t = ctx.createProducerTemplate();
+                String value = "[{\"id\":1},{\"id\":2}]";
+                KafkaBatches topic = new KafkaBatches(ctx).add("orders", null, value, null);
+                t.send("sink:bigquery", topic.batch("bigquery-delivery"));
+                assertThat(fake.rows("test-project", "ds", "orders")).hasSize(2);
+
+                // the record read again (offset 0), its copy replayed from the dead-letter topic (offset 1, its first
+                // position in a header) and a new record (offset 2)
+                topic.add("orders", null, value, null).header("cdc.first.position", "orders/0/0")
+                        .header("cdc.replay.sink", "bigquery")
+                        .add("orders", null, "{\"id\":9}", null);
+                t.send("sink:bigquery", topic.batch("bigquery-delivery"));
+                assertThat(fake.rows("test-project", "ds", "orders")).extracting(r -> r.path("id").asInt()).containsExactly(1, 2, 9);
+                assertThat(fake.table("test-project", "ds", "orders").insertIdsReceived.values()).containsExactlyInAnyOrder(3, 3, 1);
+            }
+        }
+    }
+
+    @Test
     void carolRecordsArriveInAStagingTheBridgeMadeAndTheBatchCommits() throws Exception {
         try (FakeCarol fake = FakeCarol.start(Clock.systemUTC())) {
             Map<String, String> s = common();
