@@ -171,8 +171,9 @@ final class CarolClient implements SinkClient<CarolMapper.Record> {
                 return new Outcome.Retry(message, retryAfterMs(response.headers().firstValue("Retry-After").orElse(null)),
                         new CarolRetryableException(status, message));
             }
-            if (status == 404 && schemas != null) {
-                // the staging is gone (deleted in Carol): made again before the next batch; these records go again
+            if (status == 404 && schemas != null && records.stream().anyMatch(r -> r.schema() != null)) {
+                // the staging is gone (deleted in Carol): its schema made again from the records' table; they go again
+                // (passthrough records carry no schema to make it from: refused below, replayable once it exists)
                 schemas.forget(staging);
                 Outcome made = prepare(staging, records);
                 if (made instanceof Outcome.Delivered) {

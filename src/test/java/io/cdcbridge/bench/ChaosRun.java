@@ -138,6 +138,11 @@ public final class ChaosRun {
                     }
                     Thread.sleep(1000);
                 }
+                if (lost != 0) {
+                    report = true;
+                    compare(name, bq, carol); // once more, printing what differs
+                    report = false;
+                }
                 long converged = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
                 // keep watching: a retry or redelivery landing after the sinks first matched must not make a key stale
                 long stale = 0;
@@ -255,24 +260,37 @@ public final class ChaosRun {
         long lost = 0;
         for (String[] t : new String[][] {{"Users", "UserId", "UserName,Department"}, {"Books", "BookId", "Title,Price"}}) {
             Map<String, Map<String, String>> truth = postgres(db, t[0], t[1], t[2].split(","));
-            lost += diff(truth, bigQueryLatestView(bq, db, t[0], t[1], t[2].split(",")));
-            lost += diff(truth, carolLatest(carol.records(t[0].toLowerCase()), t[1], t[2].split(",")));
+            lost += diff("bigquery " + t[0], truth, bigQueryLatestView(bq, db, t[0], t[1], t[2].split(",")));
+            lost += diff("carol " + t[0], truth, carolLatest(carol.records(t[0].toLowerCase()), t[1], t[2].split(",")));
         }
         Map<String, Map<String, String>> sales = postgres(db, "Sales", "SaleId", new String[] {"Value"});
-        lost += Math.abs(sales.size() - bq.rows("chaos", db, db + "_public_Sales").stream().map(r -> r.path("SaleId").asText()).distinct().count());
-        lost += Math.abs(sales.size() - carol.records("sales").stream().map(r -> r.path("SaleId").asText()).distinct().count());
+        long bqSales = Math.abs(sales.size() - bq.rows("chaos", db, db + "_public_Sales").stream().map(r -> r.path("SaleId").asText()).distinct().count());
+        long carolSales = Math.abs(sales.size() - carol.records("sales").stream().map(r -> r.path("SaleId").asText()).distinct().count());
+        if (report && bqSales + carolSales > 0) {
+            System.out.println("differs: Sales count, bigquery off by " + bqSales + ", carol off by " + carolSales);
+        }
+        lost += bqSales + carolSales;
         return lost;
     }
 
-    private static long diff(Map<String, Map<String, String>> truth, Map<String, Map<String, String>> sink) {
+    /** Set for the last comparison of a run that did not converge: what differs is printed. */
+    private volatile boolean report;
+
+    private long diff(String what, Map<String, Map<String, String>> truth, Map<String, Map<String, String>> sink) {
         long n = 0;
         for (var e : truth.entrySet()) {
             if (!Objects.equals(e.getValue(), sink.get(e.getKey()))) {
+                if (report && n < 10) {
+                    System.out.println("differs: " + what + " key " + e.getKey() + ": postgres " + e.getValue() + ", sink " + sink.get(e.getKey()));
+                }
                 n++;
             }
         }
         for (String k : sink.keySet()) {
             if (!truth.containsKey(k)) {
+                if (report && n < 10) {
+                    System.out.println("differs: " + what + " key " + k + ": not in postgres, sink " + sink.get(k));
+                }
                 n++;
             }
         }
