@@ -67,6 +67,9 @@ final class BigQueryClient implements SinkClient<BigQueryRowMapper.Row> {
         try {
             response = bigQuery.insertAll(request.build());
         } catch (RuntimeException e) {
+            if (notFound(e)) {
+                return remake(table, rows, e);
+            }
             return outcome(e);
         }
         if (!response.hasErrors()) {
@@ -80,6 +83,32 @@ final class BigQueryClient implements SinkClient<BigQueryRowMapper.Row> {
         });
         // none refused by itself (all "stopped"): ItemsRefused without reasons is retried as a whole
         return new Outcome.ItemsRefused(refused);
+    }
+
+    /**
+     * The table (or its dataset) is gone although it was made: deleted behind the bridge's back (a dataset's default
+     * table expiration, an operator). The cache is dropped, the table and its view made again, and the rows sent again
+     * after the engine's backoff (BigQuery may answer notFound for a short while after a table is made again); they are
+     * dead-lettered only if it is still missing once the retries are spent.
+     */
+    private Outcome remake(String table, List<BigQueryRowMapper.Row> rows, RuntimeException e) {
+        tables.forget(table);
+        Outcome made = prepare(table, rows);
+        if (!(made instanceof Outcome.Delivered)) {
+            return made;
+        }
+        return new Outcome.Retry("BigQuery table " + dataset + "." + table + " was not found (deleted?): made again, "
+                + "its rows go again: " + e.getMessage(), 0, e);
+    }
+
+    /** 404 notFound: the table or dataset does not exist. */
+    static boolean notFound(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof com.google.cloud.bigquery.BigQueryException b) {
+                return b.getCode() == 404 || (b.getError() != null && "notFound".equals(b.getError().getReason()));
+            }
+        }
+        return false;
     }
 
     static Outcome outcome(RuntimeException e) {

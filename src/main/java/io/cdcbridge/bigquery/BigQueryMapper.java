@@ -42,7 +42,8 @@ final class BigQueryMapper implements SinkMapper<BigQueryRowMapper.Row> {
         List<ObjectNode> objects = Passthrough.records(record.value());
         List<Item<BigQueryRowMapper.Row>> out = new ArrayList<>(objects.size());
         for (int i = 0; i < objects.size(); i++) {
-            // the record's position names it: a replay or a re-read sends the same insertId, which BigQuery dedupes
+            // the position the record was first read at names it (a replayed copy carries it, DeadLetterReplay): a
+            // replay or a re-read sends the same insertId, which BigQuery dedupes within its window
             String position = record.topic() + "/" + record.partition() + "/" + record.offset() + "/" + i;
             BigQueryRowMapper.Row row = rows.mapPassthrough(passthroughTable, objects.get(i),
                     UUID.nameUUIDFromBytes(position.getBytes(StandardCharsets.UTF_8)).toString());

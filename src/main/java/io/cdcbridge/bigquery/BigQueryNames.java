@@ -1,6 +1,7 @@
 package io.cdcbridge.bigquery;
 
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -56,6 +57,51 @@ public final class BigQueryNames {
         return renamed != null ? renamed : sanitize(prefix + "_" + t.schema() + "_" + t.table());
     }
 
+    /**
+     * Prefixes BigQuery reserves for its own pseudo-columns (case-insensitive): a column named so is refused when the
+     * table is made ("Invalid field name"), see Google's "Specify a schema", column names.
+     */
+    static final List<String> RESERVED_PREFIXES = List.of("_partition", "_table_", "_file_", "_row_timestamp", "__root__", "_colidentifier");
+
+    /** What a column whose sanitized name starts with a reserved prefix is given before it: {@code _PARTITIONTIME} → {@code c_PARTITIONTIME}. */
+    static final String RESERVED_ESCAPE = "c";
+
+    /**
+     * The BigQuery column of each source column (docs/bigquery.md, column names): in source order (Postgres column
+     * order, which is the order of the types header), each column gets its sanitized name, {@code c} before a name that
+     * starts with a reserved prefix, and, when that name is already taken case-insensitively (BigQuery column names are
+     * case-insensitive) by a metadata column or by an earlier source column, the first free {@code _2}, {@code _3}, …
+     * after it. A column Postgres adds comes last in that order, so it never renames a column already there.
+     *
+     * @return source name → column name, in source order
+     */
+    public static Map<String, String> columnNames(Iterable<String> sourceColumns) {
+        Set<String> taken = new java.util.HashSet<>();
+        BigQueryRowMapper.METADATA.keySet().forEach(m -> taken.add(m.toLowerCase(Locale.ROOT)));
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (String source : sourceColumns) {
+            if (out.containsKey(source)) {
+                continue;
+            }
+            String base = sanitize(source);
+            String folded = base.toLowerCase(Locale.ROOT);
+            if (RESERVED_PREFIXES.stream().anyMatch(folded::startsWith)) {
+                base = RESERVED_ESCAPE + base;
+            }
+            String name = base;
+            for (int n = 2; taken.contains(name.toLowerCase(Locale.ROOT)); n++) {
+                String suffix = "_" + n;
+                name = (base.length() + suffix.length() > MAX_NAME ? base.substring(0, MAX_NAME - suffix.length()) : base) + suffix;
+            }
+            taken.add(name.toLowerCase(Locale.ROOT));
+            out.put(source, name);
+        }
+        return out;
+    }
+
+    /** BigQuery's longest column name. */
+    static final int MAX_NAME = 300;
+
     /** A BigQuery-safe identifier: letters, digits and underscores, not starting with a digit; case kept. */
     public static String sanitize(String name) {
         StringBuilder b = new StringBuilder(name.length());
@@ -66,7 +112,7 @@ public final class BigQueryNames {
         if (b.length() == 0 || Character.isDigit(b.charAt(0))) {
             b.insert(0, '_');
         }
-        return b.length() > 300 ? b.substring(0, 300) : b.toString();
+        return b.length() > MAX_NAME ? b.substring(0, MAX_NAME) : b.toString();
     }
 
     @Override

@@ -92,11 +92,11 @@ public final class BigQueryRowMapper {
 
     private Shape shapeOf(Map<String, String> pgTypes) {
         Map<String, ColumnType> columns = new LinkedHashMap<>();
-        Map<String, String> sanitized = new java.util.HashMap<>();
+        // distinct column names whatever the source names (case, sanitizing, metadata, reserved prefixes): by source order
+        Map<String, String> sanitized = BigQueryNames.columnNames(pgTypes.keySet());
         java.util.Set<String> zoned = new java.util.HashSet<>();
         pgTypes.forEach((col, pg) -> {
-            String name = BigQueryNames.sanitize(col);
-            sanitized.put(col, name);
+            String name = sanitized.get(col);
             boolean convert = timestampZone != null && pg.equals("timestamp");
             if (convert) {
                 zoned.add(name);
@@ -123,13 +123,16 @@ public final class BigQueryRowMapper {
         boolean ownColumns = false;
         Map<String, Object> values = new LinkedHashMap<>();
         List<String> unrepresentable = null;
+        Map<String, String> columnNames = shape.names();
         if (image != null) {
             Iterator<Map.Entry<String, JsonNode>> fields = image.fields();
             while (fields.hasNext()) {
                 Map.Entry<String, JsonNode> f = fields.next();
-                String col = shape.names().get(f.getKey());
+                String col = columnNames.get(f.getKey());
                 if (col == null) {
-                    col = BigQueryNames.sanitize(f.getKey());
+                    // a column the header does not name (or no header): named after the header's columns, in image order
+                    columnNames = namesWith(columnNames, image, change.key());
+                    col = columnNames.get(f.getKey());
                 }
                 ColumnType type = columns.get(col);
                 if (type == null) {
@@ -169,12 +172,27 @@ public final class BigQueryRowMapper {
         values.put(UNREPRESENTABLE, unrepresentable == null ? null : String.join(",", unrepresentable));
         List<String> keys = new ArrayList<>();
         if (change.key() != null) {
-            change.key().fieldNames().forEachRemaining(k -> {
-                String col = shape.names().get(k);
-                keys.add(col != null ? col : BigQueryNames.sanitize(k));
-            });
+            Map<String, String> known = columnNames;
+            Map<String, String> keyNames = known.keySet().containsAll(fieldNames(change.key())) ? known : namesWith(known, image, change.key());
+            change.key().fieldNames().forEachRemaining(k -> keys.add(keyNames.get(k)));
         }
         return new Row(names.tableId(change.schema(), change.table()), insertId(change), values, columns, keys);
+    }
+
+    /** The header's column names extended by the image's and the key's other fields, in that order. */
+    private static Map<String, String> namesWith(Map<String, String> header, ObjectNode image, JsonNode key) {
+        List<String> all = new ArrayList<>(header.keySet());
+        all.addAll(fieldNames(image));
+        all.addAll(fieldNames(key));
+        return BigQueryNames.columnNames(all);
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> out = new ArrayList<>();
+        if (node != null) {
+            node.fieldNames().forEachRemaining(out::add);
+        }
+        return out;
     }
 
     /** A commit time as text: the rows of one transaction share it. */
@@ -224,6 +242,7 @@ public final class BigQueryRowMapper {
     public Row mapPassthrough(String table, ObjectNode object, String insertId) {
         Map<String, ColumnType> columns = new LinkedHashMap<>();
         Map<String, Object> values = new LinkedHashMap<>();
+        Map<String, String> names = BigQueryNames.columnNames(fieldNames(object));
         Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
@@ -231,7 +250,7 @@ public final class BigQueryRowMapper {
             if (type == null) {
                 continue;
             }
-            String col = BigQueryNames.sanitize(f.getKey());
+            String col = names.get(f.getKey());
             columns.put(col, type);
             values.put(col, value(f.getValue(), type));
         }

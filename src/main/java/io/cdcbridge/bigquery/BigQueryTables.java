@@ -67,6 +67,15 @@ public final class BigQueryTables {
         }
     }
 
+    /**
+     * Forgets what is known of a table (and of the dataset): BigQuery answered that it does not exist (deleted behind
+     * the bridge's back, e.g. by a dataset's default table expiration), so the next {@link #ensure} makes it again.
+     */
+    public void forget(String tableId) {
+        known.remove(tableId);
+        datasetReady = false;
+    }
+
     private void doEnsure(String tableId, Map<String, ColumnType> columns, List<String> keyColumns) {
         ensureDataset();
         TableId id = TableId.of(dataset, tableId);

@@ -22,14 +22,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Carol sink's protocol (docs/architecture.md §8): one gzip-compressed {@code POST …/staging/intake/{staging}} per
- * request with the token (or the API key), and Carol's answers as {@link Outcome}s: 2xx delivered; 401/403 → one
- * forced token refresh and one more try, then stop (an API key refused: stop at once); 413 or 400 → refused, splittable (the engine halves the request
- * until the one bad record is alone); other 4xx → refused; 408/409/429/5xx/I-O → retry, honouring
+ * request with the token (or the API key), and Carol's answers as {@link Outcome}s by status class ({@link CarolStatus}):
+ * 2xx delivered unless its body says it failed ({@code success: false}); 401/403 → one forced token refresh and one more
+ * try, then stop (an API key refused: stop at once); 3xx, 501, 505 and a request-wide refusal of the connector → stop;
+ * 413 or 400 → refused, splittable (the engine halves the request until the one bad record is alone); 404 with managed
+ * schemas → the staging made again, retry; other 4xx → refused; 408/409/425/429/other 5xx/I-O → retry, honouring
  * {@code Retry-After}; credentials Carol refuses → stop.
  */
 final class CarolClient implements SinkClient<CarolMapper.Record> {
-
-    private static final Set<Integer> RETRYABLE = Set.of(408, 409, 429, 500, 502, 503, 504, 520, 524);
 
     private static final Logger LOG = LoggerFactory.getLogger(CarolClient.class);
 
@@ -131,13 +131,25 @@ final class CarolClient implements SinkClient<CarolMapper.Record> {
             int status = response.statusCode();
             String answer = response.body();
             if (status / 100 == 2) {
-                return Outcome.DELIVERED;
+                String failure = CarolStatus.failureIn2xx(answer);
+                if (failure == null) {
+                    return Outcome.DELIVERED;
+                }
+                // a refusal in a 2xx envelope: not delivered; refused as a 400 is (halved until the record is alone)
+                return new Outcome.RequestRefused("Carol answered HTTP " + status + " for staging " + staging
+                        + " but did not take the request: " + failure, records.size() > 1, null);
             }
             if ((status == 401 || status == 403) && tokens != null && !authRetried) {
                 // the token may have been revoked or expired early: one forced refresh, one more try
                 authRetried = true;
                 tokens.invalidate(token);
                 continue;
+            }
+            String stop = CarolStatus.stop(response, "for intake of staging " + staging);
+            if (stop != null) {
+                // the configuration is wrong for every record alike: halving the request would send about 2N-1
+                // requests to dead-letter them all; the route stops with nothing committed instead
+                return new Outcome.Stop(stop);
             }
             String what = "Carol refused the request to staging " + staging + " (HTTP " + status + "): " + answer;
             if (status == 413 || status == 400) {
@@ -154,11 +166,23 @@ final class CarolClient implements SinkClient<CarolMapper.Record> {
                         : " with a fresh token: check " + CarolSettings.USERNAME.key() + "'s rights on the connector")
                         + ": " + CarolTokenCache.carolMessage(answer));
             }
-            if (RETRYABLE.contains(status)) {
+            if (CarolStatus.retryable(status)) {
                 String message = "Carol intake answered HTTP " + status + " for staging " + staging + ": " + CarolTokenCache.carolMessage(answer);
                 return new Outcome.Retry(message, retryAfterMs(response.headers().firstValue("Retry-After").orElse(null)),
                         new CarolRetryableException(status, message));
             }
+            if (status == 404 && schemas != null && records.stream().anyMatch(r -> r.schema() != null)) {
+                // the staging is gone (deleted in Carol): its schema made again from the records' table; they go again
+                // (passthrough records carry no schema to make it from: refused below, replayable once it exists)
+                schemas.forget(staging);
+                Outcome made = prepare(staging, records);
+                if (made instanceof Outcome.Delivered) {
+                    return Outcome.retry("Carol staging " + staging + " was not found (deleted?): its schema is made again: "
+                            + CarolTokenCache.carolMessage(answer), null);
+                }
+                return made;
+            }
+            // any other answer (404 without managed schemas, 405, 410, 422, …): this request's records are refused
             return new Outcome.RequestRefused(what, false, null);
         }
     }

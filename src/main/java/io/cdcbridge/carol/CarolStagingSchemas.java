@@ -54,7 +54,6 @@ public final class CarolStagingSchemas {
     public static final Set<String> TYPES = Set.of("long", "double", "string", "boolean", "date", "object", "nested", "base64");
     /** How long a refusal stands before the staging is read again (a person may have changed it in Carol). */
     static final Duration RECHECK = Duration.ofMinutes(1);
-    private static final Set<Integer> RETRYABLE = Set.of(408, 409, 429, 500, 502, 503, 504, 520, 524);
     private static final Logger LOG = LoggerFactory.getLogger(CarolStagingSchemas.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -422,9 +421,14 @@ public final class CarolStagingSchemas {
 
     private RuntimeException failed(String staging, String doing, HttpResponse<String> r) {
         int status = r.statusCode();
+        String stop = CarolStatus.stop(r, doing + " the schema of staging " + staging);
+        if (stop != null) {
+            // wrong URL or connector: every staging alike; the route stops (CarolClient.prepare) instead of dead-lettering
+            return new CarolCredentialsException(stop);
+        }
         String what = "Carol answered HTTP " + status + " " + doing + " the schema of staging " + staging + ": "
                 + CarolTokenCache.carolMessage(r.body());
-        return RETRYABLE.contains(status) || status / 100 == 5 ? new CarolRetryableException(status, what) : new CarolSchemaException(staging, what);
+        return CarolStatus.retryable(status) ? new CarolRetryableException(status, what) : new CarolSchemaException(staging, what);
     }
 
     /** One request with intake's credentials; 401/403 renews the token once; refused again: credentials error. */

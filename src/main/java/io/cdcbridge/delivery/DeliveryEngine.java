@@ -188,6 +188,12 @@ public final class DeliveryEngine<T> {
             try {
                 Integer partition = m.getHeader(KafkaConstants.PARTITION, Integer.class);
                 Long offset = m.getHeader(KafkaConstants.OFFSET, Long.class);
+                // a replayed record is named by the position it was first read at: ids derived from it stay the same
+                long[] first = io.cdcbridge.errors.DeadLetterReplay.firstPosition(topic, m.getHeader(io.cdcbridge.errors.DeadLetterReplay.FIRST_POSITION));
+                if (first != null) {
+                    partition = (int) first[0];
+                    offset = first[1];
+                }
                 items = mapper.map(new SinkMapper.Inbound(topic, partition == null ? -1 : partition, offset == null ? -1 : offset,
                         m.getBody(), m.getHeader(ChangeEvent.TYPES_HEADER)));
             } catch (PermanentDeliveryException e) {

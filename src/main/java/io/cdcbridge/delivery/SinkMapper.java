@@ -15,7 +15,10 @@ public interface SinkMapper<T> {
     record Item<T>(String target, T item, long bytes) {
     }
 
-    /** A Kafka record as the mapper sees it: topic, value (bytes) and the ChangeEvent types header (may be null). */
+    /**
+     * A Kafka record as the mapper sees it: topic, the position it was first read at (a replayed record keeps its
+     * original partition and offset, docs/architecture.md §9), value (bytes) and the ChangeEvent types header (may be null).
+     */
     record Inbound(String topic, int partition, long offset, Object value, Object typesHeader) {
     }
 

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The short form of bench/chaos.sh: one load of row changes on the bookstore with every fault injected in turn
  * (kill -9 and restart of the jar, Postgres restart, Kafka restart, each fake answering 503, Carol revoking its
- * tokens, a poison record); both sinks must end with exactly Postgres' latest state, the DLQs holding only the poison.
+ * tokens, a poison record); both sinks must end with exactly Postgres' latest state (BigQuery's through its latest
+ * view) and keep it through a quiet period, the DLQs holding only the poison.
  */
 class ChaosIT {
 
@@ -21,7 +22,10 @@ class ChaosIT {
         ChaosRun.Result r = chaos.run(List.of("kill9", "poison", "bigquery-503", "pg-restart", "carol-503", "kafka-restart", "token-revoked"), 4000);
         System.out.println(r);
         assertThat(r.lost()).as(r.toString()).isZero();
-        assertThat(r.duplicates()).as(r.toString()).isZero();
+        // the quiet period after the first match: nothing turned stale later (a late redelivery or retry)
+        assertThat(r.stale()).as(r.toString()).isZero();
+        // duplicates are counted by the fake (it keeps repeats past its 60 s window, as BigQuery may), not asserted
+        // away: the latest view that compare() reads collapses them
         assertThat(r.dlq()).as(r.toString()).isEqualTo(2);
     }
 }

@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdcbridge.support.BigQueryTestBridge;
 import io.cdcbridge.support.FakeBigQuery;
+import io.cdcbridge.support.MutableClock;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -47,6 +48,7 @@ class BigQueryDeliveryIT {
         if (bridge != null) {
             bridge.close();
         }
+        fake.clock(java.time.Clock.systemUTC());
     }
 
     static String event(String op, String table, String key, String before, String after, long lsn) {
@@ -139,7 +141,9 @@ class BigQueryDeliveryIT {
     }
 
     @Test
-    void replayingTheSameRecordsTwiceStoresEveryInsertIdOnce() throws Exception {
+    void aReplayWithinTheDedupWindowStoresNothingTwiceAndOneAfterItStoresDuplicatesTheLatestViewCollapses() throws Exception {
+        MutableClock clock = new MutableClock();
+        fake.clock(clock);
         bridge = new BigQueryTestBridge("bqreplay", fake);
         for (int i = 1; i <= 30; i++) {
             sendUser(i % 3 == 0 ? "u" : "c", i, "User " + i, "D" + (i % 4), 1000 + i);
@@ -147,20 +151,41 @@ class BigQueryDeliveryIT {
         bridge.start();
         await().atMost(Duration.ofSeconds(30)).until(() -> rows("Users").size() == 30);
         bridge.stop();
-
-        // the same records consumed again from the start (a new consumer group = a full replay)
-        bridge.settings.put("cdc.bigquery.group-id", bridge.group() + "-replay");
-        bridge.start();
         FakeBigQuery.Table table = fake.table(bridge.project, bridge.dataset, bridge.prefix + "_public_Users");
+        String users = bridge.prefix + "_public_Users";
+
+        // the same records consumed again from the start (a new consumer group = a full replay), within BigQuery's window
+        replay(table, "-replay", 2);
+        assertThat(rows("Users")).hasSize(30);
+        assertThat(fake.duplicates(bridge.project, bridge.dataset, users)).isZero();
+
+        // and again after the window: BigQuery's deduplication is best effort, so each row is stored a second time
+        clock.advance(FakeBigQuery.DEDUP_WINDOW.plusSeconds(1));
+        replay(table, "-replay-late", 3);
+        assertThat(rows("Users")).hasSize(60);
+        assertThat(fake.duplicates(bridge.project, bridge.dataset, users)).isEqualTo(30);
+        synchronized (table) {
+            assertThat(table.rowInsertIds).doesNotContainNull().hasSize(60);
+        }
+        // the latest-state view is what users read: one row per key, the duplicates collapsed
+        List<String> expected = new java.util.ArrayList<>();
+        for (int i = 1; i <= 30; i++) {
+            expected.add(i + ":User " + i);
+        }
+        assertThat(evaluateLatestView(io.cdcbridge.support.TestInfra.newDatabase("bqdup"), "Users"))
+                .extracting(r -> r.get("UserId") + ":" + r.get("UserName")).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    /** Consumes the topic again from the start under a new group, until every insertId arrived {@code times} times. */
+    private void replay(FakeBigQuery.Table table, String groupSuffix, int times) throws Exception {
+        bridge.settings.put("cdc.bigquery.group-id", bridge.group() + groupSuffix);
+        bridge.start();
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             synchronized (table) {
-                return table.insertIdsReceived.size() == 30 && table.insertIdsReceived.values().stream().allMatch(n -> n == 2);
+                return table.insertIdsReceived.size() == 30 && table.insertIdsReceived.values().stream().allMatch(n -> n == times);
             }
         });
-        assertThat(rows("Users")).hasSize(30);
-        synchronized (table) {
-            assertThat(table.rowInsertIds).doesNotHaveDuplicates().hasSize(30).doesNotContainNull();
-        }
+        bridge.stop();
     }
 
     @Test

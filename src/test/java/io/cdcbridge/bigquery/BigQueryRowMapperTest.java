@@ -39,6 +39,26 @@ class BigQueryRowMapperTest {
              "source":{"lsn":22070608,"txId":743,"tsMs":1764000000000,"snapshot":false}}""";
 
     @Test
+    void collidingColumnNamesKeepEveryValue() {
+        String types = "{\"Id\":\"int4\",\"Name\":\"text\",\"name\":\"text\",\"e-mail\":\"text\",\"e_mail\":\"text\","
+                + "\"_op\":\"text\",\"_PARTITIONTIME\":\"int4\"}";
+        String json = """
+                {"v":1,"op":"u","schema":"public","table":"People","key":{"Id":1},"before":null,
+                 "after":{"Id":1,"Name":"Ana","name":"ana","e-mail":"a@x","e_mail":"b@x","_op":"mine","_PARTITIONTIME":5},
+                 "source":{"lsn":10,"txId":1,"tsMs":1764000000000,"snapshot":false}}""";
+        BigQueryRowMapper.Row row = mapper.map(change(json, types));
+        assertThat(row.values()).containsEntry("Id", 1L).containsEntry("Name", "Ana").containsEntry("name_2", "ana")
+                .containsEntry("e_mail", "a@x").containsEntry("e_mail_2", "b@x").containsEntry("_op_2", "mine")
+                .containsEntry("_op", "u").containsEntry("c_PARTITIONTIME", 5L);
+        assertThat(row.columns()).containsOnlyKeys("Id", "Name", "name_2", "e_mail", "e_mail_2", "_op_2", "c_PARTITIONTIME");
+        assertThat(row.keyColumns()).containsExactly("Id");
+
+        // without the types header (an older event): the same names, from the image's column order
+        BigQueryRowMapper.Row bare = mapper.map(change(json, null));
+        assertThat(bare.values()).containsEntry("name_2", "ana").containsEntry("e_mail_2", "b@x").containsEntry("_op_2", "mine");
+    }
+
+    @Test
     void mapsTypesFromTheHeader() {
         BigQueryRowMapper.Row row = mapper.map(change(INSERT, TYPES));
 

@@ -139,4 +139,98 @@ class CarolClientTest extends FakeCarolCase {
         assertThat(carol.schema("logs").path("mdmCrosswalkTemplate").path("mdmCrossreference").path("logs").toString())
                 .isEqualTo("[\"At\",\"Line\"]");
     }
+    private List<CarolMapper.Record> twoUsers(Settings s) {
+        return map(mapper(s), USERS, user("c", 1, "Ana"), user("c", 2, "Bia"));
+    }
+
+    @Test
+    void aTwoHundredWhoseBodySaysItFailedIsNotDelivered() {
+        Settings s = settings();
+        CarolClient client = client(s);
+        List<CarolMapper.Record> records = twoUsers(s);
+        assertThat(client.prepare("users", records)).isEqualTo(Outcome.DELIVERED);
+        carol.answerNext(200, "{\"success\":false,\"errorMessage\":\"Could not process the records\"}", Map.of(), 1);
+        Outcome o = client.send("users", records);
+        assertThat(o).isInstanceOf(Outcome.RequestRefused.class);
+        assertThat(((Outcome.RequestRefused) o).reason()).contains("HTTP 200").contains("Could not process the records");
+        assertThat(((Outcome.RequestRefused) o).splittable()).isTrue();
+        assertThat(carol.records("users")).isEmpty();
+        // Carol's own answer to a request it took
+        assertThat(client.send("users", records)).isEqualTo(Outcome.DELIVERED);
+        assertThat(carol.records("users")).hasSize(2);
+    }
+
+    @Test
+    void redirectsAnd501Or505StopTheRouteNamingTheUrlSetting() {
+        Settings s = settings();
+        CarolClient client = client(s);
+        List<CarolMapper.Record> records = twoUsers(s);
+        assertThat(client.prepare("users", records)).isEqualTo(Outcome.DELIVERED);
+        carol.answerNext(301, "", Map.of("Location", "https://livraria.carol.ai/login"), 1);
+        Outcome moved = client.send("users", records);
+        assertThat(moved).isInstanceOf(Outcome.Stop.class);
+        assertThat(((Outcome.Stop) moved).reason()).contains("HTTP 301").contains("redirect to https://livraria.carol.ai/login")
+                .contains("cdc.carol.url");
+        for (int status : new int[] {501, 505}) {
+            carol.answerNext(status, "{\"errorCode\":" + status + ",\"errorMessage\":\"Not Implemented\"}", Map.of(), 1);
+            Outcome o = client.send("users", records);
+            assertThat(o).as("HTTP %d", status).isInstanceOf(Outcome.Stop.class);
+            assertThat(((Outcome.Stop) o).reason()).contains("HTTP " + status).contains("cdc.carol.url");
+        }
+        assertThat(carol.records("users")).isEmpty();
+    }
+
+    @Test
+    void everyOtherServerErrorAnd425AreRetriedAndOther4xxRefused() {
+        Settings s = settings();
+        CarolClient client = client(s);
+        List<CarolMapper.Record> records = twoUsers(s);
+        assertThat(client.prepare("users", records)).isEqualTo(Outcome.DELIVERED);
+        for (int status : new int[] {408, 409, 425, 429, 500, 502, 503, 504, 507, 520, 521, 522, 523, 524, 530}) {
+            carol.answerNext(status, "{\"errorCode\":" + status + ",\"errorMessage\":\"later\"}", Map.of("Retry-After", "2"), 1);
+            Outcome o = client.send("users", records);
+            assertThat(o).as("HTTP %d", status).isInstanceOf(Outcome.Retry.class);
+            assertThat(((Outcome.Retry) o).afterMs()).as("HTTP %d", status).isEqualTo(2000);
+        }
+        for (int status : new int[] {405, 410, 422}) {
+            carol.answerNext(status, "{\"errorCode\":" + status + ",\"errorMessage\":\"no\"}", Map.of(), 1);
+            Outcome o = client.send("users", records);
+            assertThat(o).as("HTTP %d", status).isInstanceOf(Outcome.RequestRefused.class);
+            assertThat(((Outcome.RequestRefused) o).splittable()).as("HTTP %d", status).isFalse();
+        }
+        assertThat(carol.records("users")).isEmpty();
+    }
+
+    @Test
+    void aWrongConnectorIdStopsTheRouteAtOnceNamingTheSettingInsteadOfHalvingTheRequest() {
+        Settings unmanaged = settings("cdc.carol.connector-id", "0badc0de0badc0de0badc0de0badc0de", "cdc.carol.manage-schemas", "false");
+        carol.defineStaging("users", Map.of("UserId", "long", "UserName", "string"), List.of("UserId"));
+        List<CarolMapper.Record> records = map(mapper(unmanaged), USERS, user("c", 1, "Ana"), user("c", 2, "Bia"), user("c", 3, "Caio"),
+                user("c", 4, "Duda"), user("c", 5, "Eva"), user("c", 6, "Fabi"), user("c", 7, "Gil"), user("c", 8, "Hugo"));
+        Outcome o = client(unmanaged).send("users", records);
+        assertThat(o).isInstanceOf(Outcome.Stop.class);
+        assertThat(((Outcome.Stop) o).reason()).contains("HTTP 400").contains("Unknown connectorId").contains("cdc.carol.connector-id");
+        assertThat(carol.intakeCalls()).isEqualTo(1);
+
+        // with managed schemas the schema API says it first: the route stops in prepare, nothing dead-lettered
+        Settings managed = settings("cdc.carol.connector-id", "0badc0de0badc0de0badc0de0badc0de");
+        Outcome prepared = client(managed).prepare("sales", map(mapper(managed), USERS, user("c", 1, "Ana")));
+        assertThat(prepared).isInstanceOf(Outcome.Stop.class);
+        assertThat(((Outcome.Stop) prepared).reason()).contains("cdc.carol.connector-id");
+    }
+
+    @Test
+    void aStagingDeletedInCarolIsMadeAgainAndItsRecordsGoAgain() {
+        Settings s = settings();
+        CarolClient client = client(s);
+        List<CarolMapper.Record> records = twoUsers(s);
+        assertThat(client.prepare("users", records)).isEqualTo(Outcome.DELIVERED);
+        carol.dropStaging("users");
+        Outcome o = client.send("users", records);
+        assertThat(o).isInstanceOf(Outcome.Retry.class);
+        assertThat(((Outcome.Retry) o).reason()).contains("made again");
+        assertThat(carol.schema("users")).isNotNull();
+        assertThat(client.send("users", records)).isEqualTo(Outcome.DELIVERED);
+        assertThat(carol.records("users")).hasSize(2);
+    }
 }

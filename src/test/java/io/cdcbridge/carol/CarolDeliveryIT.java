@@ -263,6 +263,19 @@ class CarolDeliveryIT {
         stopsWithNothingDeliveredCommittedOrDeadLettered();
     }
 
+    @Test
+    void aWrongConnectorIdStopsTheRouteAndCommitsNothing() throws Exception {
+        settings.put("cdc.carol.connector-id", "0badc0de0badc0de0badc0de0badc0de");
+        stopsWithNothingDeliveredCommittedOrDeadLettered();
+    }
+
+    @Test
+    void aRedirectStopsTheRouteAndCommitsNothing() throws Exception {
+        settings.put("cdc.carol.manage-schemas", "false"); // the staging is defined in start(): intake is the first call
+        carol.answerNext(301, "", Map.of("Location", "https://livraria.carol.ai/login"), 1);
+        stopsWithNothingDeliveredCommittedOrDeadLettered();
+    }
+
     /** Credentials Carol refuses: the route stops, nothing reaches Carol or the dead-letter topic, all 5 stay uncommitted. */
     private void stopsWithNothingDeliveredCommittedOrDeadLettered() throws Exception {
         users(0, 5);

@@ -258,4 +258,25 @@ class DeliveryEngineTest {
         e.deliver(batch("a1", "a2", "a3"), new Selection("p", "s.t", "", filter));
         assertThat(sent).containsExactly("a:a1,a3");
     }
+    @Test
+    void aTargetWhosePreparationFailsCostsNoOtherTarget() {
+        SinkClient<String> client = new SinkClient<>() {
+            @Override
+            public Outcome prepare(String target, List<String> items) {
+                return target.equals("a") ? Outcome.refused("table a cannot be made") : Outcome.DELIVERED;
+            }
+
+            @Override
+            public Outcome send(String target, List<String> items) {
+                sent.add(target + ":" + String.join(",", items));
+                return Outcome.DELIVERED;
+            }
+        };
+        DeadLetters letters = new DeadLetters(dlq, "p");
+        DeliveryEngine<String> e = new DeliveryEngine<>("stub", MAPPER, client, new DeliveryOptions(10, 1000, 1, 2, 1, 5, 60_000), () -> letters);
+        e.deliver(batch("a1", "b1", "a2", "c1"), ALL);
+        assertThat(deadLettered()).containsExactly("a1", "a2");
+        assertThat(sent).containsExactly("b:b1", "c:c1");
+        assertThat(committed).containsExactly("p.s.t-0@3");
+    }
 }

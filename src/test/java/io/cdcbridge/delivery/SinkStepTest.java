@@ -90,6 +90,88 @@ class SinkStepTest {
         }
     }
 
+    private static Map<String, String> bigQuery(FakeBigQuery fake) throws Exception {
+        Map<String, String> s = common();
+        s.put("cdc.bigquery.project", "test-project");
+        s.put("cdc.bigquery.dataset", "ds");
+        s.put("cdc.bigquery.endpoint", fake.endpoint());
+        return s;
+    }
+
+    @Test
+    void bigQueryColumnsThatCollideGetDistinctNamesAndCostNoOtherTable() throws Exception {
+        String types = "{\"Id\":\"int4\",\"Name\":\"text\",\"name\":\"text\",\"e-mail\":\"text\",\"e_mail\":\"text\","
+                + "\"_lsn\":\"int8\",\"_TABLE_SUFFIX\":\"text\"}";
+        try (FakeBigQuery fake = FakeBigQuery.start();
+             CamelContext ctx = context(bigQuery(fake), new BigQuerySink(Clock.systemUTC()))) {
+            KafkaBatches b = new KafkaBatches(ctx)
+                    .add("p.public.People", "{\"Id\":1}", event("c", "People", "{\"Id\":1}", "null",
+                            "{\"Id\":1,\"Name\":\"Ana\",\"name\":\"ana\",\"e-mail\":\"a@x\",\"e_mail\":\"b@x\",\"_lsn\":99,"
+                                    + "\"_TABLE_SUFFIX\":\"s\"}", 10), types)
+                    .add("p.public.Users", "{\"UserId\":1}", event("c", "Users", "{\"UserId\":1}", "null",
+                            "{\"UserId\":1,\"UserName\":\"Ana\",\"Department\":\"Vendas\"}", 11), USERS);
+            ctx.createProducerTemplate().send("sink:bigquery", b.batch("bigquery-delivery"));
+            assertThat(deadLettered()).isEmpty();
+            assertThat(fake.schema("test-project", "ds", "p_public_People")).containsKeys("Id", "Name", "name_2", "e_mail",
+                    "e_mail_2", "_lsn_2", "c_TABLE_SUFFIX", "_lsn");
+            var row = fake.rows("test-project", "ds", "p_public_People").get(0);
+            assertThat(row.path("Name").asText()).isEqualTo("Ana");
+            assertThat(row.path("name_2").asText()).isEqualTo("ana");
+            assertThat(row.path("e_mail").asText()).isEqualTo("a@x");
+            assertThat(row.path("e_mail_2").asText()).isEqualTo("b@x");
+            assertThat(row.path("_lsn_2").asLong()).isEqualTo(99);
+            assertThat(row.path("_lsn").asLong()).isEqualTo(10);
+            assertThat(fake.rows("test-project", "ds", "p_public_Users")).hasSize(1);
+        }
+    }
+
+    @Test
+    void aBigQueryTableDeletedBehindTheBridgesBackIsMadeAgainAndItsRowsDelivered() throws Exception {
+        try (FakeBigQuery fake = FakeBigQuery.start();
+             CamelContext ctx = context(bigQuery(fake), new BigQuerySink(Clock.systemUTC()))) {
+            ProducerTemplate t = ctx.createProducerTemplate();
+            t.send("sink:bigquery", new KafkaBatches(ctx).add("p.public.Users", "{\"UserId\":1}", event("c", "Users", "{\"UserId\":1}",
+                    "null", "{\"UserId\":1,\"UserName\":\"Ana\",\"Department\":\"Vendas\"}", 10), USERS).batch("bigquery-delivery"));
+            assertThat(fake.rows("test-project", "ds", "p_public_Users")).hasSize(1);
+
+            // the dataset's default table expiration, or an operator, deletes the table and its view
+            assertThat(fake.dropTable("test-project", "ds", "p_public_Users")).isTrue();
+            fake.dropTable("test-project", "ds", "p_public_Users_latest");
+            KafkaBatches next = new KafkaBatches(ctx).add("p.public.Users", "{\"UserId\":2}", event("c", "Users", "{\"UserId\":2}",
+                    "null", "{\"UserId\":2,\"UserName\":\"Bia\",\"Department\":\"Vendas\"}", 11), USERS);
+            t.send("sink:bigquery", next.batch("bigquery-delivery"));
+
+            assertThat(deadLettered()).isEmpty();
+            assertThat(fake.rows("test-project", "ds", "p_public_Users")).extracting(r -> r.path("UserId").asInt()).containsExactly(2);
+            assertThat(fake.viewQuery("test-project", "ds", "p_public_Users_latest")).isNotNull();
+            assertThat(next.committed).containsExactly("p.public.Users-0@0");
+        }
+    }
+
+    @Test
+    void aReplayedPassthroughRecordKeepsTheInsertIdsOfItsFirstDelivery() throws Exception {
+        try (FakeBigQuery fake = FakeBigQuery.start()) {
+            Map<String, String> s = bigQuery(fake);
+            s.put("cdc.passthrough.orders.bigquery-table", "orders");
+            try (CamelContext ctx = context(s, new BigQuerySink(Clock.systemUTC()))) {
+                ProducerTemplate t = ctx.createProducerTemplate();
+                String value = "[{\"id\":1},{\"id\":2}]";
+                KafkaBatches topic = new KafkaBatches(ctx).add("orders", null, value, null);
+                t.send("sink:bigquery", topic.batch("bigquery-delivery"));
+                assertThat(fake.rows("test-project", "ds", "orders")).hasSize(2);
+
+                // the record read again (offset 0), its copy replayed from the dead-letter topic (offset 1, its first
+                // position in a header) and a new record (offset 2)
+                topic.add("orders", null, value, null).header("cdc.first.position", "orders/0/0")
+                        .header("cdc.replay.sink", "bigquery")
+                        .add("orders", null, "{\"id\":9}", null);
+                t.send("sink:bigquery", topic.batch("bigquery-delivery"));
+                assertThat(fake.rows("test-project", "ds", "orders")).extracting(r -> r.path("id").asInt()).containsExactly(1, 2, 9);
+                assertThat(fake.table("test-project", "ds", "orders").insertIdsReceived.values()).containsExactlyInAnyOrder(3, 3, 1);
+            }
+        }
+    }
+
     @Test
     void carolRecordsArriveInAStagingTheBridgeMadeAndTheBatchCommits() throws Exception {
         try (FakeCarol fake = FakeCarol.start(Clock.systemUTC())) {

@@ -25,6 +25,14 @@ public final class BigQueryLatestView {
 
     public static List<Map<String, Object>> evaluate(FakeBigQuery fake, String project, String dataset, String table, String database)
             throws Exception {
+        try (Connection c = TestInfra.postgres().connect(database)) {
+            return evaluate(fake, project, dataset, table, c);
+        }
+    }
+
+    /** The same on a connection of one's own (a Postgres other than the shared test one); the scratch table is dropped. */
+    public static List<Map<String, Object>> evaluate(FakeBigQuery fake, String project, String dataset, String table, Connection c)
+            throws Exception {
         Map<String, String> schema = fake.schema(project, dataset, table);
         String local = table + "_" + System.nanoTime();
         String columns = schema.entrySet().stream().map(e -> "\"" + e.getKey() + "\" " + switch (e.getValue()) {
@@ -32,7 +40,7 @@ public final class BigQueryLatestView {
             case "FLOAT" -> "double precision";
             default -> "text";
         }).collect(Collectors.joining(", "));
-        try (Connection c = TestInfra.postgres().connect(database)) {
+        try {
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE \"" + local + "\" (" + columns + ")");
             }
@@ -71,6 +79,10 @@ public final class BigQueryLatestView {
                 }
             }
             return out;
+        } finally {
+            try (Statement st = c.createStatement()) {
+                st.execute("DROP TABLE IF EXISTS \"" + local + "\"");
+            }
         }
     }
 }

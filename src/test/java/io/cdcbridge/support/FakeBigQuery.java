@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -38,7 +40,12 @@ import com.sun.net.httpserver.HttpServer;
  *   {@code invalid} and the field as location, so is a value of the wrong type; without {@code skipInvalidRows} the
  *   other rows of the request get reason {@code stopped} and nothing is inserted;</li>
  *   <li>more than 500 rows or more than 10 MB in one request: a 400 {@code invalid};</li>
- *   <li>rows with an insertId already seen for the table are accepted but not stored again (deduplication);</li>
+ *   <li>rows with an insertId stored for the table less than {@link #dedupWindow} ago (60 s, on {@link #clock}) are accepted
+ *   but not stored again; after the window they are stored again, as BigQuery's best-effort deduplication does: a
+ *   duplicate is then visible ({@link #duplicates}) and collapsing it is the latest-state view's job;</li>
+ *   <li>column names BigQuery refuses: not letters/digits/underscores, equal but for case, a reserved prefix
+ *   ({@code _PARTITION}, {@code _TABLE_}, {@code _FILE_}, {@code _ROW_TIMESTAMP}, {@code __ROOT__}, {@code _COLIDENTIFIER});
+ *   NUMERIC/BIGNUMERIC precision or scale beyond BigQuery's (reason {@code invalid});</li>
  *   <li>{@link #failNext} makes the next requests answer an error (503 {@code backendError}, 429 {@code rateLimitExceeded}).</li>
  * </ul>
  */
@@ -65,6 +72,10 @@ public final class FakeBigQuery implements AutoCloseable {
         /** Wall-clock arrival of each stored row (bench: commit → sink latency). */
         public final List<Long> rowArrivalMillis = new ArrayList<>();
         public final Map<String, Integer> insertIdsReceived = new LinkedHashMap<>();
+        /** When (the fake's clock, ms) each insertId was last stored: a repeat within the window is not stored again. */
+        final Map<String, Long> insertIdStoredAt = new HashMap<>();
+        /** Rows stored although their insertId was stored before (outside the window): duplicates BigQuery would keep. */
+        public int duplicatesStored;
         public final List<JsonNode> rejected = new ArrayList<>();
 
         Table(ObjectNode resource) {
@@ -82,8 +93,36 @@ public final class FakeBigQuery implements AutoCloseable {
     private volatile long failUntilNanos = System.nanoTime();
     private final List<String> requestLog = java.util.Collections.synchronizedList(new ArrayList<>());
 
+    private volatile Clock clock = Clock.systemUTC();
+    private volatile Duration dedupWindow = DEDUP_WINDOW;
+    /** BigQuery deduplicates insertIds best effort, "for at least one minute": the fake for exactly this long. */
+    public static final Duration DEDUP_WINDOW = Duration.ofSeconds(60);
+
     private FakeBigQuery(HttpServer server) {
         this.server = server;
+    }
+
+    /** The clock the deduplication window is measured on (a {@link MutableClock} in tests). */
+    public FakeBigQuery clock(Clock c) {
+        this.clock = c;
+        return this;
+    }
+
+    /** How long a stored insertId keeps a repeat of it out (default {@link #DEDUP_WINDOW}). */
+    public FakeBigQuery dedupWindow(Duration window) {
+        this.dedupWindow = window;
+        return this;
+    }
+
+    /** Rows of a table stored twice or more under one insertId (repeats outside the window), as BigQuery would keep them. */
+    public int duplicates(String project, String dataset, String table) {
+        Table t = table(project, dataset, table);
+        if (t == null) {
+            return 0;
+        }
+        synchronized (t) {
+            return t.duplicatesStored;
+        }
     }
 
     public static FakeBigQuery start() {
@@ -379,14 +418,63 @@ public final class FakeBigQuery implements AutoCloseable {
                 return "Invalid field name \"" + name + "\". Fields must contain only letters, numbers, and underscores, "
                         + "start with a letter or underscore, and be at most 300 characters long.";
             }
-            if (!seen.add(name.toLowerCase(Locale.ROOT))) {
+            String folded = name.toLowerCase(Locale.ROOT);
+            for (String prefix : RESERVED_PREFIXES) {
+                if (folded.startsWith(prefix)) {
+                    return "Invalid field name \"" + name + "\". Field names cannot start with the reserved prefix "
+                            + prefix.toUpperCase(Locale.ROOT) + ".";
+                }
+            }
+            if (!seen.add(folded)) {
+                // BigQuery column names are case-insensitive: Name and name are the same column
                 return "Field " + name + " already exists in schema";
             }
-            if (!TYPES.contains(f.path("type").asText("").toUpperCase(Locale.ROOT))) {
+            String type = f.path("type").asText("").toUpperCase(Locale.ROOT);
+            if (!TYPES.contains(type)) {
                 return "Invalid value for type: " + f.path("type").asText() + " is not a valid value";
+            }
+            String params = checkPrecision(name, normalize(type), f);
+            if (params != null) {
+                return params;
             }
         }
         return null;
+    }
+
+    /** Prefixes BigQuery keeps for its pseudo-columns (case-insensitive). */
+    private static final List<String> RESERVED_PREFIXES = List.of("_partition", "_table_", "_file_", "_row_timestamp", "__root__", "_colidentifier");
+
+    /**
+     * Parameterized NUMERIC(P[,S]) / BIGNUMERIC(P[,S]) as BigQuery limits them: NUMERIC scale 0..9, precision
+     * max(1, S)..S+29 (at most 38); BIGNUMERIC scale 0..38, precision max(1, S)..S+38 (at most 76).
+     */
+    private static String checkPrecision(String name, String type, JsonNode f) {
+        if (!f.has("precision") && !f.has("scale")) {
+            return null;
+        }
+        if (!type.equals("NUMERIC") && !type.equals("BIGNUMERIC")) {
+            return f.has("scale") ? "Invalid field " + name + ": scale is only allowed for NUMERIC and BIGNUMERIC" : null;
+        }
+        boolean big = type.equals("BIGNUMERIC");
+        long scale = f.path("scale").asLong(0);
+        long maxScale = big ? 38 : 9;
+        if (scale < 0 || scale > maxScale) {
+            return "Invalid scale " + scale + " for field " + name + " of type " + type + ": it must be between 0 and " + maxScale + ".";
+        }
+        if (f.has("precision")) {
+            long precision = f.path("precision").asLong(0);
+            long max = scale + (big ? 38 : 29);
+            if (precision < Math.max(1, scale) || precision > max) {
+                return "Invalid precision " + precision + " for field " + name + " of type " + type + " with scale " + scale
+                        + ": it must be between " + Math.max(1, scale) + " and " + max + ".";
+            }
+        }
+        return null;
+    }
+
+    /** Deletes a table or view behind the client's back (as a dataset's default table expiration does). */
+    public boolean dropTable(String project, String dataset, String table) {
+        return tables.remove(key(project, dataset, table)) != null;
     }
 
     private void getTable(HttpExchange ex, String project, String dataset, String table) throws IOException {
@@ -554,10 +642,16 @@ public final class FakeBigQuery implements AutoCloseable {
                 JsonNode r = rows.get(i);
                 String insertId = r.hasNonNull("insertId") ? r.get("insertId").asText() : null;
                 if (insertId != null) {
-                    int seen = t.insertIdsReceived.merge(insertId, 1, Integer::sum);
-                    if (seen > 1) {
-                        continue;
+                    t.insertIdsReceived.merge(insertId, 1, Integer::sum);
+                    long now = clock.millis();
+                    Long storedAt = t.insertIdStoredAt.get(insertId);
+                    if (storedAt != null && now - storedAt < dedupWindow.toMillis()) {
+                        continue; // best-effort deduplication, within the window only
                     }
+                    if (storedAt != null) {
+                        t.duplicatesStored++;
+                    }
+                    t.insertIdStoredAt.put(insertId, now);
                 }
                 t.rows.add((ObjectNode) r.path("json")); // the request's own tree: nothing else holds it
                 t.rowInsertIds.add(insertId);

@@ -69,6 +69,30 @@ class FakeBigQueryTest {
                 });
     }
 
+    private void refused(String why, Field... fields) {
+        assertThatThrownBy(() -> bq.create(TableInfo.of(TableId.of("ds", "t" + System.nanoTime()), StandardTableDefinition.of(Schema.of(fields)))))
+                .as(why).isInstanceOfSatisfying(BigQueryException.class, e -> {
+                    assertThat(e.getCode()).isEqualTo(400);
+                    assertThat(e.getReason()).isEqualTo("invalid");
+                });
+    }
+
+    @Test
+    void columnNamesAndNumericParametersBigQueryRefusesAreRefused() {
+        refused("equal but for case", Field.of("Name", StandardSQLTypeName.STRING), Field.of("name", StandardSQLTypeName.STRING));
+        for (String reserved : List.of("_PARTITIONTIME", "_partitiondate", "_TABLE_SUFFIX", "_FILE_NAME", "_ROW_TIMESTAMP", "__ROOT__", "_COLIDENTIFIER1")) {
+            refused(reserved, Field.of(reserved, StandardSQLTypeName.STRING));
+        }
+        refused("NUMERIC scale 10", Field.newBuilder("n", StandardSQLTypeName.NUMERIC).setPrecision(20L).setScale(10L).build());
+        refused("NUMERIC precision 39", Field.newBuilder("n", StandardSQLTypeName.NUMERIC).setPrecision(39L).setScale(9L).build());
+        refused("BIGNUMERIC scale 39", Field.newBuilder("n", StandardSQLTypeName.BIGNUMERIC).setPrecision(76L).setScale(39L).build());
+        bq.create(TableInfo.of(TableId.of("ds", "fine"), StandardTableDefinition.of(Schema.of(
+                Field.newBuilder("n", StandardSQLTypeName.NUMERIC).setPrecision(38L).setScale(9L).build(),
+                Field.newBuilder("b", StandardSQLTypeName.BIGNUMERIC).setPrecision(76L).setScale(38L).build(),
+                Field.of("c_PARTITIONTIME", StandardSQLTypeName.STRING), Field.of("name_2", StandardSQLTypeName.STRING)))));
+        assertThat(fake.schema("p", "ds", "fine")).containsKeys("n", "b", "c_PARTITIONTIME", "name_2");
+    }
+
     @Test
     void schemaMayOnlyGrow() {
         Table t = bq.getTable(users);
@@ -121,12 +145,26 @@ class FakeBigQueryTest {
     }
 
     @Test
-    void rowsAreDeduplicatedByInsertId() {
+    void rowsAreDeduplicatedByInsertIdWithinTheWindowOnly() {
+        MutableClock clock = new MutableClock();
+        fake.clock(clock);
         for (int i = 0; i < 2; i++) {
             bq.insertAll(InsertAllRequest.newBuilder(users).addRow(row("a", Map.of("id", 1))).addRow(row("b", Map.of("id", 2))).build());
         }
         assertThat(fake.rows("p", "ds", "users")).hasSize(2);
         assertThat(fake.table("p", "ds", "users").insertIdsReceived).containsEntry("a", 2).containsEntry("b", 2);
+        assertThat(fake.duplicates("p", "ds", "users")).isZero();
+
+        clock.advance(FakeBigQuery.DEDUP_WINDOW.minusSeconds(1));
+        bq.insertAll(InsertAllRequest.newBuilder(users).addRow(row("a", Map.of("id", 1))).build());
+        assertThat(fake.rows("p", "ds", "users")).as("59 s later: still deduplicated").hasSize(2);
+        clock.advance(java.time.Duration.ofSeconds(1));
+        bq.insertAll(InsertAllRequest.newBuilder(users).addRow(row("a", Map.of("id", 1))).build());
+        assertThat(fake.rows("p", "ds", "users")).as("60 s after it was stored: stored again, as BigQuery may").hasSize(3);
+        assertThat(fake.duplicates("p", "ds", "users")).isEqualTo(1);
+        // the window starts again from the repeat that was stored
+        bq.insertAll(InsertAllRequest.newBuilder(users).addRow(row("a", Map.of("id", 1))).build());
+        assertThat(fake.rows("p", "ds", "users")).hasSize(3);
     }
 
     @Test

@@ -51,9 +51,11 @@ import com.sun.net.httpserver.HttpServer;
  *   {@code Authorization}, or {@code X-Auth-Key} + {@code X-Auth-ConnectorId}; missing, unknown, revoked or expired
  *   token → 401; gunzips; not a JSON array of objects → 400; &gt; 500 records or &gt; 10 MB → 413; for a staging with
  *   a schema, a record that does not fit it (a field not in a non-flexible schema, a value not of the field's type, a
- *   crosswalk field missing) → 400 naming it, the whole request refused; a staging without a schema takes any record;
- *   records repeating a crosswalk key within one request are counted; injectable 429/503 answers with
- *   {@code Retry-After}.</li>
+ *   crosswalk field missing) → 400 naming it, the whole request refused; a staging without a schema → 404 (Carol makes
+ *   none on the fly: the schema is made first, by the bridge or {@link #defineStaging}); a wrong {@code connectorId}
+ *   → 400 "Unknown connectorId"; a request taken → 200 {@code {"success":true}}; records repeating a crosswalk key
+ *   within one request are counted; injectable 429/503 answers with {@code Retry-After}, and any answer
+ *   ({@link #answerNext}).</li>
  * </ul>
  */
 public final class FakeCarol implements AutoCloseable {
@@ -104,6 +106,24 @@ public final class FakeCarol implements AutoCloseable {
     private volatile int maxRecordsSeen;
     private volatile int maxBytes = MAX_BYTES;
 
+    /** An answer given to the next intake request instead of handling it (status classes, bodies, headers). */
+    private record Answer(int status, String body, Map<String, List<String>> headers) {
+    }
+
+    private final java.util.concurrent.ConcurrentLinkedQueue<Answer> answers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /**
+     * The next {@code count} intake requests get this answer as it is (after the failure windows of {@link #failFor}
+     * and {@link #failNext}): e.g. a 301 with {@code Location}, a 501, a 2xx whose body says it failed.
+     */
+    public void answerNext(int status, String body, Map<String, String> headers, int count) {
+        Map<String, List<String>> h = new HashMap<>();
+        headers.forEach((k, v) -> h.put(k, List.of(v)));
+        for (int i = 0; i < count; i++) {
+            answers.add(new Answer(status, body, h));
+        }
+    }
+
     private FakeCarol(HttpServer server, Clock clock) {
         this.server = server;
         this.clock = clock;
@@ -132,6 +152,11 @@ public final class FakeCarol implements AutoCloseable {
         m.put("cdc.carol.tenant", TENANT);
         m.put("cdc.carol.org", ORG);
         return m;
+    }
+
+    /** Deletes a staging and its schema, as a person in Carol's UI might. */
+    public void dropStaging(String staging) {
+        schemas.remove(staging);
     }
 
     /** A staging made by hand, without a crosswalk: its fields and their Carol types ({@link #TYPES}). */
@@ -498,6 +523,12 @@ public final class FakeCarol implements AutoCloseable {
             reply(ex, failStatus, error(failStatus, "Service unavailable, try again"), failRetryAfter);
             return;
         }
+        Answer scripted = answers.poll();
+        if (scripted != null) {
+            ex.getResponseHeaders().putAll(scripted.headers());
+            reply(ex, scripted.status(), scripted.body(), 0);
+            return;
+        }
         if (!authorized(ex)) {
             unauthorized.incrementAndGet();
         }
@@ -532,6 +563,11 @@ public final class FakeCarol implements AutoCloseable {
             return;
         }
         Staging schema = schemas.get(staging);
+        if (schema == null) {
+            // Carol takes records only into a staging that exists, with its schema: none is made on the fly
+            reply(ex, 404, error(404, "Staging table " + staging + " not found"), 0);
+            return;
+        }
         List<ObjectNode> accepted = new ArrayList<>();
         Set<List<JsonNode>> keys = new HashSet<>();
         int repeated = 0;
@@ -541,12 +577,12 @@ public final class FakeCarol implements AutoCloseable {
                 reply(ex, 400, error(400, "Record " + i + " is not an object"), 0);
                 return;
             }
-            String problem = schema == null ? null : mismatch((ObjectNode) r, schema);
+            String problem = mismatch((ObjectNode) r, schema);
             if (problem != null) {
                 reply(ex, 400, error(400, "Record " + i + " does not match staging " + staging + ": " + problem), 0);
                 return;
             }
-            if (schema != null && !schema.crosswalk().isEmpty()) {
+            if (!schema.crosswalk().isEmpty()) {
                 List<JsonNode> key = new ArrayList<>();
                 schema.crosswalk().forEach(k -> key.add(r.get(k)));
                 if (!keys.add(key)) {
@@ -561,7 +597,8 @@ public final class FakeCarol implements AutoCloseable {
         }
         repeatedKeys.addAndGet(repeated);
         maxRecordsSeen = Math.max(maxRecordsSeen, accepted.size());
-        reply(ex, 200, "{\"status\":\"ok\",\"received\":" + accepted.size() + "}", 0);
+        // as Carol's intake answers a request it took (TOTVS's own intake tests check "success": true)
+        reply(ex, 200, "{\"success\":true}", 0);
     }
 
     private boolean authorized(HttpExchange ex) {

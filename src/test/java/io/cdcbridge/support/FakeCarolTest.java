@@ -92,6 +92,7 @@ class FakeCarolTest extends FakeCarolCase {
         assertThat(t.get("timeIssuedInMillis").asLong()).isEqualTo(clock.millis());
         assertThat(t.has("refresh_token")).isTrue();
         String access = t.get("access_token").asText();
+        carol.defineStaging("s", Map.of("a", "long"));
         byte[] one = "[{\"a\":1}]".getBytes(StandardCharsets.UTF_8);
         assertThat(intake("s", access, one, true).statusCode()).isEqualTo(200);
         assertThat(intake("s", "Bearer " + access, one, false).statusCode()).as("Bearer accepted too").isEqualTo(200);
@@ -151,6 +152,7 @@ class FakeCarolTest extends FakeCarolCase {
         JsonNode t = token(passwordGrant(FakeCarol.PASSWORD));
         assertThat(t.get("expires_in").asLong()).isZero();
         clock.advance(Duration.ofDays(400));
+        carol.defineStaging("s", Map.of("a", "long"));
         assertThat(intake("s", t.get("access_token").asText(), "[{\"a\":1}]").statusCode()).isEqualTo(200);
     }
 
@@ -211,7 +213,12 @@ class FakeCarolTest extends FakeCarolCase {
 
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> carol.defineStaging("loose", Map.of("id", "number")))
                 .as("the fake takes Carol's types only").hasMessageContaining("number");
-        assertThat(intake("none", access, "[{\"anything\":\"goes\"}]").statusCode()).as("a staging without a schema").isEqualTo(200);
+        HttpResponse<String> none = intake("none", access, "[{\"anything\":\"goes\"}]");
+        assertThat(none.statusCode()).as("a staging without a schema takes nothing").isEqualTo(404);
+        assertThat(none.body()).contains("Staging table none not found");
+        assertThat(carol.records("none")).isEmpty();
+        HttpResponse<String> taken = intake("books", access, "[{\"id\":7}]");
+        assertThat(JSON.readTree(taken.body()).get("success").asBoolean()).as("Carol's answer to a request it took").isTrue();
         assertThat(schema("POST", "flex", access, schemaBody("flex", "{\"id\":{\"type\":\"long\"}}", "[\"id\"]", true)).statusCode())
                 .isEqualTo(200);
         assertThat(intake("flex", access, "[{\"id\":1,\"more\":\"ok\"}]").statusCode()).as("flexible").isEqualTo(200);

@@ -44,6 +44,12 @@ public final class KafkaBatches {
         return this;
     }
 
+    /** Sets a header (as camel-kafka hands Kafka headers over: bytes) on the record added last. */
+    public KafkaBatches header(String name, String value) {
+        records.get(records.size() - 1).getMessage().setHeader(name, value.getBytes(StandardCharsets.UTF_8));
+        return this;
+    }
+
     /** The batch exchange (the records added so far), as the consumer hands it to the route. */
     public Exchange batch(String routeId) {
         Exchange b = new DefaultExchange(context);
