@@ -22,11 +22,12 @@ import java.util.stream.Collectors;
 public final class SettingsCatalog {
 
     /**
-     * Secrets among keys the catalog cannot flag one by one (a {@code cdc.kafka.producer.*} or
-     * {@code cdc.capture.debezium.*} property, an undeclared key): anything whose name says it holds a credential.
+     * Secrets among keys the catalog cannot flag one by one (a {@code cdc.kafka.client.*}, {@code cdc.kafka.producer.*}
+     * or {@code cdc.capture.debezium.*} property, an undeclared key): anything whose name says it holds a credential
+     * ({@code sasl.jaas.config}, {@code ssl.*.password}, {@code ssl.keystore.key}: a PEM private key).
      */
     private static final Pattern SECRET_NAME = Pattern.compile(
-            ".*(password|passwd|secret|token|api-key|apikey|api_key|jaas\\.config|credentials).*");
+            ".*(password|passwd|secret|token|api-key|apikey|api_key|jaas\\.config|credentials|keystore\\.key).*");
 
     private static final String FILE = ".file";
 
