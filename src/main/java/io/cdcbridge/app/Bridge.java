@@ -17,6 +17,7 @@ import io.cdcbridge.carol.CarolSink;
 import io.cdcbridge.config.CaptureSettings;
 import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.KafkaConfig;
+import io.cdcbridge.config.KafkaTopics;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.config.SettingsCatalog;
 import io.cdcbridge.config.SinkSettings;
@@ -68,6 +69,8 @@ public final class Bridge implements AutoCloseable {
             // 6. operations: health, metrics, JMX start once Camel runs (ready reports only what runs), and close
             //    first, so no probe or MBean reads a context that is shutting down.
             List<Module> modules = List.of(
+                    // 0. one login to Kafka first: bad credentials stop start-up with one line, not a log per client
+                    m -> KafkaTopics.checkLogin(kafka, Duration.ofSeconds(15), LOG),
                     new DeadLetterModule(kafka, deadLetterWriters(settings, sinks)),
                     capture,
                     m -> Module.whenContextCreated(m, "kafka consumers", ctx -> SinkConsumers.configure(ctx, kafka.clients())),

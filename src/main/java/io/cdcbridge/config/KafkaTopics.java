@@ -49,6 +49,41 @@ public final class KafkaTopics implements AutoCloseable {
         this.admin = Admin.create(kafka.clients().admin(clientId, Duration.ofSeconds(TIMEOUT_S)));
     }
 
+    /**
+     * Logs in to the cluster once, before anything else talks to it: refused credentials or TLS stop start-up with one
+     * line naming the setting to fix ({@link ConfigException}, exit 2) instead of every client logging the refusal
+     * again on each reconnect. A cluster that does not answer is only a warning: the clients wait for it.
+     */
+    public static void checkLogin(KafkaConfig kafka, Duration timeout, org.slf4j.Logger log) {
+        try (Admin admin = Admin.create(kafka.clients().admin("cdc-bridge-login", timeout))) {
+            admin.describeCluster().clusterId().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof org.apache.kafka.common.errors.SslAuthenticationException) {
+                throw new ConfigException(KafkaSettings.CLIENT.key() + "ssl.truststore.location",
+                        "Kafka's TLS handshake failed (" + KafkaSettings.BROKERS.key() + "=" + kafka.brokers() + "): " + oneLine(cause)
+                                + "; check the cdc.kafka.client.ssl.* settings");
+            }
+            if (cause instanceof org.apache.kafka.common.errors.AuthenticationException) {
+                throw new ConfigException(KafkaSettings.CLIENT.key() + "sasl.jaas.config",
+                        "Kafka refused the login (" + KafkaSettings.BROKERS.key() + "=" + kafka.brokers() + "): " + oneLine(cause)
+                                + "; check the user and password, cdc.kafka.client.sasl.mechanism and security.protocol");
+            }
+            log.warn("Kafka at {} did not answer the first request ({}); going on, its clients retry", kafka.brokers(), oneLine(cause));
+        } catch (TimeoutException e) {
+            log.warn("Kafka at {} did not answer within {} s; going on, its clients retry", kafka.brokers(), timeout.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** An exception's class and first message line; Kafka's messages name mechanisms, never the password. */
+    private static String oneLine(Throwable t) {
+        String m = String.valueOf(t.getMessage());
+        int nl = m.indexOf('\n');
+        return t.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
+    }
+
     /** A table or dead-letter topic as the bridge makes it. */
     public NewTopic dataTopic(String name) {
         Map<String, String> configs = new HashMap<>();

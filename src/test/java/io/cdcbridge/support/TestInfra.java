@@ -23,6 +23,11 @@ public final class TestInfra {
     private static final AtomicInteger SEQ = new AtomicInteger();
     private static EmbeddedPostgresServer postgres;
     private static EmbeddedKafkaBroker kafka;
+    private static EmbeddedKafkaBroker securedKafka;
+    /** The SCRAM user of {@link #securedKafka()}. */
+    public static final String KAFKA_USER = "cdc-bridge";
+    /** Its password: distinctive, so a test can prove it appears in no log line. */
+    public static final String KAFKA_PASSWORD = "Kafka-Pw-" + Long.toHexString(System.nanoTime()) + "-x7Q";
     private static Path root;
     private static org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer;
 
@@ -54,6 +59,43 @@ public final class TestInfra {
             Runtime.getRuntime().addShutdownHook(new Thread(kafka::stop));
         }
         return kafka;
+    }
+
+    /**
+     * A second broker, as managed clusters are handed over: clients log in with SASL SCRAM-SHA-256 as
+     * {@link #KAFKA_USER} on {@link EmbeddedKafkaBroker#saslBootstrapServers()}, and topics are not created on first
+     * use (auto-creation off), so only what the bridge creates exists. Its PLAINTEXT listener is for the tests' own
+     * checks ({@link EmbeddedKafkaBroker#bootstrapServers()}); a bridge under test is given only the SASL one
+     * ({@link #securedKafkaSettings}). Started once per test JVM, on first use.
+     */
+    public static synchronized EmbeddedKafkaBroker securedKafka() {
+        if (securedKafka == null) {
+            securedKafka = new EmbeddedKafkaBroker(root().resolve("kafka-secured"), 0).autoCreateTopics(false)
+                    .withScramUser(KAFKA_USER, KAFKA_PASSWORD).start();
+            Runtime.getRuntime().addShutdownHook(new Thread(securedKafka::stop));
+        }
+        return securedKafka;
+    }
+
+    /**
+     * Settings that point a bridge at {@link #securedKafka()} over SASL only: {@code cdc.kafka.brokers} the SASL
+     * listener, {@code cdc.kafka.client.*} the login, its JAAS line (with the password) read from a secret file in
+     * {@code dir} ({@code cdc.kafka.client.sasl.jaas.config.file}), as a deployment mounts it.
+     */
+    public static java.util.Map<String, String> securedKafkaSettings(Path dir, String password) {
+        Path jaas = dir.resolve("kafka-jaas.conf");
+        try {
+            Files.writeString(jaas, "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                    + KAFKA_USER + "\" password=\"" + password + "\";\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        java.util.Map<String, String> s = new java.util.HashMap<>();
+        s.put("cdc.kafka.brokers", securedKafka().saslBootstrapServers());
+        s.put("cdc.kafka.client.security.protocol", "SASL_PLAINTEXT");
+        s.put("cdc.kafka.client.sasl.mechanism", "SCRAM-SHA-256");
+        s.put("cdc.kafka.client.sasl.jaas.config.file", jaas.toString());
+        return s;
     }
 
     /** A new, empty database on the shared server; its name starts with the given hint. */
