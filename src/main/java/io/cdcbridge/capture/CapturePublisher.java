@@ -131,6 +131,8 @@ public final class CapturePublisher implements AutoCloseable {
     public void recover(java.time.Duration timeout) throws Exception {
         producer.flush();
         topics.admin().describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        // Kafka answers: a topic whose creation failed meanwhile is tried again at its next event, not 10 s later
+        failedCreations.clear();
         Throwable was = failure.getAndSet(null);
         if (was != null) {
             LOG.info("Kafka answers again; capture resumes from the last acknowledged offsets");

@@ -141,12 +141,40 @@ class SecuredKafkaIT {
         }
     }
 
+    @Test
+    void aTableTopicWhoseCreationFailedIsCreatedOnceKafkaIsBack() throws Exception {
+        CaptureFixture f = CaptureFixture.create("securedtopic", "CREATE TABLE \"T\" (\"Id\" int PRIMARY KEY)");
+        Map<String, String> s = new HashMap<>(f.settingsMap());
+        s.putAll(TestInfra.securedKafkaSettings(f.dir, TestInfra.KAFKA_PASSWORD));
+        s.put("cdc.capture.kafka-timeout-ms", "4000");
+        try (LogCapture log = LogCapture.start(); Bridge bridge = Bridge.start(Settings.of(s))) {
+            bridge.awaitStreaming(Duration.ofSeconds(60));
+            TestInfra.securedKafka().stop();
+            try {
+                // the table's first event: its topic cannot be made now, and the send times out, so capture stops
+                f.sql("INSERT INTO \"T\" VALUES (1)");
+                await("capture stopped").atMost(Duration.ofSeconds(90)).until(() ->
+                        bridge.camel().getRouteController().getRouteStatus(io.cdcbridge.capture.CaptureRoute.ROUTE_ID).isStopped());
+                assertThat(log.events()).filteredOn(e -> e.getLevel() == Level.ERROR)
+                        .anySatisfy(e -> assertThat(e.getFormattedMessage()).startsWith("cannot create Kafka topic " + f.topic("T")));
+            } finally {
+                TestInfra.securedKafka().start();
+            }
+            // the failure was not taken for a topic made: once Kafka is back, the bridge creates it (the broker would not)
+            await("the row on its topic").atMost(Duration.ofSeconds(120)).ignoreExceptions()
+                    .until(() -> endOffset(f.topic("T")) == 1);
+        }
+    }
+
     private static Admin plainAdmin() {
         return Admin.create(KafkaClients.of(TestInfra.securedKafka().bootstrapServers()).admin("test", Duration.ofSeconds(30)));
     }
 
     private static long endOffset(String topic) throws Exception {
         try (Admin admin = plainAdmin()) {
+            if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
+                return -1;
+            }
             TopicPartition tp = new TopicPartition(topic, 0);
             return admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp).get(30, TimeUnit.SECONDS).offset();
         }
