@@ -42,6 +42,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private int saslPort = -1;
     private String saslUser;
     private String saslPassword;
+    private boolean authorizer;
     private KafkaRaftServer server;
 
     public EmbeddedKafkaBroker(Path dataDir, int port) {
@@ -86,6 +87,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         Thread.currentThread().join();
     }
 
+    /**
+     * ACLs enforced (KRaft's StandardAuthorizer, nothing allowed without an ACL): the PLAINTEXT listener's anonymous
+     * principal and the {@link #withScramUser} user are super users; other SCRAM users ({@link #addScramUser}) get only
+     * the ACLs made for them. Before {@link #start()}.
+     */
+    public EmbeddedKafkaBroker withAuthorizer() {
+        this.authorizer = true;
+        return this;
+    }
+
     public synchronized EmbeddedKafkaBroker start() {
         if (server != null) {
             return this;
@@ -103,7 +114,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
         server.startup();
         if (saslPort > 0) {
-            createScramUser();
+            addScramUser(saslUser, saslPassword);
         }
         LOG.info("Embedded Kafka broker on {} ({} ms, data in {})", bootstrapServers(), (System.nanoTime() - t0) / 1_000_000, dataDir);
         return this;
@@ -133,26 +144,27 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * SCRAM credentials live in the cluster metadata: made through the PLAINTEXT listener, then awaited on the SASL
-     * one (the broker applies the metadata record shortly after the controller commits it).
+     * Adds (or updates) a SCRAM-SHA-256 user; returns once the SASL listener accepts its login. SCRAM credentials live
+     * in the cluster metadata: made through the PLAINTEXT listener, then awaited on the SASL one (the broker applies the
+     * metadata record shortly after the controller commits it).
      */
-    private void createScramUser() {
+    public void addScramUser(String user, String password) {
         try (Admin admin = Admin.create(KafkaClients.of(bootstrapServers()).admin("embedded-broker-setup", Duration.ofSeconds(30)))) {
-            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(saslUser,
-                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), saslPassword))).all().get(30, TimeUnit.SECONDS);
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), password))).all().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
-            throw new IllegalStateException("could not create the SCRAM user " + saslUser + ": " + e, e);
+            throw new IllegalStateException("could not create the SCRAM user " + user + ": " + e, e);
         }
         long deadline = System.currentTimeMillis() + 30_000;
         Map<String, Object> sasl = KafkaClients.of(saslBootstrapServers()).admin("embedded-broker-setup", Duration.ofSeconds(2));
-        sasl.putAll(saslClientProperties());
+        sasl.putAll(saslClientProperties(user, password));
         while (true) {
             try (Admin admin = Admin.create(sasl)) {
                 admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
                 return;
             } catch (Exception e) {
                 if (System.currentTimeMillis() > deadline) {
-                    throw new IllegalStateException("the SASL listener did not accept " + saslUser + " within 30 s: " + e.getClass().getSimpleName());
+                    throw new IllegalStateException("the SASL listener did not accept " + user + " within 30 s: " + e.getClass().getSimpleName());
                 }
                 try {
                     Thread.sleep(100); // polling interval of a condition checked above, not a synchronisation
@@ -166,12 +178,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** The client properties that log in as the SCRAM user (with its password: for tests and scripts). */
     public Map<String, String> saslClientProperties() {
+        return saslClientProperties(saslUser, saslPassword);
+    }
+
+    /** The client properties that log in as this SCRAM user. */
+    public Map<String, String> saslClientProperties(String user, String password) {
         if (saslPort < 0) {
             throw new IllegalStateException("no SASL listener: withScramUser was not called");
         }
         return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-256",
                 "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
-                        + saslUser + "\" password=\"" + saslPassword + "\";");
+                        + user + "\" password=\"" + password + "\";");
     }
 
     /** The SASL_PLAINTEXT listener's address, {@code 127.0.0.1:port}. */
@@ -192,6 +209,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             p.put("sasl.enabled.mechanisms", "SCRAM-SHA-256");
             p.put("listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config",
                     "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        }
+        if (authorizer) {
+            p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+            p.put("super.users", "User:ANONYMOUS" + (saslUser == null ? "" : ";User:" + saslUser));
+            p.put("allow.everyone.if.no.acl.found", "false");
         }
         p.put("auto.create.topics.enable", String.valueOf(autoCreateTopics));
         return p;

@@ -166,6 +166,25 @@ class SecuredKafkaIT {
         }
     }
 
+    @Test
+    void aTopicTheBridgeMayNotCreateIsOneLineNamingTheAclAndStartUpGoesOn() throws Exception {
+        String prefix = TestInfra.newPrefix("securedacl");
+        try (FakeCarol carol = FakeCarol.start(Clock.systemUTC()); LogCapture log = LogCapture.start()) {
+            Map<String, String> s = TestInfra.deliverySettings(prefix, TestInfra.newDir("securedacl"), carol);
+            s.putAll(TestInfra.securedKafkaSettings(TestInfra.newDir("securedacl"), TestInfra.limitedKafkaUser(), TestInfra.KAFKA_PASSWORD));
+            try (Bridge bridge = Bridge.start(Settings.of(s))) {
+                String dlq = prefix + ".dlq.carol";
+                assertThat(log.events()).filteredOn(e -> e.getLevel() == Level.ERROR && e.getFormattedMessage().contains(dlq))
+                        .singleElement().satisfies(e -> {
+                            assertThat(e.getFormattedMessage()).startsWith("cannot create Kafka topic " + dlq + ": not authorized")
+                                    .contains("--operation Create").contains("--topic " + dlq).doesNotContain("\n");
+                            assertThat(e.getThrowableProxy()).isNull();
+                        });
+                assertThat(bridge.camel().getRouteController().getRouteStatus("carol-delivery").isStarted()).isTrue();
+            }
+        }
+    }
+
     private static Admin plainAdmin() {
         return Admin.create(KafkaClients.of(TestInfra.securedKafka().bootstrapServers()).admin("test", Duration.ofSeconds(30)));
     }
