@@ -20,7 +20,6 @@ import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.PolicyViolationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Creates the topics the bridge writes (docs/architecture.md §5): table and dead-letter topics with
@@ -162,9 +161,6 @@ public final class KafkaTopics implements AutoCloseable {
             ConfigEntry e = c == null ? null : c.get("max.message.bytes");
             return e == null || e.value() == null ? Optional.empty() : Optional.of(Integer.parseInt(e.value()));
         } catch (ExecutionException | TimeoutException | NumberFormatException e) {
-            if (e instanceof ExecutionException x && x.getCause() instanceof UnknownTopicOrPartitionException) {
-                return Optional.empty();
-            }
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
