@@ -150,7 +150,7 @@ public final class Main {
             settings = settings.with(java.util.Map.of(KafkaSettings.BROKERS.key(), "127.0.0.1:" + settings.get(DemoSettings.KAFKA_PORT)));
         }
         KafkaConfig kafka = KafkaConfig.from(settings);
-        var result = new io.cdcbridge.errors.DeadLetterReplay(kafka.brokers(), kafka.topicPrefix()).replay(sink, table, dryRun);
+        var result = new io.cdcbridge.errors.DeadLetterReplay(kafka.clients(), kafka.topicPrefix()).replay(sink, table, dryRun);
         System.out.println((dryRun ? "dry run, would replay: " : "") + result);
         return result.failed() == 0 ? 0 : 1;
     }

@@ -1,5 +1,6 @@
 package io.cdcbridge.app;
 
+import io.cdcbridge.delivery.SinkConsumers;
 import io.cdcbridge.delivery.SinkModule;
 import io.cdcbridge.util.Module;
 import java.time.Duration;
@@ -13,8 +14,10 @@ import io.cdcbridge.bigquery.BigQuerySink;
 import io.cdcbridge.capture.CaptureModule;
 import io.cdcbridge.capture.CaptureStats;
 import io.cdcbridge.carol.CarolSink;
+import io.cdcbridge.config.CaptureSettings;
 import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.KafkaConfig;
+import io.cdcbridge.config.KafkaTopics;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.config.SettingsCatalog;
 import io.cdcbridge.config.SinkSettings;
@@ -66,8 +69,11 @@ public final class Bridge implements AutoCloseable {
             // 6. operations: health, metrics, JMX start once Camel runs (ready reports only what runs), and close
             //    first, so no probe or MBean reads a context that is shutting down.
             List<Module> modules = List.of(
-                    new DeadLetterModule(kafka),
+                    // 0. one login to Kafka first: bad credentials stop start-up with one line, not a log per client
+                    m -> KafkaTopics.checkLogin(kafka, Duration.ofSeconds(15), LOG),
+                    new DeadLetterModule(kafka, deadLetterWriters(settings, sinks)),
                     capture,
+                    m -> Module.whenContextCreated(m, "kafka consumers", ctx -> SinkConsumers.configure(ctx, kafka.clients())),
                     m -> installSinks(m, sinks),
                     new RouteFiles(settings),
                     new CamelRuntime(settings),
@@ -136,6 +142,15 @@ public final class Bridge implements AutoCloseable {
             }
         }
         return names;
+    }
+
+    /** Whose dead-letter topics the bridge makes at start: the sinks that run, and capture when it runs. */
+    private static Set<String> deadLetterWriters(Settings s, List<SinkModule> sinks) {
+        Set<String> writers = enabled(s, sinks);
+        if (s.get(CaptureSettings.ENABLED)) {
+            writers.add("capture");
+        }
+        return writers;
     }
 
     /** Every sink's route file is loaded, so every sink binds its beans; a disabled sink binds inert ones. */

@@ -132,8 +132,8 @@ public final class Check {
             throw new ConfigException(KafkaSettings.BROKERS.key(), "is empty: check reaches a real broker (the demo embeds one)");
         }
         KafkaConfig kafka = KafkaConfig.from(s);
-        Map<String, Object> props = new java.util.HashMap<>(Map.of("bootstrap.servers", kafka.brokers(),
-                "client.id", "cdc-bridge-check", "request.timeout.ms", (int) timeout.toMillis()));
+        // the client settings the bridge's own clients get (cdc.kafka.client.*: TLS, SASL)
+        Map<String, Object> props = kafka.clients().admin("cdc-bridge-check", timeout);
         try (Admin admin = Admin.create(props)) {
             var cluster = admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()));
             int brokers = cluster.nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS).size();
@@ -145,6 +145,10 @@ public final class Check {
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
                 throw noAnswer(kafka);
+            }
+            if (e.getCause() instanceof org.apache.kafka.common.errors.AuthenticationException) {
+                throw new ConfigException(KafkaSettings.CLIENT.key() + "sasl.jaas.config", "Kafka refused the login ("
+                        + e.getCause().getClass().getSimpleName() + ")");
             }
             throw e;
         }

@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +14,7 @@ import io.cdcbridge.config.CaptureSettings;
 import io.cdcbridge.config.CarolSettings;
 import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.KafkaConfig;
-import io.cdcbridge.config.KafkaSettings;
+import io.cdcbridge.config.KafkaTopics;
 import io.cdcbridge.config.OpsSettings;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.config.SourceConfig;
@@ -70,8 +69,9 @@ public final class CaptureModule implements Module {
         createParent(kafka.offsetFile());
         session = "capture-" + UUID.randomUUID();
         supervisor = new CaptureSupervisor(main::getCamelContext, timeout -> publisher.recover(timeout));
-        publisher = new CapturePublisher(kafka.brokers(), producerSettings(settings), kafka.partitions(),
-                kafka.replicationFactor(), supervisor::captureFailed);
+        publisher = new CapturePublisher(kafka, kafkaTimeouts(settings.get(CaptureSettings.KAFKA_TIMEOUT).toMillis()),
+                supervisor::captureFailed);
+        createOffsetsTopic();
         AckedOffsetStore.register(session, publisher);
         leftOut = preflight.leftOut();
         main.configure().addRoutesBuilder(new CaptureRoute(source, kafka, publisher, stats, session, leaderElection(main, source),
@@ -112,11 +112,22 @@ public final class CaptureModule implements Module {
         return settings.has(CaptureSettings.LOCK_DIR);
     }
 
-    /** Capture's producer: its timeouts, plus any {@code cdc.kafka.producer.<Kafka producer property>} (tuning). */
-    private static Map<String, Object> producerSettings(Settings s) {
-        Map<String, Object> p = new HashMap<>(kafkaTimeouts(s.get(CaptureSettings.KAFKA_TIMEOUT).toMillis()));
-        p.putAll(s.under(KafkaSettings.PRODUCER));
-        return p;
+    /**
+     * With {@code cdc.offsets.store=kafka}: the offsets topic, compacted, before Debezium's store looks for it (it would
+     * make one itself, but with Connect's defaults and its own error). A failure is one line; Debezium's store then
+     * tries, and capture retries through the supervisor if it cannot.
+     */
+    private void createOffsetsTopic() {
+        if (!"kafka".equals(kafka.offsetStore())) {
+            return;
+        }
+        try (KafkaTopics topics = new KafkaTopics(kafka, "cdc-bridge-capture-admin")) {
+            if (topics.ensure(topics.offsetsTopic(kafka.offsetTopic()))) {
+                LOG.info("Created the capture offsets topic {} (compacted)", kafka.offsetTopic());
+            }
+        } catch (KafkaTopics.TopicException e) {
+            LOG.error("{}", e.getMessage());
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package io.cdcbridge.capture;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdcbridge.config.KafkaSettings;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
@@ -67,9 +68,60 @@ public final class CaptureProcessor implements Processor {
 
         byte[] value = encoder.value(op, schema, table, key, before, after, source);
         byte[] types = encoder.types((after != null ? after : before).schema());
-        if (publisher.send(record.topic(), encoder.key(key), value, types)) {
+        byte[] kafkaKey = encoder.key(key);
+        if (!publisher.fits(record.topic(), kafkaKey, value, types)) {
+            oversize(record.topic(), op, schema, table, kafkaKey, source, CapturePublisher.size(kafkaKey, value, types));
+            return;
+        }
+        if (publisher.send(record.topic(), kafkaKey, value, types)) {
             stats.captured(schema + "." + table, lsn, snapshot, value);
         }
+    }
+
+    /**
+     * A change event larger than its topic takes (docs/architecture.md §9, oversize events): Kafka would refuse it, and
+     * refuse it again after every restart, so capture would never get past it. A reference goes to the capture's
+     * dead-letter topic instead, keyed like the event, through the same acknowledged path (no offset past it is stored
+     * before Kafka has it): what was lost is on record, and capture goes on.
+     */
+    private void oversize(String topic, String op, String schema, String table, byte[] kafkaKey,
+                          ChangeEventEncoder.Source source, int size) {
+        int limit = publisher.limit(topic);
+        ObjectNode ref = JSON.createObjectNode();
+        ref.put("reason", "oversize");
+        ref.put("topic", topic);
+        ref.put("schema", schema);
+        ref.put("table", table);
+        ref.put("op", op);
+        try {
+            ref.set("key", kafkaKey == null ? null : JSON.readTree(kafkaKey));
+        } catch (java.io.IOException e) {
+            ref.put("key", new String(kafkaKey, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        ref.put("lsn", source.lsn());
+        if (source.txId() != null) {
+            ref.put("txId", source.txId());
+        }
+        ref.put("tsMs", source.tsMs());
+        ref.put("snapshot", source.snapshot());
+        ref.put("bytes", size);
+        ref.put("limit", limit);
+        String reason = "change event of " + size + " bytes is above the " + limit + " bytes topic " + topic + " takes ("
+                + KafkaSettings.MAX_RECORD_BYTES.key() + " less 16 KiB for a dead letter's headers, or the topic's max.message.bytes)";
+        var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        headers.add("cdc.error.class", "io.cdcbridge.capture.OversizeEvent".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        headers.add("cdc.error.message", reason.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        headers.add("cdc.origin.topic", topic.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            if (publisher.send(deadLetterTopic, kafkaKey, JSON.writeValueAsBytes(ref), headers)) {
+                stats.captured(schema + "." + table, source.lsn(), source.snapshot());
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        LOG.warn("Capture did not send a change of {}.{} (key {}, LSN {}): {}; a reference is in {}, the row itself is not "
+                + "delivered (raise {} to send such rows)", schema, table, ref.get("key"), source.lsn(), reason, deadLetterTopic,
+                KafkaSettings.MAX_RECORD_BYTES.key());
     }
 
     private void deadLetter(String op, SourceRecord record, RuntimeException error) {
@@ -77,9 +129,11 @@ public final class CaptureProcessor implements Processor {
         letter.put("topic", record == null ? null : record.topic());
         letter.put("op", op);
         letter.put("error", error.toString());
-        letter.put("record", record == null ? null : String.valueOf(record.value()));
+        // bounded: an event that failed to encode may be as large as the largest row
+        String text = record == null ? null : String.valueOf(record.value());
+        letter.put("record", text == null || text.length() <= 65_536 ? text : text.substring(0, 65_536) + "...");
         try {
-            publisher.send(deadLetterTopic, null, JSON.writeValueAsBytes(letter), null);
+            publisher.send(deadLetterTopic, null, JSON.writeValueAsBytes(letter), (byte[]) null);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

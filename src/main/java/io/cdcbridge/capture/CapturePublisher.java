@@ -1,24 +1,21 @@
 package io.cdcbridge.capture;
 
-import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
+import io.cdcbridge.config.KafkaClients;
+import io.cdcbridge.config.KafkaConfig;
+import io.cdcbridge.config.KafkaSettings;
+import io.cdcbridge.config.KafkaTopics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,35 +37,35 @@ public final class CapturePublisher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CapturePublisher.class);
 
+    /** How long after a failed creation of a topic capture tries again (each event would otherwise ask Kafka). */
+    private static final long RETRY_CREATE_MS = 10_000;
+
     private final KafkaProducer<byte[], byte[]> producer;
-    private final Admin admin;
-    private final int partitions;
-    private final short replication;
-    private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
+    private final KafkaTopics topics;
+    private final int maxEventBytes;
+    /** Topics made or found, with the largest event each takes (docs/architecture.md §9, oversize events). */
+    private final Map<String, Integer> knownTopics = new ConcurrentHashMap<>();
+    private final Map<String, Long> failedCreations = new ConcurrentHashMap<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final Consumer<Throwable> onFailure;
 
-    public CapturePublisher(String bootstrap, Map<String, Object> producerOverrides, int partitions, short replication,
-                            Consumer<Throwable> onFailure) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "cdc-bridge-capture");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, String.valueOf(64L * 1024 * 1024));
+    /**
+     * @param tuning capture's producer defaults and timeouts, under {@code cdc.kafka.client.*} and
+     *               {@code cdc.kafka.producer.*} ({@link KafkaClients#captureProducer})
+     */
+    public CapturePublisher(KafkaConfig kafka, Map<String, Object> tuning, Consumer<Throwable> onFailure) {
+        Map<String, Object> defaults = new HashMap<>();
+        defaults.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
+        defaults.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        defaults.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+        defaults.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        defaults.put(ProducerConfig.BUFFER_MEMORY_CONFIG, String.valueOf(64L * 1024 * 1024));
         // how long a send may keep retrying while Kafka is unreachable before capture stops (cdc.capture.kafka-timeout-ms)
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.putAll(producerOverrides);
-        this.producer = new KafkaProducer<>(p);
-        this.admin = Admin.create(Map.of("bootstrap.servers", bootstrap, "client.id", "cdc-bridge-capture-admin"));
-        this.partitions = partitions;
-        this.replication = replication;
+        defaults.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
+        defaults.putAll(tuning);
+        this.producer = new KafkaProducer<>(kafka.clients().captureProducer("cdc-bridge-capture", defaults));
+        this.topics = new KafkaTopics(kafka, "cdc-bridge-capture-admin");
+        this.maxEventBytes = kafka.clients().maxEventBytes();
         this.onFailure = onFailure;
     }
 
@@ -81,12 +78,16 @@ public final class CapturePublisher implements AutoCloseable {
      * @return whether the event was handed to Kafka
      */
     public boolean send(String topic, byte[] key, byte[] value, byte[] types) {
+        return send(topic, key, value, types == null ? new RecordHeaders()
+                : new RecordHeaders(new RecordHeader[] {new RecordHeader("cdc.types", types)}));
+    }
+
+    /** {@link #send(String, byte[], byte[], byte[])} with any headers. */
+    public boolean send(String topic, byte[] key, byte[] value, RecordHeaders headers) {
         if (failure.get() != null) {
             return false;
         }
         ensureTopic(topic);
-        RecordHeaders headers = types == null ? new RecordHeaders()
-                : new RecordHeaders(new RecordHeader[] {new RecordHeader("cdc.types", types)});
         try {
             producer.send(new ProducerRecord<>(topic, null, key, value, headers), (meta, e) -> {
                 if (e != null) {
@@ -129,7 +130,9 @@ public final class CapturePublisher implements AutoCloseable {
      */
     public void recover(java.time.Duration timeout) throws Exception {
         producer.flush();
-        admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        topics.admin().describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        // Kafka answers: a topic whose creation failed meanwhile is tried again at its next event, not 10 s later
+        failedCreations.clear();
         Throwable was = failure.getAndSet(null);
         if (was != null) {
             LOG.info("Kafka answers again; capture resumes from the last acknowledged offsets");
@@ -140,22 +143,64 @@ public final class CapturePublisher implements AutoCloseable {
         return failure.get() != null;
     }
 
-    /** Creates the table's topic on first sight, so capture works where brokers do not auto-create topics. */
-    private void ensureTopic(String topic) {
-        if (knownTopics.contains(topic)) {
-            return;
+    /**
+     * Whether the event fits the topic: its size (key, value, headers and the record's overhead, uncompressed, as the
+     * producer measures it) is at most {@code cdc.kafka.max-record-bytes} less room for a dead letter's headers, and
+     * within the topic's own {@code max.message.bytes} when an existing topic has a smaller one.
+     */
+    public boolean fits(String topic, byte[] key, byte[] value, byte[] types) {
+        return size(key, value, types) <= limit(topic);
+    }
+
+    /** The largest event the topic takes ({@link #fits}). */
+    public int limit(String topic) {
+        Integer limit = ensureTopic(topic);
+        return limit == null ? maxEventBytes : limit;
+    }
+
+    /** An upper bound of a record's size in a batch: its bytes plus Kafka's per-record and per-batch overhead. */
+    public static int size(byte[] key, byte[] value, byte[] types) {
+        return 128 + (key == null ? 0 : key.length) + (value == null ? 0 : value.length)
+                + (types == null ? 0 : types.length + "cdc.types".length() + 8);
+    }
+
+    /**
+     * Creates the table's topic on first sight (docs/architecture.md §5), so capture works where brokers do not
+     * auto-create topics. A failed creation is not remembered: it is tried again (at most every
+     * {@value #RETRY_CREATE_MS} ms), and meanwhile the send goes ahead, in case the broker or an operator makes it.
+     *
+     * @return the largest event the topic takes, or null while it is not known to exist
+     */
+    private Integer ensureTopic(String topic) {
+        Integer known = knownTopics.get(topic);
+        if (known != null) {
+            return known;
+        }
+        Long failedAt = failedCreations.get(topic);
+        if (failedAt != null && System.currentTimeMillis() - failedAt < RETRY_CREATE_MS) {
+            return null;
         }
         try {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, replication))).all().get(30, TimeUnit.SECONDS);
-            LOG.info("Created topic {} ({} partition(s))", topic, partitions);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                LOG.warn("Could not create topic {} ({}); relying on the broker to create it", topic, e.getCause().toString());
+            int limit = maxEventBytes;
+            if (topics.ensure(topics.dataTopic(topic))) {
+                LOG.info("Created topic {}", topic);
+            } else {
+                // made by someone else: its own max.message.bytes may be smaller than ours
+                Integer theirs = topics.maxMessageBytes(topic).orElse(null);
+                if (theirs != null && theirs - KafkaClients.DEAD_LETTER_HEADROOM < limit) {
+                    limit = Math.max(0, theirs - KafkaClients.DEAD_LETTER_HEADROOM);
+                    LOG.warn("Topic {} takes records up to {} bytes (its max.message.bytes), below {}: larger change "
+                            + "events are dead-lettered as references", topic, theirs, KafkaSettings.MAX_RECORD_BYTES.key());
+                }
             }
-        } catch (Exception e) {
-            LOG.warn("Could not create topic {} ({}); relying on the broker to create it", topic, e.toString());
+            failedCreations.remove(topic);
+            knownTopics.put(topic, limit);
+            return limit;
+        } catch (KafkaTopics.TopicException e) {
+            failedCreations.put(topic, System.currentTimeMillis());
+            LOG.error("{}", e.getMessage());
+            return null;
         }
-        knownTopics.add(topic);
     }
 
     @Override
@@ -163,7 +208,7 @@ public final class CapturePublisher implements AutoCloseable {
         try {
             producer.close(java.time.Duration.ofSeconds(30));
         } finally {
-            admin.close(java.time.Duration.ofSeconds(5));
+            topics.close();
         }
     }
 }

@@ -143,13 +143,15 @@ public final class CaptureRoute extends RouteBuilder {
         c.setOffsetStorageFileName(kafka.offsetFile());
         c.setOffsetStorageTopic(kafka.offsetTopic());
         c.setOffsetStoragePartitions(1);
-        c.setOffsetStorageReplicationFactor(kafka.replicationFactor());
+        // -1: the broker's default.replication.factor (Connect's convention, KIP-464)
+        c.setOffsetStorageReplicationFactor(kafka.replicationFactor().map(Short::intValue).orElse(-1));
         c.setOffsetFlushIntervalMs(kafka.offsetFlushMs());
         c.setOffsetCommitTimeoutMs(60_000);
         Map<String, Object> extra = new HashMap<>();
         extra.put(AckedOffsetStore.SESSION, session);
         extra.put(AckedOffsetStore.DELEGATE, kafka.offsetStore());
-        extra.put("bootstrap.servers", kafka.brokers());
+        // the Kafka offsets store's clients: the brokers and every cdc.kafka.client.* property (security)
+        extra.putAll(kafka.clients().offsetStoreProperties());
         // cdc.capture.debezium.<property>: any Debezium / engine property, for tuning (docs: README)
         extra.putAll(src.debezium());
         c.setAdditionalProperties(extra);

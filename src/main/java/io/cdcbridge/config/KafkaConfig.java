@@ -1,15 +1,31 @@
 package io.cdcbridge.config;
 
-/** Kafka and offset settings ({@link KafkaSettings}, {@link OffsetSettings}), validated. */
-public record KafkaConfig(String brokers, String topicPrefix, int partitions, short replicationFactor,
+import java.util.Optional;
+
+/**
+ * Kafka and offset settings ({@link KafkaSettings}, {@link OffsetSettings}), validated; {@link #clients()} builds every
+ * Kafka client's properties.
+ *
+ * @param replicationFactor empty: the broker's {@code default.replication.factor}
+ * @param retentionMs       {@code retention.ms} of the topics the bridge creates; empty: the broker's default
+ */
+public record KafkaConfig(String brokers, String topicPrefix, int partitions, Optional<Short> replicationFactor,
+                          Optional<Long> retentionMs, KafkaClients clients,
                           String offsetStore, String offsetFile, String offsetTopic, long offsetFlushMs) {
 
     public static KafkaConfig from(Settings s) {
         String prefix = s.get(KafkaSettings.TOPIC_PREFIX);
+        Integer rf = s.get(KafkaSettings.REPLICATION_FACTOR);
         return new KafkaConfig(s.require(KafkaSettings.BROKERS), prefix,
-                s.get(KafkaSettings.PARTITIONS), s.get(KafkaSettings.REPLICATION_FACTOR).shortValue(),
+                s.get(KafkaSettings.PARTITIONS), Optional.ofNullable(rf).map(Integer::shortValue),
+                Optional.ofNullable(s.get(KafkaSettings.TOPIC_RETENTION)), KafkaClients.from(s),
                 s.get(OffsetSettings.STORE), s.get(OffsetSettings.FILE).toString(), s.get(OffsetSettings.TOPIC),
                 s.get(OffsetSettings.FLUSH_INTERVAL).toMillis());
+    }
+
+    /** The dead-letter topic of a sink ({@code bigquery}, {@code carol}) or of capture ({@code capture}): docs/architecture.md §5. */
+    public String deadLetterTopic(String sinkOrCapture) {
+        return topicPrefix + ".dlq." + sinkOrCapture;
     }
 
     /** Regex matching exactly the ChangeEvent topics {@code <prefix>.<schema>.<table>} (not the dead-letter topics). */

@@ -22,11 +22,12 @@ import java.util.stream.Collectors;
 public final class SettingsCatalog {
 
     /**
-     * Secrets among keys the catalog cannot flag one by one (a {@code cdc.kafka.producer.*} or
-     * {@code cdc.capture.debezium.*} property, an undeclared key): anything whose name says it holds a credential.
+     * Secrets among keys the catalog cannot flag one by one (a {@code cdc.kafka.client.*}, {@code cdc.kafka.producer.*}
+     * or {@code cdc.capture.debezium.*} property, an undeclared key): anything whose name says it holds a credential
+     * ({@code sasl.jaas.config}, {@code ssl.*.password}, {@code ssl.keystore.key}: a PEM private key).
      */
     private static final Pattern SECRET_NAME = Pattern.compile(
-            ".*(password|passwd|secret|token|api-key|apikey|api_key|jaas\\.config|credentials).*");
+            ".*(password|passwd|secret|token|api-key|apikey|api_key|jaas\\.config|credentials|keystore\\.key).*");
 
     private static final String FILE = ".file";
 
@@ -299,7 +300,7 @@ public final class SettingsCatalog {
                 (`cdc.carol.staging.public.Order_Items=orderitems`; Docker, Compose and Kubernetes accept such names, a
                 shell through `env`). The upper-case spelling, dots and dashes as underscores, also reaches every listed
                 key (`cdc.source.host` → `CDC_SOURCE_HOST`) and the `<property>` families, whose properties are lower
-                case and dotted (`CDC_KAFKA_PRODUCER_COMPRESSION_TYPE` → `cdc.kafka.producer.compression.type`). A per-table
+                case and dotted (`CDC_KAFKA_CLIENT_SASL_MECHANISM` → `cdc.kafka.client.sasl.mechanism`). A per-table
                 key cannot be spelt in upper case (a table's name keeps its case and underscores): an upper-case
                 variable for one, or one that names no setting, stops start-up with one line naming it.
 

@@ -9,19 +9,17 @@ import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import io.cdcbridge.config.KafkaClients;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Moves a sink's dead letters back to their origin topics (docs/architecture.md §9): {@code replay --sink carol [--table
@@ -43,12 +41,18 @@ public final class DeadLetterReplay {
         }
     }
 
-    private final String brokers;
+    private final KafkaClients clients;
     private final String prefix;
 
-    public DeadLetterReplay(String brokers, String topicPrefix) {
-        this.brokers = brokers;
+    /** @param clients every Kafka client's properties ({@code cdc.kafka.client.*}: a secured cluster) */
+    public DeadLetterReplay(KafkaClients clients, String topicPrefix) {
+        this.clients = clients;
         this.prefix = topicPrefix;
+    }
+
+    /** Plain clients of these brokers (tests, tools). */
+    public DeadLetterReplay(String brokers, String topicPrefix) {
+        this(KafkaClients.of(brokers), topicPrefix);
     }
 
     /**
@@ -60,17 +64,9 @@ public final class DeadLetterReplay {
     public Result replay(String sink, String table, boolean dryRun) {
         String dlq = prefix + ".dlq." + sink;
         String onlyTopic = table == null ? null : prefix + "." + table;
-        Map<String, Object> c = new HashMap<>();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "cdc-bridge-replay-" + sink);
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        Map<String, Object> c = clients.consumer("cdc-bridge-replay", "cdc-bridge-replay-" + sink);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        Map<String, Object> p = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers, ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", ProducerConfig.CLIENT_ID_CONFIG, "cdc-bridge-replay",
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        Map<String, Object> p = clients.producer("cdc-bridge-replay");
         int replayed = 0;
         int skipped = 0;
         int failed = 0;

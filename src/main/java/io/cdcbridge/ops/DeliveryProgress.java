@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
+import io.cdcbridge.config.KafkaClients;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -53,10 +54,9 @@ public final class DeliveryProgress implements AutoCloseable {
         return t;
     });
 
-    public DeliveryProgress(String brokers, Supplier<Map<String, Map<String, Long>>> delivered, Supplier<Set<String>> sinks,
+    public DeliveryProgress(KafkaClients kafka, Supplier<Map<String, Map<String, Long>>> delivered, Supplier<Set<String>> sinks,
                             Function<String, String> groupOf, long timeoutMs) {
-        this.admin = Admin.create(Map.of("bootstrap.servers", brokers, "client.id", "cdc-bridge-progress",
-                "request.timeout.ms", String.valueOf(timeoutMs), "default.api.timeout.ms", String.valueOf(timeoutMs)));
+        this.admin = Admin.create(kafka.admin("cdc-bridge-progress", java.time.Duration.ofMillis(timeoutMs)));
         this.delivered = delivered;
         this.sinks = sinks;
         this.groupOf = groupOf;

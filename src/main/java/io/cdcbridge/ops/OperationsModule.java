@@ -90,17 +90,17 @@ public final class OperationsModule implements Module {
         status = new BridgeStatus(ctx, capture.stats(), capture::slotLagBytes);
         metrics.bind(status);
         if (!enabledSinks.isEmpty()) {
-            deliveryProgress = new DeliveryProgress(kafka.brokers(), status::delivered, () -> enabledSinks,
+            deliveryProgress = new DeliveryProgress(kafka.clients(), status::delivered, () -> enabledSinks,
                     sink -> settings.get(SinkSettings.of(sink).groupId()), 3000)
                     .start(settings.get(OpsSettings.PROGRESS_INTERVAL).toMillis());
             metrics.bindSinkLag(enabledSinks, deliveryProgress::lag, deliveryProgress::lostToRetention);
         }
-        management = new BridgeManagement(status, ctx, new DeadLetterReplay(kafka.brokers(), kafka.topicPrefix())).register();
+        management = new BridgeManagement(status, ctx, new DeadLetterReplay(kafka.clients(), kafka.topicPrefix())).register();
         int port = settings.get(OpsSettings.HTTP_PORT);
         if (port >= 0) {
             String host = settings.get(OpsSettings.HTTP_HOST);
             DeliveryProgress progress = deliveryProgress;
-            OpsServer http = new OpsServer(host, port, ctx, metrics, kafka.brokers(),
+            OpsServer http = new OpsServer(host, port, ctx, metrics, kafka.clients(),
                     () -> capture.expected(ctx), () -> capture.engineActive(ctx),
                     () -> progress == null ? Map.of() : progress.problems(), capture::leftOut);
             server = http;

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.cdcbridge.config.KafkaClients;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.health.HealthCheckHelper;
@@ -51,7 +52,7 @@ public final class OpsServer implements AutoCloseable {
         System.setProperty("sun.net.httpserver.nodelay", "true");
     }
 
-    public OpsServer(String host, int port, CamelContext camel, OpsMetrics metrics, String kafkaBrokers,
+    public OpsServer(String host, int port, CamelContext camel, OpsMetrics metrics, KafkaClients kafka,
                      BooleanSupplier captureExpected, BooleanSupplier engineActive,
                      java.util.function.Supplier<Map<String, String>> sinkProblems,
                      java.util.function.Supplier<Map<String, String>> leftOut) throws IOException {
@@ -61,8 +62,7 @@ public final class OpsServer implements AutoCloseable {
         this.metrics = metrics;
         this.captureExpected = captureExpected;
         this.engineActive = engineActive;
-        this.admin = Admin.create(Map.of("bootstrap.servers", kafkaBrokers, "client.id", "cdc-bridge-health",
-                "request.timeout.ms", "3000", "default.api.timeout.ms", "3000"));
+        this.admin = Admin.create(kafka.admin("cdc-bridge-health", Duration.ofMillis(3000)));
         this.server = HttpServer.create(new InetSocketAddress(host, port), 0);
         server.setExecutor(Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "ops-http");

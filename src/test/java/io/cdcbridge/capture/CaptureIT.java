@@ -184,6 +184,47 @@ class CaptureIT {
     }
 
     @Test
+    void aRowAboveKafkasDefaultLimitArrivesAndOneAboveTheBridgesLimitIsDeadLetteredAsAReference() throws Exception {
+        CaptureFixture f = CaptureFixture.create("oversize", "CREATE TABLE \"Blobs\" (\"Id\" int PRIMARY KEY, \"Data\" bytea)");
+        int limit = 2 * 1024 * 1024;
+        try (Bridge bridge = Bridge.start(f.settings(Map.of("cdc.kafka.max-record-bytes", String.valueOf(limit))))) {
+            bridge.awaitStreaming(Duration.ofSeconds(60));
+            // 1.2 MB of bytea is 1.6 MB of base64: above Kafka's 1 MB defaults, within the bridge's limit
+            f.sql("INSERT INTO \"Blobs\" SELECT 1, decode(string_agg(md5(i::text), ''), 'hex') FROM generate_series(1, 75000) i");
+            // 2 MB is 2.8 MB of base64: above the limit, so a reference instead; capture goes on with the next row
+            f.sql("INSERT INTO \"Blobs\" SELECT 2, decode(string_agg(md5(i::text), ''), 'hex') FROM generate_series(1, 131072) i");
+            f.sql("INSERT INTO \"Blobs\" VALUES (3, '\\x00')");
+            List<Rec> blobs = KafkaTestConsumer.read(f.topic("Blobs"), 2, WAIT);
+            assertThat(blobs).extracting(r -> read(r.value()).get("key").get("Id").asInt()).containsExactly(1, 3);
+            assertThat(read(blobs.get(0).value()).get("after").get("Data").asText()).hasSize(1_600_000);
+
+            List<Rec> refs = KafkaTestConsumer.read(f.prefix + ".dlq.capture", 1, WAIT);
+            assertThat(refs).hasSize(1);
+            JsonNode ref = read(refs.get(0).value());
+            assertThat(ref.get("reason").asText()).isEqualTo("oversize");
+            assertThat(ref.get("schema").asText() + "." + ref.get("table").asText()).isEqualTo("public.Blobs");
+            assertThat(ref.get("topic").asText()).isEqualTo(f.topic("Blobs"));
+            assertThat(ref.get("key")).isEqualTo(JSON.readTree("{\"Id\":2}"));
+            assertThat(ref.get("op").asText()).isEqualTo("c");
+            assertThat(ref.get("lsn").asLong()).isGreaterThan(read(blobs.get(0).value()).get("source").get("lsn").asLong())
+                    .isLessThan(read(blobs.get(1).value()).get("source").get("lsn").asLong());
+            assertThat(ref.get("bytes").asInt()).isGreaterThan(2_790_000);
+            assertThat(ref.get("limit").asInt()).isEqualTo(limit - 16 * 1024);
+            assertThat(refs.get(0).key()).isEqualTo("{\"Id\":2}");
+            assertThat(refs.get(0).headers().get("cdc.origin.topic")).isEqualTo(f.topic("Blobs"));
+
+            // the topics the bridge made take what its producer sends
+            try (var admin = org.apache.kafka.clients.admin.Admin.create(
+                    io.cdcbridge.config.KafkaClients.of(io.cdcbridge.support.TestInfra.kafka().bootstrapServers()).admin("t", WAIT))) {
+                var resource = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC,
+                        f.topic("Blobs"));
+                assertThat(admin.describeConfigs(List.of(resource)).all().get().get(resource).get("max.message.bytes").value())
+                        .isEqualTo(String.valueOf(limit));
+            }
+        }
+    }
+
+    @Test
     void warnsAboutTablesWithoutKeyOrFullReplicaIdentity() throws Exception {
         CaptureFixture f = CaptureFixture.create("nokey", "CREATE TABLE \"Logs\" (\"Line\" text)",
                 "CREATE TABLE \"Audit\" (\"Line\" text)", "ALTER TABLE \"Audit\" REPLICA IDENTITY FULL");

@@ -84,7 +84,7 @@ class ManagedPostgresIT {
         assertThat(queryOne(f.database, "SELECT (rolsuper OR rolcreatedb OR rolcreaterole)::text FROM pg_roles WHERE rolname = '"
                 + role.user() + "'")).isEqualTo("false");
         Map<String, String> m = settings(dba, role, "public.Users,public.Books");
-        try (LogCapture logs = new LogCapture()) {
+        try (LogCapture logs = LogCapture.start()) {
             try (Bridge bridge = Bridge.start(io.cdcbridge.config.Settings.of(m))) {
                 bridge.awaitStreaming(WAIT);
                 List<Rec> users = KafkaTestConsumer.read(f.topic("Users"), 2, WAIT);
@@ -180,7 +180,7 @@ class ManagedPostgresIT {
         TlsRole role = bridgeRole(dba);
         dba.f().sql("GRANT SELECT ON \"Salaries\" TO " + dba.readers());
         Map<String, String> m = settings(dba, role, "public.Users,public.Salaries");
-        try (LogCapture logs = new LogCapture()) {
+        try (LogCapture logs = LogCapture.start()) {
             assertThatThrownBy(() -> Bridge.start(io.cdcbridge.config.Settings.of(m)).close())
                     .isInstanceOf(ConfigException.class)
                     .hasMessage("cdc.source.publication: public.Salaries is in cdc.source.tables but not in publication '" + dba.publication()

@@ -25,6 +25,11 @@ public final class TestInfra {
     private static final AtomicInteger SEQ = new AtomicInteger();
     private static EmbeddedPostgresServer postgres;
     private static EmbeddedKafkaBroker kafka;
+    private static EmbeddedKafkaBroker securedKafka;
+    /** The SCRAM user of {@link #securedKafka()}. */
+    public static final String KAFKA_USER = "cdc-bridge";
+    /** Its password: distinctive, so a test can prove it appears in no log line. */
+    public static final String KAFKA_PASSWORD = "Kafka-Pw-" + Long.toHexString(System.nanoTime()) + "-x7Q";
     private static Path root;
     private static TestTls tls;
     private static org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer;
@@ -109,6 +114,86 @@ public final class TestInfra {
             Runtime.getRuntime().addShutdownHook(new Thread(kafka::stop));
         }
         return kafka;
+    }
+
+    /**
+     * A second broker, as managed clusters are handed over: clients log in with SASL SCRAM-SHA-256 as
+     * {@link #KAFKA_USER} on {@link EmbeddedKafkaBroker#saslBootstrapServers()}, and topics are not created on first
+     * use (auto-creation off), so only what the bridge creates exists. ACLs are enforced: {@link #KAFKA_USER} is a super
+     * user, {@link #limitedKafkaUser()} may use topics and groups but not create topics. Its PLAINTEXT listener is for the tests' own
+     * checks ({@link EmbeddedKafkaBroker#bootstrapServers()}); a bridge under test is given only the SASL one
+     * ({@link #securedKafkaSettings}). Started once per test JVM, on first use.
+     */
+    public static synchronized EmbeddedKafkaBroker securedKafka() {
+        if (securedKafka == null) {
+            securedKafka = new EmbeddedKafkaBroker(root().resolve("kafka-secured"), 0).autoCreateTopics(false)
+                    .withScramUser(KAFKA_USER, KAFKA_PASSWORD).withAuthorizer().start();
+            Runtime.getRuntime().addShutdownHook(new Thread(securedKafka::stop));
+        }
+        return securedKafka;
+    }
+
+    /**
+     * Settings that point a bridge at {@link #securedKafka()} over SASL only: {@code cdc.kafka.brokers} the SASL
+     * listener, {@code cdc.kafka.client.*} the login, its JAAS line (with the password) read from a secret file in
+     * {@code dir} ({@code cdc.kafka.client.sasl.jaas.config.file}), as a deployment mounts it.
+     */
+    public static java.util.Map<String, String> securedKafkaSettings(Path dir, String password) {
+        return securedKafkaSettings(dir, KAFKA_USER, password);
+    }
+
+    /** {@link #securedKafkaSettings(Path, String)} logging in as another SCRAM user. */
+    public static java.util.Map<String, String> securedKafkaSettings(Path dir, String user, String password) {
+        Path jaas = dir.resolve("kafka-jaas.conf");
+        try {
+            Files.writeString(jaas, "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                    + user + "\" password=\"" + password + "\";\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        java.util.Map<String, String> s = new java.util.HashMap<>();
+        s.put("cdc.kafka.brokers", securedKafka().saslBootstrapServers());
+        s.put("cdc.kafka.client.security.protocol", "SASL_PLAINTEXT");
+        s.put("cdc.kafka.client.sasl.mechanism", "SCRAM-SHA-256");
+        s.put("cdc.kafka.client.sasl.jaas.config.file", jaas.toString());
+        return s;
+    }
+
+    /** A SCRAM user of {@link #securedKafka()} without the right to create topics; its password is {@link #KAFKA_PASSWORD}. */
+    public static final String KAFKA_LIMITED_USER = "cdc-limited";
+    private static boolean limitedUser;
+
+    /**
+     * Makes (once) {@link #KAFKA_LIMITED_USER} on {@link #securedKafka()}: read, write, describe on every topic and group,
+     * as an operator grants a client, but no CREATE.
+     */
+    public static synchronized String limitedKafkaUser() {
+        if (!limitedUser) {
+            securedKafka().addScramUser(KAFKA_LIMITED_USER, KAFKA_PASSWORD);
+            String principal = "User:" + KAFKA_LIMITED_USER;
+            java.util.List<org.apache.kafka.common.acl.AclBinding> acls = new java.util.ArrayList<>();
+            for (var op : java.util.List.of(org.apache.kafka.common.acl.AclOperation.READ, org.apache.kafka.common.acl.AclOperation.WRITE,
+                    org.apache.kafka.common.acl.AclOperation.DESCRIBE, org.apache.kafka.common.acl.AclOperation.DESCRIBE_CONFIGS)) {
+                acls.add(acl(org.apache.kafka.common.resource.ResourceType.TOPIC, principal, op));
+            }
+            acls.add(acl(org.apache.kafka.common.resource.ResourceType.GROUP, principal, org.apache.kafka.common.acl.AclOperation.READ));
+            acls.add(acl(org.apache.kafka.common.resource.ResourceType.GROUP, principal, org.apache.kafka.common.acl.AclOperation.DESCRIBE));
+            try (var admin = org.apache.kafka.clients.admin.Admin.create(io.cdcbridge.config.KafkaClients.of(
+                    securedKafka().bootstrapServers()).admin("test-acls", java.time.Duration.ofSeconds(30)))) {
+                admin.createAcls(acls).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("could not grant " + principal + ": " + e, e);
+            }
+            limitedUser = true;
+        }
+        return KAFKA_LIMITED_USER;
+    }
+
+    private static org.apache.kafka.common.acl.AclBinding acl(org.apache.kafka.common.resource.ResourceType type, String principal,
+                                                              org.apache.kafka.common.acl.AclOperation op) {
+        return new org.apache.kafka.common.acl.AclBinding(
+                new org.apache.kafka.common.resource.ResourcePattern(type, "*", org.apache.kafka.common.resource.PatternType.LITERAL),
+                new org.apache.kafka.common.acl.AccessControlEntry(principal, "*", op, org.apache.kafka.common.acl.AclPermissionType.ALLOW));
     }
 
     /** A new, empty database on the shared server; its name starts with the given hint. */
