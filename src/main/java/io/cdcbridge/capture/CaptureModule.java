@@ -121,12 +121,12 @@ public final class CaptureModule implements Module {
 
     private CamelClusterService leaseElection(String namespace) {
         CaptureSettings.checkLeaseTimings(settings);
-        var timings = new KubernetesLeaseClusterService.Timings(settings.get(CaptureSettings.LEASE_DURATION),
+        var timings = new LeaseClusterService.Timings(settings.get(CaptureSettings.LEASE_DURATION),
                 settings.get(CaptureSettings.LEASE_RENEW_DEADLINE), settings.get(CaptureSettings.LEASE_RETRY_PERIOD));
         // unique among the competitors even when two share a host name (a pod restarted in place, two in one test)
         String host = System.getenv().getOrDefault("HOSTNAME", "cdc-bridge");
         String identity = host + "-" + UUID.randomUUID().toString().substring(0, 8);
-        var service = new KubernetesLeaseClusterService(namespace, settings.get(CaptureSettings.LEASE_NAMESPACE),
+        var service = new LeaseClusterService(namespace, settings.get(CaptureSettings.LEASE_NAMESPACE),
                 settings.get(CaptureSettings.LEASE_NAME), identity, timings, Config.autoConfigure(null));
         if (service.leaseNamespace() == null || service.leaseNamespace().isBlank()) {
             throw new ConfigException(CaptureSettings.LEASE_NAMESPACE.key(),

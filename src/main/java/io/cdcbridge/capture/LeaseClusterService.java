@@ -36,9 +36,9 @@ import org.slf4j.LoggerFactory;
  * standby. Stopping the service (Camel stops, after the routes) releases a Lease it holds, so a graceful shutdown
  * hands over at once; a crash leaves the Lease to expire.
  */
-public final class KubernetesLeaseClusterService extends AbstractCamelClusterService<KubernetesLeaseClusterService.LeaseView> {
+public final class LeaseClusterService extends AbstractCamelClusterService<LeaseClusterService.LeaseView> {
 
-    private static final Logger LOG = LoggerFactory.getLogger(KubernetesLeaseClusterService.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseClusterService.class);
 
     /** Lease timings: retry period &lt; renew deadline &lt; lease duration. */
     public record Timings(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
@@ -57,7 +57,7 @@ public final class KubernetesLeaseClusterService extends AbstractCamelClusterSer
      * @param identity       this instance's holder identity, unique among the competitors
      * @param config         the Kubernetes client's connection (auto-configured: in a pod, its service account)
      */
-    public KubernetesLeaseClusterService(String viewNamespace, String leaseNamespace, String leaseName, String identity,
+    public LeaseClusterService(String viewNamespace, String leaseNamespace, String leaseName, String identity,
                                          Timings timings, Config config) {
         setId("cdc-capture-lease");
         this.viewNamespace = viewNamespace;
@@ -102,7 +102,7 @@ public final class KubernetesLeaseClusterService extends AbstractCamelClusterSer
         private CompletableFuture<?> election;
 
         LeaseView(String namespace) {
-            super(KubernetesLeaseClusterService.this, namespace);
+            super(LeaseClusterService.this, namespace);
         }
 
         @Override

@@ -20,15 +20,15 @@ import org.junit.jupiter.api.Test;
  * time, a graceful stop hands the Lease over at once, and a leader that cannot reach the API server gives up its lead
  * before the Lease it last renewed expires (fencing, docs/architecture.md §1).
  */
-class KubernetesLeaseClusterServiceTest {
+class LeaseClusterServiceTest {
 
     private static final String VIEW = "capture-slot";
     private static final String LEASE = "capture-slot";
-    private static final KubernetesLeaseClusterService.Timings TIMINGS =
-            new KubernetesLeaseClusterService.Timings(Duration.ofMillis(3000), Duration.ofMillis(2000), Duration.ofMillis(200));
+    private static final LeaseClusterService.Timings TIMINGS =
+            new LeaseClusterService.Timings(Duration.ofMillis(3000), Duration.ofMillis(2000), Duration.ofMillis(200));
 
     /** One competitor: its service, its view, and the leadership changes it saw, with their times. */
-    private record Candidate(KubernetesLeaseClusterService service, CamelClusterView view, List<Object[]> changes) {
+    private record Candidate(LeaseClusterService service, CamelClusterView view, List<Object[]> changes) {
         boolean leads() {
             return view.getLocalMember().isLeader();
         }
@@ -49,7 +49,7 @@ class KubernetesLeaseClusterServiceTest {
     }
 
     private static Candidate candidate(FakeKubernetes k8s, String identity) throws Exception {
-        var service = new KubernetesLeaseClusterService(VIEW, FakeKubernetes.NAMESPACE, LEASE, identity, TIMINGS, k8s.config());
+        var service = new LeaseClusterService(VIEW, FakeKubernetes.NAMESPACE, LEASE, identity, TIMINGS, k8s.config());
         service.setCamelContext(new DefaultCamelContext());
         service.start();
         CamelClusterView view = service.getView(VIEW);
