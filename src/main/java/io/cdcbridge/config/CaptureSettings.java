@@ -31,6 +31,17 @@ public final class CaptureSettings {
     public static final Setting<Long> SLOT_LAG_WARN_BYTES = AREA.declare(Setting.bytes("cdc.capture.slot-lag-warn-bytes", 1L << 30)
             .describe("log a warning when the slot holds more WAL than this"));
 
+    /*
+     * One default rule, today's behaviour, so no existing deployment changes by upgrading: an instance configured with
+     * a lock directory keeps its file lock, one without keeps running capture alone. Kubernetes is chosen explicitly
+     * (deploy/kubernetes sets it), since it needs RBAC on leases that a plain installation does not have.
+     */
+    public static final Setting<String> ELECTION = AREA.declare(Setting.choice("cdc.capture.election", null, "kubernetes", "file", "none")
+            .defaultFrom(s -> s.has(CaptureSettings.LOCK_DIR) ? "file" : "none", "`file` when `cdc.capture.lock-dir` is set, else `none`")
+            .describe("which instance captures (docs/architecture.md §1): `kubernetes`, the holder of a coordination.k8s.io "
+                    + "Lease; `file`, the holder of a file lock in `cdc.capture.lock-dir`; `none`, this instance, alone. "
+                    + "The default keeps what the settings did before this key existed"));
+
     public static final Setting<Path> LOCK_DIR = AREA.declare(Setting.path("cdc.capture.lock-dir")
             .defaultText("*(empty)*")
             .describe("with `cdc.capture.election=file`: a directory shared by all instances; only the holder of the slot's "
@@ -38,17 +49,6 @@ public final class CaptureSettings {
 
     public static final Setting<Duration> LOCK_INTERVAL = AREA.declare(Setting.millis("cdc.capture.lock-interval-ms", 1000).min(1)
             .describe("with `cdc.capture.election=file`: how often a standby tries the lock (the takeover time)"));
-
-    /*
-     * One default rule, today's behaviour, so no existing deployment changes by upgrading: an instance configured with
-     * a lock directory keeps its file lock, one without keeps running capture alone. Kubernetes is chosen explicitly
-     * (deploy/kubernetes sets it), since it needs RBAC on leases that a plain installation does not have.
-     */
-    public static final Setting<String> ELECTION = AREA.declare(Setting.choice("cdc.capture.election", null, "kubernetes", "file", "none")
-            .defaultFrom(s -> s.has(LOCK_DIR) ? "file" : "none", "`file` when `cdc.capture.lock-dir` is set, else `none`")
-            .describe("which instance captures (docs/architecture.md §1): `kubernetes`, the holder of a coordination.k8s.io "
-                    + "Lease; `file`, the holder of a file lock in `cdc.capture.lock-dir`; `none`, this instance, alone. "
-                    + "The default keeps what the settings did before this key existed"));
 
     public static final Setting<String> LEASE_NAME = AREA.declare(Setting.string("cdc.capture.lease-name")
             .matching("[a-z0-9]([-a-z0-9.]*[a-z0-9])?", "must be a Kubernetes name: lower-case letters, digits, - and .")
