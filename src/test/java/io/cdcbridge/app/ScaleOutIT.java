@@ -71,8 +71,9 @@ class ScaleOutIT {
                 await().atMost(Duration.ofSeconds(60)).until(() -> ids(bigQuery, f, table).size() >= 300);
                 c.kill();
                 long killed = System.nanoTime();
-                // expiry after the session timeout, then one rebalance of the two left (they rejoin at their next poll)
-                Duration bound = SESSION_TIMEOUT.plusSeconds(4);
+                // the coordinator expires the member a session timeout after its last heartbeat; the two left learn of
+                // the rebalance at their next heartbeat (every 3 s, Kafka's default) and rejoin at their next poll
+                Duration bound = SESSION_TIMEOUT.plus(Duration.ofSeconds(3)).plusSeconds(3);
                 await("the killed instance's partitions on the two others").atMost(bound).pollInterval(Duration.ofMillis(200)).until(() -> {
                     ConsumerGroupDescription g = group(group);
                     // the two survivors keep their member ids through the rebalance; the third id is the killed one's

@@ -25,7 +25,7 @@ class LeaseClusterServiceTest {
     private static final String VIEW = "capture-slot";
     private static final String LEASE = "capture-slot";
     private static final LeaseClusterService.Timings TIMINGS =
-            new LeaseClusterService.Timings(Duration.ofMillis(3000), Duration.ofMillis(2000), Duration.ofMillis(200));
+            new LeaseClusterService.Timings(Duration.ofMillis(4000), Duration.ofMillis(2000), Duration.ofMillis(200));
 
     /** One competitor: its service, its view, and the leadership changes it saw, with their times. */
     private record Candidate(LeaseClusterService service, CamelClusterView view, List<Object[]> changes) {
@@ -70,7 +70,7 @@ class LeaseClusterServiceTest {
                 Candidate standby = leader == a ? b : a;
                 assertThat(k8s.holder(FakeKubernetes.NAMESPACE, LEASE)).isEqualTo(leader.service().identity());
                 // the standby keeps trying every retry period and keeps being refused while the Lease is renewed
-                long until = System.currentTimeMillis() + 2 * TIMINGS.leaseDuration().toMillis();
+                long until = System.currentTimeMillis() + TIMINGS.leaseDuration().toMillis() + 1000;
                 await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
                     assertThat(standby.leads()).as("the standby while the leader renews").isFalse();
                     return System.currentTimeMillis() > until;
