@@ -18,7 +18,9 @@ import io.cdcbridge.config.KafkaTopics;
 import io.cdcbridge.config.OpsSettings;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.config.SourceConfig;
+import io.fabric8.kubernetes.client.Config;
 import org.apache.camel.CamelContext;
+import org.apache.camel.cluster.CamelClusterService;
 import org.apache.camel.component.file.cluster.FileLockClusterService;
 import org.apache.camel.impl.cluster.ClusteredRoutePolicy;
 import org.apache.camel.main.Main;
@@ -28,8 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Capture, Postgres to Kafka ({@code cdc.capture.enabled}, default on): checks the source before Camel starts, then
- * wires the publisher, the offset store that persists only acknowledged offsets, the capture route, the optional
- * leader election, the progress lines and the {@link CaptureSupervisor} that restarts capture after a Kafka failure.
+ * wires the publisher, the offset store that persists only acknowledged offsets, the capture route, the leader
+ * election ({@code cdc.capture.election}), the progress lines and the {@link CaptureSupervisor} that restarts capture after a Kafka failure.
  * Disabled, it installs nothing and its statistics stay empty.
  */
 public final class CaptureModule implements Module {
@@ -39,6 +41,7 @@ public final class CaptureModule implements Module {
     private final Settings settings;
     private final KafkaConfig kafka;
     private final boolean enabled;
+    private final String election;
     private final CaptureStats stats = new CaptureStats();
     private CaptureSupervisor supervisor;
     private CapturePublisher publisher;
@@ -49,6 +52,12 @@ public final class CaptureModule implements Module {
         this.settings = settings;
         this.kafka = kafka;
         this.enabled = settings.get(CaptureSettings.ENABLED);
+        this.election = settings.get(CaptureSettings.ELECTION);
+        if (enabled && !"file".equals(election) && settings.has(CaptureSettings.LOCK_DIR)) {
+            // a lock directory that elects nothing would let a second instance capture where the operator expects it to wait
+            throw new ConfigException(CaptureSettings.LOCK_DIR.key(), "is only used with cdc.capture.election=file, and "
+                    + CaptureSettings.ELECTION.key() + " is " + election);
+        }
     }
 
     private volatile Map<String, String> leftOut = Map.of();
@@ -82,16 +91,28 @@ public final class CaptureModule implements Module {
     }
 
     /**
-     * One capturing instance per replication slot: with {@code cdc.capture.lock-dir} (a directory all instances share)
-     * the capture route runs only on the instance holding the slot's file lock; the others stand by and take over
-     * within about {@code cdc.capture.lock-interval-ms} after the leader dies, resuming from the stored offsets (use
-     * {@code cdc.offsets.store=kafka}, or an offsets file on the shared volume). Delivery runs on every instance.
+     * One capturing instance per replication slot ({@code cdc.capture.election}, docs/architecture.md §1): with
+     * {@code kubernetes} or {@code file} the capture route runs only on the instance holding the slot's Lease or file
+     * lock, under Camel's clustered route policy; the others stand by and take over after the leader dies, resuming
+     * from the stored offsets (use {@code cdc.offsets.store=kafka}, or an offsets file on the shared volume). With
+     * {@code none}, this instance captures alone. Delivery runs on every instance.
      */
     private RoutePolicy leaderElection(Main main, SourceConfig source) throws Exception {
-        if (!elected()) {
+        String namespace = "capture-" + source.slot();
+        CamelClusterService service = switch (election) {
+            case "kubernetes" -> leaseElection(namespace);
+            case "file" -> fileLockElection(source);
+            default -> null;
+        };
+        if (service == null) {
             return null;
         }
-        Path dir = settings.get(CaptureSettings.LOCK_DIR);
+        Module.whenContextCreated(main, "leader election", ctx -> ctx.addService(service));
+        return ClusteredRoutePolicy.forNamespace(service, namespace);
+    }
+
+    private CamelClusterService fileLockElection(SourceConfig source) {
+        Path dir = settings.require(CaptureSettings.LOCK_DIR);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -103,13 +124,28 @@ public final class CaptureModule implements Module {
         service.setRoot(dir.toAbsolutePath().toString());
         service.setAcquireLockDelay(interval, TimeUnit.MILLISECONDS);
         service.setAcquireLockInterval(interval, TimeUnit.MILLISECONDS);
-        Module.whenContextCreated(main, "leader election", ctx -> ctx.addService(service));
         LOG.info("Capture leader election on: lock {}/capture-{} (only the holder captures)", dir, source.slot());
-        return ClusteredRoutePolicy.forNamespace(service, "capture-" + source.slot());
+        return service;
+    }
+
+    private CamelClusterService leaseElection(String namespace) {
+        CaptureSettings.checkLeaseTimings(settings);
+        var timings = new LeaseClusterService.Timings(settings.get(CaptureSettings.LEASE_DURATION),
+                settings.get(CaptureSettings.LEASE_RENEW_DEADLINE), settings.get(CaptureSettings.LEASE_RETRY_PERIOD));
+        // unique among the competitors even when two share a host name (a pod restarted in place, two in one test)
+        String host = System.getenv().getOrDefault("HOSTNAME", "cdc-bridge");
+        String identity = host + "-" + UUID.randomUUID().toString().substring(0, 8);
+        var service = new LeaseClusterService(namespace, settings.get(CaptureSettings.LEASE_NAMESPACE),
+                settings.get(CaptureSettings.LEASE_NAME), identity, timings, Config.autoConfigure(null));
+        if (service.leaseNamespace() == null || service.leaseNamespace().isBlank()) {
+            throw new ConfigException(CaptureSettings.LEASE_NAMESPACE.key(),
+                    "required with cdc.capture.election=kubernetes outside a pod (no service account namespace, no KUBERNETES_NAMESPACE)");
+        }
+        return service;
     }
 
     private boolean elected() {
-        return settings.has(CaptureSettings.LOCK_DIR);
+        return !"none".equals(election);
     }
 
     /**
@@ -158,7 +194,7 @@ public final class CaptureModule implements Module {
         return progress == null ? -1 : progress.slotLagBytes();
     }
 
-    /** Whether this instance should be capturing now: capture on, and no election or this instance holds the lock. */
+    /** Whether this instance should be capturing now: capture on, and no election or this instance holds the Lease or lock. */
     public boolean expected(CamelContext ctx) {
         return enabled && (!elected() || ctx.getRouteController().getRouteStatus(CaptureRoute.ROUTE_ID).isStarted());
     }

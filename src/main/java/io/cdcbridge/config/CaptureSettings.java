@@ -2,6 +2,7 @@ package io.cdcbridge.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 
 /** The capture route and its Debezium engine: {@code cdc.capture.*}. */
 public final class CaptureSettings {
@@ -30,15 +31,68 @@ public final class CaptureSettings {
     public static final Setting<Long> SLOT_LAG_WARN_BYTES = AREA.declare(Setting.bytes("cdc.capture.slot-lag-warn-bytes", 1L << 30)
             .describe("log a warning when the slot holds more WAL than this"));
 
+    /*
+     * One default rule, today's behaviour, so no existing deployment changes by upgrading: an instance configured with
+     * a lock directory keeps its file lock, one without keeps running capture alone. Kubernetes is chosen explicitly
+     * (deploy/kubernetes sets it), since it needs RBAC on leases that a plain installation does not have.
+     */
+    public static final Setting<String> ELECTION = AREA.declare(Setting.choice("cdc.capture.election", null, "kubernetes", "file", "none")
+            .defaultFrom(s -> s.has(CaptureSettings.LOCK_DIR) ? "file" : "none", "`file` when `cdc.capture.lock-dir` is set, else `none`")
+            .describe("which instance captures (docs/architecture.md §1): `kubernetes`, the holder of a coordination.k8s.io "
+                    + "Lease; `file`, the holder of a file lock in `cdc.capture.lock-dir`; `none`, this instance, alone. "
+                    + "The default keeps what the settings did before this key existed"));
+
     public static final Setting<Path> LOCK_DIR = AREA.declare(Setting.path("cdc.capture.lock-dir")
-            .defaultText("*(empty: no election)*")
-            .describe("directory shared by all instances: only the holder of the slot's lock captures, the others stand by"));
+            .defaultText("*(empty)*")
+            .describe("with `cdc.capture.election=file`: a directory shared by all instances; only the holder of the slot's "
+                    + "lock captures, the others stand by"));
 
     public static final Setting<Duration> LOCK_INTERVAL = AREA.declare(Setting.millis("cdc.capture.lock-interval-ms", 1000).min(1)
-            .describe("how often a standby tries the lock (the takeover time)"));
+            .describe("with `cdc.capture.election=file`: how often a standby tries the lock (the takeover time)"));
+
+    public static final Setting<String> LEASE_NAME = AREA.declare(Setting.string("cdc.capture.lease-name")
+            .matching("[a-z0-9]([-a-z0-9.]*[a-z0-9])?", "must be a Kubernetes name: lower-case letters, digits, - and .")
+            .defaultFrom(s -> "capture-" + s.get(SourceSettings.SLOT).toLowerCase(Locale.ROOT).replace('_', '-'),
+                    "`capture-<cdc.source.slot>` (`_` as `-`)")
+            .describe("with `cdc.capture.election=kubernetes`: the Lease the instances of one slot compete for"));
+
+    public static final Setting<String> LEASE_NAMESPACE = AREA.declare(Setting.string("cdc.capture.lease-namespace")
+            .defaultText("*(empty: the pod's namespace, from its service account, or `KUBERNETES_NAMESPACE`)*")
+            .describe("with `cdc.capture.election=kubernetes`: the namespace of the Lease"));
+
+    public static final Setting<Duration> LEASE_DURATION = AREA.declare(Setting.millis("cdc.capture.lease-duration-ms", 15_000).min(1)
+            .describe("with `cdc.capture.election=kubernetes`: how long a Lease not renewed keeps the standbys waiting, "
+                    + "so the takeover time after a crash (up to this plus 2.2 retry periods); must exceed the renew deadline"));
+
+    public static final Setting<Duration> LEASE_RENEW_DEADLINE = AREA.declare(Setting.millis("cdc.capture.lease-renew-deadline-ms", 10_000).min(1)
+            .describe("with `cdc.capture.election=kubernetes`: a leader that could not renew its Lease for this long stops "
+                    + "capture; shorter than the lease duration, so it has stopped before a standby may take the Lease"));
+
+    public static final Setting<Duration> LEASE_RETRY_PERIOD = AREA.declare(Setting.millis("cdc.capture.lease-retry-period-ms", 2_000).min(1)
+            .describe("with `cdc.capture.election=kubernetes`: how often the leader renews and a standby tries the Lease; "
+                    + "also each Lease request's timeout; shorter than the renew deadline"));
 
     public static final Setting<String> DEBEZIUM = AREA.declare(Setting.prefix("cdc.capture.debezium.<property>")
             .describe("any Debezium connector or engine property, for tuning (e.g. `cdc.capture.debezium.max.batch.size=8192`)"));
+
+    /**
+     * The Lease timings checked against each other (docs/architecture.md §1, fencing): the retry period below the renew
+     * deadline, the renew deadline below the lease duration. Throws naming the key to change.
+     */
+    public static void checkLeaseTimings(Settings s) {
+        Duration duration = s.get(LEASE_DURATION);
+        Duration deadline = s.get(LEASE_RENEW_DEADLINE);
+        Duration retry = s.get(LEASE_RETRY_PERIOD);
+        if (deadline.compareTo(duration) >= 0) {
+            throw new ConfigException(LEASE_RENEW_DEADLINE.key(), "must be shorter than " + LEASE_DURATION.key() + " ("
+                    + duration.toMillis() + "), so a leader that cannot renew stops capture before a standby may take over, got '"
+                    + deadline.toMillis() + "'");
+        }
+        if (retry.compareTo(deadline) >= 0) {
+            throw new ConfigException(LEASE_RETRY_PERIOD.key(), "must be shorter than " + LEASE_RENEW_DEADLINE.key() + " ("
+                    + deadline.toMillis() + "), got '" + retry.toMillis() + "'");
+        }
+    }
 
     private CaptureSettings() {
     }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -70,6 +71,114 @@ class DeploymentFilesTest {
                     String setting = Settings.keyForEnv(n, known);
                     assertThat(SettingsCatalog.isDeclared(setting)).as("%s names a declared setting (got %s)", n, setting).isTrue();
                 }
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> service(String name) throws Exception {
+        Map<String, Object> s = (Map<String, Object>) ((Map<String, Object>) compose().get("services")).get(name);
+        assertThat(s).as(name).isNotNull();
+        return s;
+    }
+
+    /** Every image is pinned to a release (no :latest, no bare major), and the emulator is one that takes what the sink sends. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void composePinsEveryImage() throws Exception {
+        for (Map.Entry<String, Object> e : ((Map<String, Object>) compose().get("services")).entrySet()) {
+            Object image = ((Map<String, Object>) e.getValue()).get("image");
+            if (image == null) {
+                assertThat(((Map<String, Object>) e.getValue())).as("%s is built here", e.getKey()).containsKey("build");
+                continue;
+            }
+            assertThat(image.toString()).as(e.getKey()).matches(".+:\\d+\\.\\d+(\\.\\d+)?");
+        }
+        // BigQueryTables patches tables (new columns, views) as the Java client does, a POST with
+        // X-HTTP-Method-Override: PATCH, which the emulator takes from 0.7.1 on; insertAll and tables.get/insert before
+        String emulator = service("bigquery").get("image").toString();
+        assertThat(emulator).startsWith("ghcr.io/goccy/bigquery-emulator:");
+        int[] v = java.util.Arrays.stream(emulator.substring(emulator.lastIndexOf(':') + 1).split("\\.")).mapToInt(Integer::parseInt).toArray();
+        assertThat(v[0] > 0 || v[1] > 7 || (v[1] == 7 && v[2] >= 1)).as("%s is 0.7.1 or later", emulator).isTrue();
+    }
+
+    /** Kafka: healthy only when it answers, data on a volume, one listener for the stack and one for the host. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeKafkaIsHealthCheckedPersistentAndReachableFromTheHost() throws Exception {
+        Map<String, Object> kafka = service("kafka");
+        assertThat(String.valueOf(map(kafka, "healthcheck").get("test"))).contains("--bootstrap-server localhost:9092");
+        Map<String, Object> env = map(kafka, "environment");
+        List<String> volumes = (List<String>) kafka.get("volumes");
+        assertThat(volumes).anySatisfy(v -> assertThat(v).isEqualTo("kafka-data:" + env.get("KAFKA_LOG_DIRS")));
+        assertThat(map(compose(), "volumes")).containsKey("kafka-data");
+
+        Map<String, String> advertised = listeners(env.get("KAFKA_ADVERTISED_LISTENERS"));
+        Map<String, String> bound = listeners(env.get("KAFKA_LISTENERS"));
+        assertThat(advertised).containsValue("kafka:9092");
+        String host = advertised.entrySet().stream().filter(l -> l.getValue().startsWith("localhost:")).map(Map.Entry::getKey)
+                .findFirst().orElseThrow(() -> new AssertionError("no listener advertised as localhost:<port>"));
+        String port = advertised.get(host).substring("localhost:".length());
+        assertThat(bound.get(host)).as("the host listener is bound").isEqualTo(":" + port);
+        assertThat((List<String>) kafka.get("ports")).contains(port + ":" + port);
+        assertThat(String.valueOf(env.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"))).contains(host + ":");
+
+        Map<String, Object> dependsOn = map(service("cdc-bridge"), "depends_on");
+        assertThat(map(dependsOn, "kafka")).containsEntry("condition", "service_healthy");
+        assertThat(map(dependsOn, "postgres")).containsEntry("condition", "service_healthy");
+        assertThat(map(service("cdc-bridge"), "environment")).containsEntry("CDC_KAFKA_BROKERS", "kafka:9092");
+    }
+
+    /** name → host:port of a Kafka listener list (PLAINTEXT://kafka:9092,HOST://localhost:29092). */
+    private static Map<String, String> listeners(Object list) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (String l : String.valueOf(list).split(",")) {
+            String[] parts = l.trim().split("://");
+            out.put(parts[0], parts[1]);
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Map<String, Object> o, String key) {
+        assertThat(o).containsKey(key);
+        return (Map<String, Object>) o.get(key);
+    }
+
+    /**
+     * Secrets come from an env file that git ignores, made from a committed example without values; no secret in the
+     * compose file itself, no published database port, no well-known console token.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeTakesSecretsFromAnEnvFileAndPublishesNoDatabase() throws Exception {
+        String text = Files.readString(Path.of("docker-compose.yml"));
+        assertThat(text).doesNotContainIgnoringCase("change-me");
+        Map<String, Object> bridge = service("cdc-bridge");
+        assertThat((List<String>) bridge.get("env_file")).containsExactly("compose.env");
+        assertThat((List<String>) service("postgres").get("env_file")).containsExactly("compose.env");
+        assertThat(Files.readAllLines(Path.of(".gitignore"))).contains("compose.env");
+        for (Object service : ((Map<String, Object>) compose().get("services")).values()) {
+            Object env = ((Map<String, Object>) service).get("environment");
+            if (env instanceof Map<?, ?> vars) {
+                for (Object name : vars.keySet()) {
+                    String n = name.toString();
+                    assertThat(n.startsWith("CDC_") && SettingsCatalog.isSecret(Settings.keyForEnv(n, SettingsCatalog.keys())))
+                            .as("%s is a secret set in docker-compose.yml", n).isFalse();
+                    assertThat(n).as("a password in docker-compose.yml").doesNotContain("PASSWORD");
+                }
+            }
+        }
+        assertThat(service("postgres")).as("the database port is not published by default").doesNotContainKey("ports");
+
+        Path example = Path.of("compose.env.example");
+        Properties p = new Properties();
+        p.load(new java.io.StringReader(Files.readString(example)));
+        assertThat(p.stringPropertyNames()).contains("POSTGRES_PASSWORD", "CDC_SOURCE_PASSWORD", "CDC_CONSOLE_TOKEN");
+        for (String n : p.stringPropertyNames()) {
+            assertThat(p.getProperty(n)).as("%s in the committed example carries no value", n).isEmpty();
+            if (n.startsWith("CDC_")) {
+                assertThat(SettingsCatalog.isDeclared(Settings.keyForEnv(n, SettingsCatalog.keys()))).as(n).isTrue();
             }
         }
     }
