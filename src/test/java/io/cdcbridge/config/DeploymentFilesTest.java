@@ -31,7 +31,7 @@ class DeploymentFilesTest {
     }
 
     /** Names in backticks that start with {@code cdc.} but are Kafka headers, not settings (README, docs/*.md). */
-    private static final Pattern HEADER = Pattern.compile("cdc\\.(types|sink|error\\..*|origin\\..*|replay\\..*)");
+    private static final Pattern HEADER = Pattern.compile("cdc\\.(types|sink|error\\..*|origin\\..*|replay\\..*|first\\.position)");
 
     /** The {@code cdc.*} names README.md and docs/*.md show in backticks, without the Kafka headers. */
     static Set<String> documentedKeys() throws Exception {
