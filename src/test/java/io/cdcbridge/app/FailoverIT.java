@@ -3,12 +3,9 @@ package io.cdcbridge.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
@@ -16,9 +13,8 @@ import java.util.stream.IntStream;
 
 import io.cdcbridge.support.BridgeProcess;
 import io.cdcbridge.support.CaptureFixture;
+import io.cdcbridge.support.OrdersLoad;
 import io.cdcbridge.support.FakeBigQuery;
-import io.cdcbridge.support.TestInfra;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +27,7 @@ class FailoverIT {
 
     @Test
     void onlyTheLeaderCapturesAndTheStandbyTakesOverWhenItDies() throws Exception {
-        CaptureFixture f = CaptureFixture.create("failover", "CREATE TABLE \"Orders\" (\"Id\" int PRIMARY KEY, \"Note\" text)");
+        CaptureFixture f = CaptureFixture.create("failover", OrdersLoad.DDL);
         try (FakeBigQuery bigQuery = FakeBigQuery.start()) {
             Map<String, String> s = new HashMap<>(f.settingsMap());
             s.put("cdc.routes.reload", "false");
@@ -50,42 +46,23 @@ class FailoverIT {
 
             try (BridgeProcess a = BridgeProcess.startServer(f.dir.resolve("a"), s).awaitStreaming();
                  BridgeProcess b = BridgeProcess.startServer(f.dir.resolve("b"), s).awaitOutput(") started in", Duration.ofSeconds(90))) {
-                insert(f, 0, 100);
-                await("first rows").atMost(Duration.ofSeconds(60)).until(() -> ids(bigQuery, f, table).size() == 100);
+                OrdersLoad.insert(f, 0, 100, 10);
+                await("first rows").atMost(Duration.ofSeconds(60)).until(() -> OrdersLoad.ids(bigQuery, f, table).size() == 100);
                 // both instances are in the delivery group, each with a partition
                 await("two delivery members").atMost(Duration.ofSeconds(60)).until(() -> {
-                    ConsumerGroupDescription g = group("bq-" + f.prefix);
+                    ConsumerGroupDescription g = OrdersLoad.group("bq-" + f.prefix);
                     return g.members().size() == 2 && g.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty());
                 });
                 assertThat(b.output()).as("the standby does not capture").doesNotContain("Streaming changes from slot");
 
-                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> insert(f, 100, 1000));
-                await().atMost(Duration.ofSeconds(60)).until(() -> ids(bigQuery, f, table).size() >= 300);
+                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> OrdersLoad.insert(f, 100, 1000, 10));
+                await().atMost(Duration.ofSeconds(60)).until(() -> OrdersLoad.ids(bigQuery, f, table).size() >= 300);
                 a.kill();
                 writer.join();
                 b.awaitOutput("Streaming changes from slot", Duration.ofSeconds(60));
                 await("every row after the failover").atMost(Duration.ofSeconds(120)).untilAsserted(() ->
-                        assertThat(ids(bigQuery, f, table)).isEqualTo(IntStream.range(0, 1000).boxed().collect(Collectors.toCollection(TreeSet::new))));
+                        assertThat(OrdersLoad.ids(bigQuery, f, table)).isEqualTo(IntStream.range(0, 1000).boxed().collect(Collectors.toCollection(TreeSet::new))));
             }
-        }
-    }
-
-    private static void insert(CaptureFixture f, int from, int to) {
-        for (int i = from; i < to; i += 10) {
-            int base = i;
-            f.sql(IntStream.range(base, Math.min(base + 10, to)).mapToObj(n -> "INSERT INTO \"Orders\" VALUES (" + n + ", 'pedido " + n + "')")
-                    .toArray(String[]::new));
-        }
-    }
-
-    private static Set<Integer> ids(FakeBigQuery bq, CaptureFixture f, String table) {
-        return bq.rows("test-project", "ds_" + f.prefix, table).stream().map(r -> r.path("Id").asInt())
-                .collect(Collectors.toCollection(TreeSet::new));
-    }
-
-    private static ConsumerGroupDescription group(String id) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", TestInfra.kafka().bootstrapServers()))) {
-            return admin.describeConsumerGroups(List.of(id)).all().get().get(id);
         }
     }
 }

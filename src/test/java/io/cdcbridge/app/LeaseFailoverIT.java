@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
@@ -16,6 +15,7 @@ import java.util.stream.IntStream;
 
 import io.cdcbridge.support.BridgeProcess;
 import io.cdcbridge.support.CaptureFixture;
+import io.cdcbridge.support.OrdersLoad;
 import io.cdcbridge.support.FakeBigQuery;
 import io.cdcbridge.support.FakeKubernetes;
 import org.junit.jupiter.api.Test;
@@ -37,7 +37,7 @@ class LeaseFailoverIT {
 
     @Test
     void theStandbyTakesTheLeaseOfAKilledLeaderWithinTheLeaseTimeAndNothingIsLost() throws Exception {
-        CaptureFixture f = CaptureFixture.create("lease", "CREATE TABLE \"Orders\" (\"Id\" int PRIMARY KEY, \"Note\" text)");
+        CaptureFixture f = CaptureFixture.create("lease", OrdersLoad.DDL);
         try (FakeBigQuery bigQuery = FakeBigQuery.start(); FakeKubernetes k8s = FakeKubernetes.start()) {
             Map<String, String> s = new HashMap<>(f.settingsMap());
             s.putAll(k8s.clientProperties());
@@ -66,13 +66,13 @@ class LeaseFailoverIT {
                 assertThat(k8s.holder(FakeKubernetes.NAMESPACE, lease)).as("the Lease names the capturing instance").isEqualTo(idA);
                 b.awaitOutput("Capture leader is " + idA, Duration.ofSeconds(30));
 
-                insert(f, 0, 100);
-                await("first rows").atMost(Duration.ofSeconds(60)).until(() -> ids(bigQuery, f, table).size() == 100);
+                OrdersLoad.insert(f, 0, 100, 10);
+                await("first rows").atMost(Duration.ofSeconds(60)).until(() -> OrdersLoad.ids(bigQuery, f, table).size() == 100);
                 assertThat(b.output()).as("the standby does not capture").doesNotContain("Streaming changes from slot")
                         .doesNotContain("Capture leadership acquired");
 
-                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> insert(f, 100, 1000));
-                await().atMost(Duration.ofSeconds(60)).until(() -> ids(bigQuery, f, table).size() >= 300);
+                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> OrdersLoad.insert(f, 100, 1000, 10));
+                await().atMost(Duration.ofSeconds(60)).until(() -> OrdersLoad.ids(bigQuery, f, table).size() >= 300);
                 a.kill();
                 long killed = System.nanoTime();
                 // the Lease was renewed at most one retry period before the kill; the standby tries every 1-2.2 retry periods
@@ -83,9 +83,9 @@ class LeaseFailoverIT {
                 assertThat(k8s.holder(FakeKubernetes.NAMESPACE, lease)).isEqualTo(idB);
                 writer.join();
                 b.awaitStreaming();
-                insert(f, 1000, 1100); // after the takeover
+                OrdersLoad.insert(f, 1000, 1100, 10); // after the takeover
                 await("every row, before, during and after the takeover").atMost(Duration.ofSeconds(120)).untilAsserted(() ->
-                        assertThat(ids(bigQuery, f, table)).isEqualTo(IntStream.range(0, 1100).boxed().collect(Collectors.toCollection(TreeSet::new))));
+                        assertThat(OrdersLoad.ids(bigQuery, f, table)).isEqualTo(IntStream.range(0, 1100).boxed().collect(Collectors.toCollection(TreeSet::new))));
             }
         }
     }
@@ -95,18 +95,5 @@ class LeaseFailoverIT {
         Matcher m = IDENTITY.matcher(p.output());
         assertThat(m.find()).isTrue();
         return m.group(1);
-    }
-
-    private static void insert(CaptureFixture f, int from, int to) {
-        for (int i = from; i < to; i += 10) {
-            int base = i;
-            f.sql(IntStream.range(base, Math.min(base + 10, to)).mapToObj(n -> "INSERT INTO \"Orders\" VALUES (" + n + ", 'pedido " + n + "')")
-                    .toArray(String[]::new));
-        }
-    }
-
-    private static Set<Integer> ids(FakeBigQuery bq, CaptureFixture f, String table) {
-        return bq.rows("test-project", "ds_" + f.prefix, table).stream().map(r -> r.path("Id").asInt())
-                .collect(Collectors.toCollection(TreeSet::new));
     }
 }

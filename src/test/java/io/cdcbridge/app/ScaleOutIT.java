@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -15,9 +14,8 @@ import java.util.stream.IntStream;
 
 import io.cdcbridge.support.BridgeProcess;
 import io.cdcbridge.support.CaptureFixture;
+import io.cdcbridge.support.OrdersLoad;
 import io.cdcbridge.support.FakeBigQuery;
-import io.cdcbridge.support.TestInfra;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.junit.jupiter.api.Test;
@@ -36,7 +34,7 @@ class ScaleOutIT {
 
     @Test
     void aKilledInstancesPartitionsMoveToTheOthersWithinTheSessionTimeoutAndNothingIsLost() throws Exception {
-        CaptureFixture f = CaptureFixture.create("scale", "CREATE TABLE \"Orders\" (\"Id\" int PRIMARY KEY, \"Note\" text)");
+        CaptureFixture f = CaptureFixture.create("scale", OrdersLoad.DDL);
         try (FakeBigQuery bigQuery = FakeBigQuery.start()) {
             Map<String, String> s = new HashMap<>(f.settingsMap());
             s.put("cdc.routes.reload", "false");
@@ -60,22 +58,22 @@ class ScaleOutIT {
                  BridgeProcess b = BridgeProcess.startServer(f.dir.resolve("b"), deliveryOnly);
                  BridgeProcess c = BridgeProcess.startServer(f.dir.resolve("c"), deliveryOnly)) {
                 capture.awaitStreaming();
-                insert(f, 0, 60);
+                OrdersLoad.insert(f, 0, 60, 20);
                 await("three members, two partitions each").atMost(Duration.ofSeconds(60)).until(() -> {
-                    ConsumerGroupDescription g = group(group);
+                    ConsumerGroupDescription g = OrdersLoad.group(group);
                     return g.members().size() == 3 && g.members().stream().allMatch(m -> partitions(m) == PARTITIONS / 3);
                 });
-                Set<String> members = group(group).members().stream().map(MemberDescription::consumerId).collect(Collectors.toSet());
+                Set<String> members = OrdersLoad.group(group).members().stream().map(MemberDescription::consumerId).collect(Collectors.toSet());
 
-                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> insert(f, 60, 1500));
-                await().atMost(Duration.ofSeconds(60)).until(() -> ids(bigQuery, f, table).size() >= 300);
+                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> OrdersLoad.insert(f, 60, 1500, 20));
+                await().atMost(Duration.ofSeconds(60)).until(() -> OrdersLoad.ids(bigQuery, f, table).size() >= 300);
                 c.kill();
                 long killed = System.nanoTime();
                 // the coordinator expires the member a session timeout after its last heartbeat; the two left learn of
                 // the rebalance at their next heartbeat (every 3 s, Kafka's default) and rejoin at their next poll
                 Duration bound = SESSION_TIMEOUT.plus(Duration.ofSeconds(3)).plusSeconds(3);
                 await("the killed instance's partitions on the two others").atMost(bound).pollInterval(Duration.ofMillis(200)).until(() -> {
-                    ConsumerGroupDescription g = group(group);
+                    ConsumerGroupDescription g = OrdersLoad.group(group);
                     // the two survivors keep their member ids through the rebalance; the third id is the killed one's
                     return g.members().size() == 2 && g.members().stream().allMatch(m -> members.contains(m.consumerId()))
                             && g.members().stream().mapToInt(ScaleOutIT::partitions).sum() == PARTITIONS;
@@ -83,7 +81,7 @@ class ScaleOutIT {
                 assertThat(Duration.ofNanos(System.nanoTime() - killed)).isLessThanOrEqualTo(bound);
                 writer.join();
                 await("every row").atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-                        assertThat(ids(bigQuery, f, table)).isEqualTo(IntStream.range(0, 1500).boxed().collect(Collectors.toCollection(TreeSet::new))));
+                        assertThat(OrdersLoad.ids(bigQuery, f, table)).isEqualTo(IntStream.range(0, 1500).boxed().collect(Collectors.toCollection(TreeSet::new))));
                 assertThat(b.output()).as("b delivered and never captured").doesNotContain("Streaming changes from slot");
             }
         }
@@ -91,24 +89,5 @@ class ScaleOutIT {
 
     private static int partitions(MemberDescription m) {
         return m.assignment().topicPartitions().size();
-    }
-
-    private static void insert(CaptureFixture f, int from, int to) {
-        for (int i = from; i < to; i += 20) {
-            int base = i;
-            f.sql(IntStream.range(base, Math.min(base + 20, to)).mapToObj(n -> "INSERT INTO \"Orders\" VALUES (" + n + ", 'pedido " + n + "')")
-                    .toArray(String[]::new));
-        }
-    }
-
-    private static Set<Integer> ids(FakeBigQuery bq, CaptureFixture f, String table) {
-        return bq.rows("test-project", "ds_" + f.prefix, table).stream().map(r -> r.path("Id").asInt())
-                .collect(Collectors.toCollection(TreeSet::new));
-    }
-
-    private static ConsumerGroupDescription group(String id) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", TestInfra.kafka().bootstrapServers()))) {
-            return admin.describeConsumerGroups(List.of(id)).all().get().get(id);
-        }
     }
 }
