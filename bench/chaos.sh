@@ -6,12 +6,12 @@
 # usage: bench/chaos.sh [N] [OUTAGE_S] [FAULT...]
 #   N         row changes per run (default 50000)
 #   OUTAGE_S  how long a fake answers 503 (default 30)
-#   FAULT     kill9 pg-restart kafka-restart bigquery-503 carol-503 token-revoked poison (default: all, one run each)
+#   FAULT     kill9 pg-restart kafka-restart bigquery-503 carol-503 token-revoked poison oversize replay scale-out (default: all, one run each)
 # The test suite runs the short form (ChaosIT: all faults in one run of 4,000 changes).
 set -Eeuo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 N="${1:-50000}"; OUTAGE="${2:-30}"; shift $(( $# > 2 ? 2 : $# )) || true
-FAULTS=("$@"); [[ ${#FAULTS[@]} -gt 0 ]] || FAULTS=(kill9 pg-restart kafka-restart bigquery-503 carol-503 token-revoked poison)
+FAULTS=("$@"); [[ ${#FAULTS[@]} -gt 0 ]] || FAULTS=(kill9 pg-restart kafka-restart bigquery-503 carol-503 token-revoked poison oversize replay scale-out)
 cd "$ROOT"
 mvn -q -B package -DskipTests dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test.classpath
 WORK=$(mktemp -d -t cdc-chaos.XXXXXX); trap 'rm -rf "$WORK"' EXIT

@@ -19,13 +19,15 @@ class ChaosIT {
     @Test
     void everyFaultInOneRunLosesNothing() throws Exception {
         ChaosRun chaos = new ChaosRun(TestInfra.postgres(), TestInfra.kafka(), TestInfra.newDir("chaos"), Duration.ofSeconds(5));
-        ChaosRun.Result r = chaos.run(List.of("kill9", "poison", "bigquery-503", "pg-restart", "carol-503", "kafka-restart", "token-revoked"), 4000);
+        ChaosRun.Result r = chaos.run(List.of("kill9", "poison", "scale-out", "bigquery-503", "oversize",
+                "pg-restart", "replay", "carol-503", "scale-in", "kafka-restart", "token-revoked"), 4000);
         System.out.println(r);
         assertThat(r.lost()).as(r.toString()).isZero();
         // the quiet period after the first match: nothing turned stale later (a late redelivery or retry)
         assertThat(r.stale()).as(r.toString()).isZero();
         // duplicates are counted by the fake (it keeps repeats past its 60 s window, as BigQuery may), not asserted
         // away: the latest view that compare() reads collapses them
-        assertThat(r.dlq()).as(r.toString()).isEqualTo(2);
+        // the poison once per sink, once more for Carol after the replay, and the 9 MB row's reference
+        assertThat(r.dlq()).as(r.toString()).isEqualTo(r.poison()).isEqualTo(4);
     }
 }

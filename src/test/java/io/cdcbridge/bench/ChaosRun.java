@@ -48,7 +48,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <p>Faults: {@code kill9} (kill -9 of the bridge, then a restart), {@code pg-restart}, {@code kafka-restart},
  * {@code bigquery-503}, {@code carol-503} (the fake answers 503 for {@code outage}), {@code token-revoked} (Carol
- * revokes every token), {@code poison} (a record that is not a ChangeEvent: the only thing allowed in the DLQs).
+ * revokes every token), {@code poison} (a record that is not a ChangeEvent: once per sink in the DLQs),
+ * {@code oversize} (a 1.5 MB row, above Kafka's 1 MB default, that must arrive whole in both sinks, and a 9 MB row,
+ * above {@code cdc.kafka.max-record-bytes}, that must become one reference in the capture DLQ, capture going on),
+ * {@code replay} (the {@code replay} of Carol's dead letters while the load runs: a replayed poison record is
+ * dead-lettered again, once), {@code scale-out} / {@code scale-in} (a second, delivery-only instance joins the sinks'
+ * consumer groups, then is killed: two rebalances under load, over three partitions per topic). Nothing else may
+ * reach a DLQ.
  * Used by bench/chaos.sh (its own servers, 50,000 changes, one fault per run) and by ChaosIT (the shared test servers,
  * fewer changes, all faults in one run).
  */
@@ -87,8 +93,9 @@ public final class ChaosRun {
     public Result run(List<String> faults, int changes) throws Exception {
         String name = "chaos" + SEQ.incrementAndGet() + "_" + (System.nanoTime() % 10000);
         pg.createDatabase(name);
-        try (Connection c = pg.connect(name)) {
+        try (Connection c = pg.connect(name); Statement st = c.createStatement()) {
             Bookstore.install(c, true);
+            st.execute("CREATE TABLE \"Blobs\" (\"BlobId\" int PRIMARY KEY, \"Data\" bytea)"); // the oversize fault's
         }
         Path dir = Files.createDirectories(work.resolve(name));
         try (FakeBigQuery bq = FakeBigQuery.start(); FakeCarol carol = FakeCarol.start(Clock.systemUTC())) {
@@ -113,8 +120,10 @@ public final class ChaosRun {
             s.put("cdc.http.port", "0");
             s.put("cdc.offsets.flush-interval-ms", "500");
             s.put("cdc.delivery.max-retry-delay-ms", "5000");
+            s.put("cdc.kafka.partitions", "3"); // so a second instance gets partitions of its own (scale-out)
             long t0 = System.nanoTime();
             BridgeProcess[] bridge = {BridgeProcess.start(dir, s).awaitStreaming()};
+            blobs = false;
             try {
                 AtomicInteger done = new AtomicInteger();
                 CompletableFuture<Void> load = CompletableFuture.runAsync(() -> load(name, changes, done));
@@ -157,6 +166,10 @@ public final class ChaosRun {
                 return new Result(faults, changes, lost, stale, duplicates(bq, name), dlq, poison, converged);
             } finally {
                 bridge[0].close();
+                if (second != null) {
+                    second.close();
+                    second = null;
+                }
             }
         }
     }
@@ -184,6 +197,34 @@ public final class ChaosRun {
                     p.send(new ProducerRecord<>(name + ".public.Users", null, "{\"v\":1,\"op\":\"c\" ← not JSON".getBytes())).get();
                 }
                 return 2; // once per sink
+            }
+            case "oversize" -> {
+                try (Connection c = pg.connect(name); var ps = c.prepareStatement("INSERT INTO \"Blobs\" VALUES (?, ?)")) {
+                    ps.setInt(1, 1);
+                    ps.setBytes(2, blob(1_500_000, 1));
+                    ps.executeUpdate();
+                    ps.setInt(1, 2);
+                    ps.setBytes(2, blob(9_000_000, 2));
+                    ps.executeUpdate();
+                }
+                blobs = true;
+                return 1; // the 9 MB row: one reference in <prefix>.dlq.capture
+            }
+            case "replay" -> {
+                var result = new io.cdcbridge.errors.DeadLetterReplay(kafka.bootstrapServers(), name).replay("carol", null, false);
+                System.out.println("replayed during the load: " + result);
+                return result.replayed(); // each replayed poison record is dead-lettered again
+            }
+            case "scale-out" -> {
+                Map<String, String> delivery = new HashMap<>(s);
+                delivery.put("cdc.capture.enabled", "false");
+                second = BridgeProcess.start(dir.resolve("second"), delivery).awaitOutput("Started carol-delivery", Duration.ofSeconds(90));
+            }
+            case "scale-in" -> {
+                if (second != null) {
+                    second.kill();
+                    second = null;
+                }
             }
             default -> throw new IllegalArgumentException("unknown fault " + fault);
         }
@@ -270,7 +311,32 @@ public final class ChaosRun {
             System.out.println("differs: Sales count, bigquery off by " + bqSales + ", carol off by " + carolSales);
         }
         lost += bqSales + carolSales;
+        if (blobs) {
+            // the 1.5 MB row whole in both sinks (base64, 2,000,000 characters), the 9 MB one in neither
+            int whole = 2_000_000;
+            long inBq = bq.rows("chaos", db, db + "_public_Blobs").stream()
+                    .filter(r -> r.path("BlobId").asInt() == 1 && r.path("Data").asText().length() == whole).count();
+            long inCarol = carol.records("blobs").stream()
+                    .filter(r -> r.path("BlobId").asInt() == 1 && r.path("Data").asText().length() == whole).count();
+            long big = bq.rows("chaos", db, db + "_public_Blobs").stream().filter(r -> r.path("BlobId").asInt() == 2).count()
+                    + carol.records("blobs").stream().filter(r -> r.path("BlobId").asInt() == 2).count();
+            if (report && (inBq == 0 || inCarol == 0 || big > 0)) {
+                System.out.println("differs: Blobs, 1.5 MB row in bigquery " + inBq + ", in carol " + inCarol + "; 9 MB row delivered " + big);
+            }
+            lost += (inBq == 0 ? 1 : 0) + (inCarol == 0 ? 1 : 0) + big;
+        }
         return lost;
+    }
+
+    /** The second, delivery-only instance of {@code scale-out}, until {@code scale-in}. */
+    private BridgeProcess second;
+    /** Whether {@code oversize} ran: then its 1.5 MB row must be in both sinks. */
+    private volatile boolean blobs;
+
+    private static byte[] blob(int size, int seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b); // random: no compression makes it small on the way
+        return b;
     }
 
     /** Set for the last comparison of a run that did not converge: what differs is printed. */
@@ -389,7 +455,7 @@ public final class ChaosRun {
         long n = 0;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             var names = admin.listTopics().names().get();
-            for (String sink : List.of("bigquery", "carol")) {
+            for (String sink : List.of("bigquery", "carol", "capture")) {
                 String topic = prefix + ".dlq." + sink;
                 if (names.contains(topic)) {
                     // every partition: a dead-letter topic made with several partitions holds letters beyond partition 0
