@@ -50,8 +50,13 @@ public final class KafkaTestConsumer {
 
     /** Everything on the topic right now (up to the current end offsets). */
     public static List<Rec> readAll(String topic) {
+        return readAll(TestInfra.kafka().bootstrapServers(), topic);
+    }
+
+    /** {@link #readAll(String)} on another broker (e.g. {@link TestInfra#securedKafka()}'s PLAINTEXT listener). */
+    public static List<Rec> readAll(String bootstrapServers, String topic) {
         List<Rec> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = consumer()) {
+        try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrapServers)) {
             List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toList());
             if (parts.isEmpty()) {
@@ -83,8 +88,12 @@ public final class KafkaTestConsumer {
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer() {
+        return consumer(TestInfra.kafka().bootstrapServers());
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers) {
         return new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfra.kafka().bootstrapServers(),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID(),
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
