@@ -86,7 +86,7 @@ public final class BigQuerySink implements SinkModule {
             client = new DryRunClient<>(out, BigQuerySink::dryRunLines);
         } else {
             BigQuery bigQuery = BigQueryClients.create(settings, false);
-            client = new BigQueryClient(bigQuery, project, dataset, new BigQueryTables(bigQuery, project, dataset));
+            client = new BigQueryClient(bigQuery, project, dataset, new BigQueryTables(bigQuery, project, dataset, BigQueryTables.Layout.from(settings)));
         }
         BigQueryMapper mapper = new BigQueryMapper(new BigQueryRowMapper(names, clock, settings.get(SinkSettings.TIMESTAMP_ZONE)), passthrough);
         SinkModule.register(context, settings, new DeliveryEngine<>(name(), mapper, client,

@@ -15,11 +15,15 @@ import com.google.cloud.bigquery.Field;
 import com.google.cloud.bigquery.FieldList;
 import com.google.cloud.bigquery.Schema;
 import com.google.cloud.bigquery.StandardSQLTypeName;
+import com.google.cloud.bigquery.Clustering;
 import com.google.cloud.bigquery.StandardTableDefinition;
+import com.google.cloud.bigquery.TimePartitioning;
 import com.google.cloud.bigquery.Table;
 import com.google.cloud.bigquery.TableId;
 import com.google.cloud.bigquery.TableInfo;
 import com.google.cloud.bigquery.ViewDefinition;
+import io.cdcbridge.config.BigQuerySettings;
+import io.cdcbridge.config.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,12 +48,20 @@ public final class BigQueryTables {
     private final String dataset;
     private final Map<String, Known> known = new ConcurrentHashMap<>();
     private final Set<String> conflictsLogged = ConcurrentHashMap.newKeySet();
+    private final Set<String> unpartitionedLogged = ConcurrentHashMap.newKeySet();
+    private final Layout layout;
     private volatile boolean datasetReady;
 
+    /** With the layout the settings' defaults give (tests). */
     public BigQueryTables(BigQuery bigquery, String project, String dataset) {
+        this(bigquery, project, dataset, Layout.from(Settings.of(Map.of())));
+    }
+
+    public BigQueryTables(BigQuery bigquery, String project, String dataset, Layout layout) {
         this.bigquery = bigquery;
         this.project = project;
         this.dataset = dataset;
+        this.layout = layout;
     }
 
     /** Makes sure the table exists with at least these source columns, and its latest-state view. */
@@ -76,6 +88,50 @@ public final class BigQueryTables {
         datasetReady = false;
     }
 
+    /**
+     * How a changelog table the bridge creates is laid out (docs/bigquery.md, "Partitioning"): time partitioning on
+     * {@code _ingested_at} (the default, {@code day}, or per table), and clustering by the key columns, then {@code _lsn}.
+     */
+    public record Layout(String partitioning, Map<String, String> perTable, boolean clustering) {
+
+        public static Layout from(Settings s) {
+            return new Layout(s.get(BigQuerySettings.PARTITIONING), s.under(BigQuerySettings.PARTITIONING_TABLE),
+                    s.get(BigQuerySettings.CLUSTERING));
+        }
+
+        String partitioning(String tableId) {
+            return perTable.getOrDefault(tableId, partitioning);
+        }
+    }
+
+    /** Column types BigQuery clusters by (FLOAT64, BYTES, JSON and arrays it does not). */
+    private static final Set<String> CLUSTERABLE = Set.of("INT64", "STRING", "NUMERIC", "BIGNUMERIC", "BOOL", "DATE",
+            "DATETIME", "TIMESTAMP", "GEOGRAPHY");
+    /** BigQuery's limit of clustering columns. */
+    private static final int MAX_CLUSTERING = 4;
+
+    /** The definition of a new changelog table: its fields, time partitioning and clustering as the layout says. */
+    StandardTableDefinition definition(String tableId, List<Field> fields, Map<String, ColumnType> columns, List<String> keyColumns) {
+        StandardTableDefinition.Builder def = StandardTableDefinition.newBuilder().setSchema(Schema.of(fields));
+        String unit = layout.partitioning(tableId);
+        if (!"none".equals(unit)) {
+            def.setTimePartitioning(TimePartitioning.newBuilder(TimePartitioning.Type.valueOf(unit.toUpperCase(Locale.ROOT)))
+                    .setField(BigQueryRowMapper.INGESTED_AT).build());
+        }
+        if (layout.clustering()) {
+            List<String> by = new ArrayList<>();
+            for (String k : keyColumns) {
+                ColumnType t = columns.get(k);
+                if (by.size() < MAX_CLUSTERING - 1 && t != null && !t.repeated() && CLUSTERABLE.contains(t.type())) {
+                    by.add(k);
+                }
+            }
+            by.add(BigQueryRowMapper.LSN);
+            def.setClustering(Clustering.newBuilder().setFields(by).build());
+        }
+        return def.build();
+    }
+
     private void doEnsure(String tableId, Map<String, ColumnType> columns, List<String> keyColumns) {
         ensureDataset();
         TableId id = TableId.of(dataset, tableId);
@@ -85,14 +141,25 @@ public final class BigQueryTables {
             columns.forEach((name, type) -> fields.add(field(name, type)));
             BigQueryRowMapper.METADATA.forEach((name, type) -> fields.add(field(name, type)));
             try {
-                table = bigquery.create(TableInfo.of(id, StandardTableDefinition.of(Schema.of(fields))));
-                LOG.info("Created BigQuery table {}.{} with {} columns", dataset, tableId, fields.size());
+                StandardTableDefinition def = definition(tableId, fields, columns, keyColumns);
+                table = bigquery.create(TableInfo.of(id, def));
+                LOG.info("Created BigQuery table {}.{} with {} columns{}{}", dataset, tableId, fields.size(),
+                        def.getTimePartitioning() == null ? "" : ", partitioned by " + def.getTimePartitioning().getType()
+                                + " on " + def.getTimePartitioning().getField(),
+                        def.getClustering() == null ? "" : ", clustered by " + def.getClustering().getFields());
             } catch (BigQueryException e) {
                 if (e.getCode() != 409) {
                     throw e;
                 }
                 table = bigquery.getTable(id);
             }
+        }
+        if (table.getDefinition() instanceof StandardTableDefinition std && std.getTimePartitioning() == null
+                && !"none".equals(layout.partitioning(tableId)) && unpartitionedLogged.add(tableId)) {
+            // BigQuery cannot partition a table after the fact: a copy can (docs/bigquery.md, "Partitioning: migration")
+            LOG.warn("BigQuery table {}.{} exists without partitioning and is left as it is; to partition it, see "
+                    + "docs/bigquery.md (Partitioning: migration), or set {}{}=none to silence this", dataset, tableId,
+                    BigQuerySettings.PARTITIONING_TABLE.key(), tableId);
         }
         FieldList existing = table.getDefinition().getSchema() == null ? FieldList.of() : table.getDefinition().getSchema().getFields();
         Map<String, Field> byName = new LinkedHashMap<>();
@@ -114,7 +181,10 @@ public final class BigQueryTables {
         if (!added.isEmpty()) {
             List<Field> all = new ArrayList<>(existing);
             all.addAll(added);
-            table = bigquery.update(table.toBuilder().setDefinition(StandardTableDefinition.of(Schema.of(all))).build());
+            // the table's own definition with the wider schema: its partitioning and clustering stay (BigQuery refuses
+            // a change of partitioning)
+            StandardTableDefinition wider = ((StandardTableDefinition) table.getDefinition()).toBuilder().setSchema(Schema.of(all)).build();
+            table = bigquery.update(table.toBuilder().setDefinition(wider).build());
             LOG.info("Added columns {} to BigQuery table {}.{}", added.stream().map(Field::getName).toList(), dataset, tableId);
         }
         List<String> names = new ArrayList<>();

@@ -48,6 +48,18 @@ public final class BigQuerySettings {
             .defaultText("`<prefix>_<schema>_<table>`")
             .describe("changelog table name for one source table"));
 
+    public static final Setting<String> PARTITIONING = AREA.declare(Setting.choice("cdc.bigquery.partitioning", "day",
+                    "day", "hour", "month", "year", "none")
+            .describe("time partitioning of the changelog tables the bridge creates, on `_ingested_at` (docs/bigquery.md, "
+                    + "Partitioning); an existing table is left as it is"));
+
+    public static final Setting<String> PARTITIONING_TABLE = AREA.declare(Setting.prefix("cdc.bigquery.partitioning.<bigquery-table>")
+            .matching("day|hour|month|year|none", "must be day, hour, month, year or none")
+            .describe("the same for one changelog table, by its BigQuery name (`postgres_public_Users`)"));
+
+    public static final Setting<Boolean> CLUSTERING = AREA.declare(Setting.bool("cdc.bigquery.clustering", true)
+            .describe("cluster the changelog tables the bridge creates by their key columns (up to three), then `_lsn`"));
+
     public static final Setting<String> PASSTHROUGH_TABLE = AREA.declare(Setting.prefix("cdc.passthrough.<topic>.bigquery-table")
             .matching("[A-Za-z0-9_]{1,1024}", "must be a staging or table name (letters, digits, _)")
             .describe("the topic's JSON records load into this table as they are (README: passthrough)"));

@@ -96,4 +96,58 @@ class BigQueryTablesTest {
         tables.ensure("t", cols("id", ColumnType.scalar("INT64")), List.of("id"));
         assertThat(fake.schema("p", "ds", "t")).containsKey("id");
     }
+
+    @Test
+    void newChangelogTablesArePartitionedByIngestionDayAndClusteredByKeyThenLsn() {
+        tables.ensure("t", cols("id", ColumnType.scalar("INT64"), "score", ColumnType.scalar("FLOAT64"), "region", ColumnType.scalar("STRING"),
+                "a", ColumnType.scalar("STRING"), "b", ColumnType.scalar("STRING")), List.of("score", "region", "id", "a", "b"));
+        var resource = fake.table("p", "ds", "t").resource;
+        assertThat(resource.path("timePartitioning").path("type").asText()).isEqualTo("DAY");
+        assertThat(resource.path("timePartitioning").path("field").asText()).isEqualTo("_ingested_at");
+        // FLOAT64 cannot cluster; three key columns at most, then _lsn (BigQuery allows four)
+        assertThat(resource.path("clustering").path("fields")).extracting(n -> n.asText()).containsExactly("region", "id", "a", "_lsn");
+
+        // a column added later keeps the table's partitioning (the fake, as BigQuery, refuses a change of it)
+        tables.ensure("t", cols("id", ColumnType.scalar("INT64"), "added", ColumnType.scalar("STRING")), List.of("id"));
+        resource = fake.table("p", "ds", "t").resource;
+        assertThat(fake.schema("p", "ds", "t")).containsKey("added");
+        assertThat(resource.path("timePartitioning").path("type").asText()).isEqualTo("DAY");
+        assertThat(resource.path("clustering").path("fields")).hasSize(4);
+    }
+
+    @Test
+    void partitioningIsSetPerTableAndAKeylessTableClustersByLsn() {
+        BigQueryTables custom = new BigQueryTables(bq, "p", "ds", BigQueryTables.Layout.from(io.cdcbridge.config.Settings.of(Map.of(
+                "cdc.bigquery.partitioning", "month", "cdc.bigquery.partitioning.quiet", "none"))));
+        custom.ensure("busy", cols("id", ColumnType.scalar("INT64")), List.of());
+        custom.ensure("quiet", cols("id", ColumnType.scalar("INT64")), List.of("id"));
+        assertThat(fake.table("p", "ds", "busy").resource.path("timePartitioning").path("type").asText()).isEqualTo("MONTH");
+        assertThat(fake.table("p", "ds", "busy").resource.path("clustering").path("fields")).extracting(n -> n.asText()).containsExactly("_lsn");
+        assertThat(fake.table("p", "ds", "quiet").resource.has("timePartitioning")).isFalse();
+    }
+
+    @Test
+    void anExistingUnpartitionedTableIsLeftAsItIs() {
+        BigQueryTables old = new BigQueryTables(bq, "p", "ds", BigQueryTables.Layout.from(io.cdcbridge.config.Settings.of(Map.of(
+                "cdc.bigquery.partitioning", "none", "cdc.bigquery.clustering", "false"))));
+        old.ensure("legacy", cols("id", ColumnType.scalar("INT64")), List.of("id"));
+        tables.ensure("legacy", cols("id", ColumnType.scalar("INT64"), "more", ColumnType.scalar("STRING")), List.of("id"));
+        assertThat(fake.table("p", "ds", "legacy").resource.has("timePartitioning")).isFalse();
+        assertThat(fake.schema("p", "ds", "legacy")).containsKey("more");
+    }
+
+    @Test
+    void theFakeRefusesWhatBigQueryRefusesInALayout() {
+        var id = com.google.cloud.bigquery.TableId.of("ds", "bad");
+        tables.ensure("seed", cols("id", ColumnType.scalar("INT64")), List.of("id")); // the dataset
+        var schema = com.google.cloud.bigquery.Schema.of(com.google.cloud.bigquery.Field.of("f", com.google.cloud.bigquery.StandardSQLTypeName.FLOAT64),
+                com.google.cloud.bigquery.Field.of("s", com.google.cloud.bigquery.StandardSQLTypeName.STRING));
+        assertThatThrownBy(() -> bq.create(com.google.cloud.bigquery.TableInfo.of(id, com.google.cloud.bigquery.StandardTableDefinition.newBuilder()
+                .setSchema(schema).setClustering(com.google.cloud.bigquery.Clustering.newBuilder().setFields(List.of("f")).build()).build())))
+                .isInstanceOf(BigQueryException.class).hasMessageContaining("not supported for clustering");
+        assertThatThrownBy(() -> bq.create(com.google.cloud.bigquery.TableInfo.of(id, com.google.cloud.bigquery.StandardTableDefinition.newBuilder()
+                .setSchema(schema).setTimePartitioning(com.google.cloud.bigquery.TimePartitioning.newBuilder(
+                        com.google.cloud.bigquery.TimePartitioning.Type.DAY).setField("s").build()).build())))
+                .isInstanceOf(BigQueryException.class).hasMessageContaining("can only be of type TIMESTAMP, DATE or DATETIME");
+    }
 }

@@ -378,6 +378,9 @@ public final class FakeBigQuery implements AutoCloseable {
             return;
         }
         String problem = body.has("view") ? checkView(body) : checkSchema(body.path("schema"));
+        if (problem == null && !body.has("view")) {
+            problem = checkLayout(body);
+        }
         if (problem != null) {
             error(ex, 400, "invalid", problem);
             return;
@@ -396,6 +399,47 @@ public final class FakeBigQuery implements AutoCloseable {
             return;
         }
         send(ex, 200, resource);
+    }
+
+    /** BigQuery's checks of a new table's time partitioning and clustering, with its messages. */
+    private static String checkLayout(ObjectNode body) {
+        Map<String, JsonNode> fields = new HashMap<>();
+        body.path("schema").path("fields").forEach(f -> fields.put(f.path("name").asText().toLowerCase(Locale.ROOT), f));
+        JsonNode tp = body.path("timePartitioning");
+        if (!tp.isMissingNode()) {
+            String type = tp.path("type").asText("");
+            if (!Set.of("DAY", "HOUR", "MONTH", "YEAR").contains(type)) {
+                return "Invalid time partitioning type: " + type;
+            }
+            if (tp.has("field")) {
+                JsonNode f = fields.get(tp.path("field").asText().toLowerCase(Locale.ROOT));
+                if (f == null) {
+                    return "The field specified for time partitioning can not be found in the schema: " + tp.path("field").asText();
+                }
+                String t = normalize(f.path("type").asText());
+                if (!Set.of("TIMESTAMP", "DATE", "DATETIME").contains(t) || "REPEATED".equals(f.path("mode").asText())) {
+                    return "The field specified for time partitioning can only be of type TIMESTAMP, DATE or DATETIME. The type found is: " + t + ".";
+                }
+            }
+        }
+        JsonNode cl = body.path("clustering").path("fields");
+        if (cl.isArray()) {
+            if (cl.size() > 4) {
+                return "Too many clustering fields: " + cl.size() + ", only 4 clustering fields are allowed.";
+            }
+            for (JsonNode name : cl) {
+                JsonNode f = fields.get(name.asText().toLowerCase(Locale.ROOT));
+                if (f == null) {
+                    return "The field specified for clustering cannot be found in the schema. Invalid field: " + name.asText() + ".";
+                }
+                String t = normalize(f.path("type").asText());
+                if (!Set.of("INTEGER", "STRING", "NUMERIC", "BIGNUMERIC", "BOOLEAN", "DATE", "DATETIME", "TIMESTAMP", "GEOGRAPHY").contains(t)
+                        || "REPEATED".equals(f.path("mode").asText())) {
+                    return "Field " + name.asText() + " is of type " + t + " which is not supported for clustering.";
+                }
+            }
+        }
+        return null;
     }
 
     private static String checkView(ObjectNode body) {
@@ -503,6 +547,13 @@ public final class FakeBigQuery implements AutoCloseable {
                     error(ex, 400, "invalid", problem);
                     return;
                 }
+            }
+            // BigQuery keeps a table's partitioning for life: an update that would change it (or drop it, with PUT) is refused
+            JsonNode wasPartitioned = t.resource.path("timePartitioning");
+            JsonNode partitioned = body.path("timePartitioning");
+            if ((body.has("timePartitioning") || replace) && !wasPartitioned.equals(partitioned)) {
+                error(ex, 400, "invalid", "Cannot change partitioning spec for table " + project + ":" + dataset + "." + table);
+                return;
             }
             if (body.has("view") && !t.resource.has("view")) {
                 error(ex, 400, "invalid", "Cannot change a table into a view");
