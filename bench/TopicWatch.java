@@ -14,6 +14,7 @@ import org.apache.kafka.common.TopicPartition;
  * classpath: {@code java -cp target/cdc-bridge.jar bench/TopicWatch.java BOOTSTRAP TOPIC BASE_MIN N TIMEOUT_S}).
  * Prints "READY base millis" once the topic holds at least BASE_MIN records, then "FIRST millis" at the first new
  * record and "DONE millis end" when N new records are there (wall-clock millis, comparable with date +%s%3N).
+ * With BASE_MIN 0 a topic that does not exist yet counts as empty (the bridge creates its topics on the first event).
  */
 public class TopicWatch {
     public static void main(String[] a) throws Exception {
@@ -32,6 +33,11 @@ public class TopicWatch {
                         parts = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
                                 .map(i -> new TopicPartition(topic, i.partition())).collect(Collectors.toList());
                     } else {
+                        if (baseMin == 0 && base < 0) {
+                            base = 0;
+                            System.out.println("READY 0 " + System.currentTimeMillis());
+                            System.out.flush();
+                        }
                         Thread.sleep(20);
                         continue;
                     }

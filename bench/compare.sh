@@ -3,6 +3,8 @@
 # Debezium (../shared/peer-bench/run.sh), on the same N-row transaction; prints both outputs and the ratios.
 #
 # usage: bench/compare.sh [N]      (default 100000; ROUNDS=3 each: round 1 cold, the median of the others warm)
+#        SNAPSHOT_ROWS=M bench/compare.sh [N]   also the initial load of an M-row table: bench/snapshot.sh M beside
+#        the peer's SNAPSHOT_ROWS=M run, and their ratio
 # Environment: JAVA_HOME (the JDK for both stacks); AOT=1 (JDK 25+: first a training run of each stack writes a JVM
 # AOT cache, JEP 483/515, then both measured runs start from their own cache).
 set -Eeuo pipefail
@@ -30,6 +32,10 @@ if [[ "${AOT:-0}" == 1 ]]; then
 fi
 echo "== cdc-bridge"; "$HERE/capture.sh" "$N" | tee "$OURS"
 echo "== peer: Kafka Connect + Debezium"; "$PEER/run.sh" "$N" | tee "$THEIRS"
+SNAP_OURS=""
+if [[ -n "${SNAPSHOT_ROWS:-}" ]]; then
+  SNAP_OURS=$(mktemp); echo "== cdc-bridge initial load"; "$HERE/snapshot.sh" "$SNAPSHOT_ROWS" | tee "$SNAP_OURS"
+fi
 
 num() { grep -m1 "$1" "$2" | grep -oE "$3" | grep -oE '[0-9.]+' | head -1; }
 our_cold=$(num '^cdc-bridge-cold:' "$OURS" '[0-9]+ events/s')
@@ -53,3 +59,9 @@ echo "capture cold: cdc-bridge $our_cold events/s, peer $peer_cold events/s, rat
 echo "capture warm: cdc-bridge $our_warm events/s, peer $peer_warm events/s, ratio $(ratio "$our_warm" "$peer_warm")x"
 echo "peak RSS: cdc-bridge $our_rss MiB, peer worker $peer_rss MiB, ratio $(ratio "$our_rss" "$peer_rss")"
 echo "start to streaming: cdc-bridge $our_start s, peer $peer_start s"
+if [[ -n "$SNAP_OURS" ]]; then
+  our_snap=$(num '^cdc-bridge-snapshot:' "$SNAP_OURS" '= [0-9]+ rows/s')
+  peer_snap=$(num '^kafka-connect-debezium-snapshot:' "$THEIRS" '= [0-9]+ rows/s')
+  echo "initial load ($SNAPSHOT_ROWS rows): cdc-bridge $our_snap rows/s (from launch), peer $peer_snap rows/s (from connector creation), ratio $(ratio "$our_snap" "$peer_snap")x"
+  rm -f "$SNAP_OURS"
+fi

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Initial-load benchmark: an N-row table -> cdc-bridge's snapshot -> N events on Kafka, the same table and rows as
+# ../shared/peer-bench/run.sh measures for Kafka Connect + Debezium with SNAPSHOT_ROWS=N.
+#
+# usage: bench/snapshot.sh [N]    N = rows of the table (default 200000)
+#
+# Postgres (system binaries) and a Kafka broker (a separate JVM) start first; the table is written and vacuumed
+# before the clock starts. Then the bridge is launched (snapshot mode initial, that table only): t0 = the launch (the
+# request: a bridge starting on a database it has not captured), t1 = N events on the topic. The peer's clock starts
+# when its connector is created on an already running worker, so the output also gives the time from the first event
+# to the last (JVM start and preflight left out). Environment: BRIDGE_OPTS, PG_BIN, JAVA_HOME,
+# KEEP_WORK=1.
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+N="${1:-200000}"
+[[ "$N" =~ ^[1-9][0-9]*$ ]] || { echo "N must be a positive integer (got '$N')" >&2; exit 1; }
+source "$HERE/lib.sh"
+build_jar
+start_postgres
+start_kafka
+HTTP_PORT=$(free_port)
+
+# the peer's table and rows (peer-bench/run.sh, SNAPSHOT_ROWS)
+sql "CREATE TABLE sales_snap(id int PRIMARY KEY, book_id int, user_id int, quantity int,
+                             price numeric(10,2), sold_at timestamptz DEFAULT now())"
+sql "INSERT INTO sales_snap SELECT g, 1 + g % 1000, 1 + g % 5000, 1 + g % 5, (1 + g % 100) * 1.25, now()
+     FROM generate_series(1, $N) g"
+sql "VACUUM ANALYZE sales_snap"
+TOPIC=snap.public.sales_snap
+java -cp "$JAR" "$HERE/TopicWatch.java" "$BOOTSTRAP" "$TOPIC" 0 "$N" 1800 >"$WORK/watch.out" 2>"$LOGS/watch.log" &
+WATCH=$!
+wait_for "watcher" 120 grep -q READY "$WORK/watch.out"
+
+mkdir -p "$WORK/bridge"
+K0=$(cpu_ms "$KAFKA_PID"); T0=$(now_ms)
+(cd "$WORK/bridge" && exec java $BRIDGE_OPTS -Dcdc.source.host=127.0.0.1 -Dcdc.source.port="$PG_PORT" -Dcdc.source.database=bench \
+  -Dcdc.source.user=postgres -Dcdc.source.password=postgres -Dcdc.source.tables=public.sales_snap -Dcdc.source.slot=cdc_snap \
+  -Dcdc.source.publication=cdc_snap -Dcdc.source.snapshot-mode=initial -Dcdc.kafka.brokers="$BOOTSTRAP" -Dcdc.kafka.topic-prefix=snap \
+  -Dcdc.http.port="$HTTP_PORT" -jar "$JAR") >"$LOGS/bridge.log" 2>&1 &
+BRIDGE_PID=$!
+# CPU is read while the bridge still runs: sample it until the watcher is done
+CPU=0
+while alive "$WATCH"; do
+  alive "$BRIDGE_PID" || die "the bridge exited: $(tail -3 "$LOGS/bridge.log")"
+  c=$(cpu_ms "$BRIDGE_PID"); (( c > CPU )) && CPU=$c
+  sleep 0.2
+done
+wait "$WATCH" || die "watcher: $(cat "$WORK/watch.out")"
+c=$(cpu_ms "$BRIDGE_PID"); (( c > CPU )) && CPU=$c
+T1=$(awk '$1=="DONE"{print $2}' "$WORK/watch.out"); FIRST=$(awk '$1=="FIRST"{print $2}' "$WORK/watch.out")
+BROKER=$(( $(cpu_ms "$KAFKA_PID") - K0 ))
+MS=$(( T1 - T0 ))
+echo "cdc-bridge-snapshot: $N rows in $(secs $MS) s = $(rate "$N" "$MS") rows/s (bridge launched -> all rows on the topic; first event after $(secs $(( FIRST - T0 ))) s)"
+echo "  first event -> last: $(secs $(( T1 - FIRST ))) s = $(rate "$N" $(( T1 - FIRST ))) rows/s (the snapshot's own rate, JVM start and preflight left out)"
+echo "  CPU: bridge $(secs $CPU) s ($(awk -v c="$CPU" -v n="$N" 'BEGIN{printf "%.2f", c/1000*100000/n}') s per 100k rows, JVM start included), broker $(secs $BROKER) s; peak RSS $(vm "$BRIDGE_PID" VmHWM) MiB"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1)"
+stop_pid "$BRIDGE_PID"
