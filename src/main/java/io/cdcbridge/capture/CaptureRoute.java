@@ -101,7 +101,9 @@ public final class CaptureRoute extends RouteBuilder {
         c.setPublicationName(src.publication());
         // Debezium 3.4: "filtered" creates a missing publication FOR TABLE the include list and ALTERs an existing one to
         // that list (refusing one FOR ALL TABLES), which only a superuser or the owner may; "disabled" uses an existing
-        // one as it is and fails when it is missing. The preflight, which asked the server, picks (docs/postgres.md).
+        // one as it is and fails when it is missing; "all_tables" creates a missing one FOR ALL TABLES (so tables created
+        // later stream at once) and uses an existing one as it is. The preflight, which asked the server, picks
+        // (docs/postgres.md).
         c.setPublicationAutocreateMode(publicationMode);
         if (!src.tables().isBlank()) {
             c.setTableIncludeList(src.includeListRegex());
