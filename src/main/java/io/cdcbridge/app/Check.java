@@ -124,6 +124,7 @@ public final class Check {
         }
         return src + ": login (ssl-mode " + src.sslMode() + "), wal_level=logical, replication right, tables readable, publication '"
                 + src.publication() + "' " + (!report.publicationExists() ? "to be made by the bridge"
+                + (SourcePreflight.ALL_TABLES.equals(report.publicationMode()) ? " for all tables" : "")
                 : SourcePreflight.USE_AS_IS.equals(report.publicationMode()) ? "used as it is" : "kept equal to the tables");
     }
 

@@ -194,6 +194,11 @@ public final class BigQueryTables {
             viewColumns.add(new LatestViewSql.Column(f.getName(), ColumnType.normalize(f.getType().name()), f.getMode() == Field.Mode.REPEATED));
         });
         Known previous = known.get(tableId);
+        if (columns.isEmpty() && keyColumns.isEmpty() && previous == null) {
+            // only truncates (op t carries no row and no key): nothing here says the table's key, and a keyless view
+            // over a keyed table would be wrong, so the view is left as it is; the next batch with rows makes it
+            return;
+        }
         List<String> keys = !keyColumns.isEmpty() ? keyColumns : previous != null ? previous.keyColumns() : List.of();
         ensureView(tableId, viewColumns, keys);
         known.put(tableId, new Known(lower(names), keys));

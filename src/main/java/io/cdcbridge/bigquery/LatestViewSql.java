@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 
 /**
  * The latest-state view over a changelog table (docs/architecture.md §7): per key the newest row by {@code _lsn}, no row when
- * that newest change is a delete. The SQL runs on BigQuery and, once identifiers are quoted with double quotes and
+ * that newest change is a delete, and none of a change before the table's latest TRUNCATE. The SQL runs on BigQuery and, once identifiers are quoted with double quotes and
  * {@code STRING} reads {@code TEXT}, on Postgres, so its semantics are tested on a real database.
  *
  * <p>TOAST: an update that leaves a large value unchanged does not carry it; the changelog row lists such columns in
@@ -74,8 +74,9 @@ public final class LatestViewSql {
                     + ") AS " + q(c.name(), quote));
         }
         String select = shown.stream().map(c -> q(c.name(), quote)).collect(Collectors.joining(", "));
-        String inner = groups.length() == 0 ? tableRef
-                : "(\n    SELECT *" + groups + "\n    FROM " + tableRef + "\n  ) AS " + q("changes", quote);
+        String since = sinceLatestTruncate(tableRef, quote);
+        String inner = groups.length() == 0 ? since
+                : "(\n    SELECT *" + groups + "\n    FROM " + since + "\n  ) AS " + q("changes", quote);
         return "SELECT " + select + "\n"
                 + "FROM (\n"
                 + "  SELECT " + String.join(", ", middle) + ",\n"
@@ -83,6 +84,17 @@ public final class LatestViewSql {
                 + "  FROM " + inner + "\n"
                 + ") AS " + q("latest", quote) + "\n"
                 + "WHERE " + q("_rn", quote) + " = 1 AND " + q(BigQueryRowMapper.OP, quote) + " <> 'd'";
+    }
+
+    /**
+     * The changelog rows after the table's latest TRUNCATE (op {@code t}, docs/architecture.md §4): a truncate empties
+     * the table, so every change at or before its LSN is left out (the truncate rows too), and a key's rows written
+     * after it count from an insert again, whose TOAST-able values are all carried. Without a truncate, every row.
+     */
+    static String sinceLatestTruncate(String tableRef, char quote) {
+        String lsn = q(BigQueryRowMapper.LSN, quote);
+        return "(\n    SELECT * FROM " + tableRef + "\n    WHERE " + lsn + " > (SELECT COALESCE(MAX(" + lsn + "), -1) FROM "
+                + tableRef + " WHERE " + q(BigQueryRowMapper.OP, quote) + " = 't')\n  ) AS " + q("since_truncate", quote);
     }
 
     /** The BigQuery form: {@code `project.dataset.table`}. */

@@ -44,8 +44,8 @@ public final class CaptureProcessor implements Processor {
             publish(op, record);
         } catch (RuntimeException e) {
             // Debezium advances its offset even when this step throws: an event that cannot be encoded (an operation
-            // the ChangeEvent has no form for, such as a TRUNCATE or a logical decoding message once
-            // skipped.operations is overridden, or a shape the encoder does not know) would be lost without a word.
+            // the ChangeEvent has no form for, such as a logical decoding message, or a shape the encoder does not
+            // know) would be lost without a word.
             // It goes to the capture's dead-letter topic instead, through the same acknowledged path as every event:
             // no offset past it is stored unless Kafka took it (docs/architecture.md §9).
             deadLetter(op, record, e);
@@ -67,7 +67,9 @@ public final class CaptureProcessor implements Processor {
         var source = new ChangeEventEncoder.Source(lsn, tx == null ? null : number(tx), number(src.get("ts_ms")), snapshot);
 
         byte[] value = encoder.value(op, schema, table, key, before, after, source);
-        byte[] types = encoder.types((after != null ? after : before).schema());
+        // a TRUNCATE (op t, one event per table, key and images null) has no row and so no types header (§4)
+        Struct row = after != null ? after : before;
+        byte[] types = row == null && "t".equals(op) ? null : encoder.types(row.schema());
         byte[] kafkaKey = encoder.key(key);
         if (!publisher.fits(record.topic(), kafkaKey, value, types)) {
             oversize(record.topic(), op, schema, table, kafkaKey, source, CapturePublisher.size(kafkaKey, value, types));

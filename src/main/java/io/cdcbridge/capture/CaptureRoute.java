@@ -17,6 +17,8 @@ public final class CaptureRoute extends RouteBuilder {
 
     public static final String ROUTE_ID = "capture";
     private static final String ENDPOINT = "debezium-postgres:";
+    /** Debezium's {@code skipped.operations} unless the user sets it: none, so TRUNCATE is captured (op t). */
+    static final String DEFAULT_SKIPPED_OPERATIONS = "none";
 
     private final SourceConfig source;
     private final KafkaConfig kafka;
@@ -99,7 +101,9 @@ public final class CaptureRoute extends RouteBuilder {
         c.setPublicationName(src.publication());
         // Debezium 3.4: "filtered" creates a missing publication FOR TABLE the include list and ALTERs an existing one to
         // that list (refusing one FOR ALL TABLES), which only a superuser or the owner may; "disabled" uses an existing
-        // one as it is and fails when it is missing. The preflight, which asked the server, picks (docs/postgres.md).
+        // one as it is and fails when it is missing; "all_tables" creates a missing one FOR ALL TABLES (so tables created
+        // later stream at once) and uses an existing one as it is. The preflight, which asked the server, picks
+        // (docs/postgres.md).
         c.setPublicationAutocreateMode(publicationMode);
         if (!src.tables().isBlank()) {
             c.setTableIncludeList(src.includeListRegex());
@@ -156,11 +160,11 @@ public final class CaptureRoute extends RouteBuilder {
         extra.putAll(src.debezium());
         c.setAdditionalProperties(extra);
         // camel-debezium writes its typed options over the additional properties: a pass-through of one of those must
-        // go through its setter, or it would be ignored without a word
+        // go through its setter, or it would be ignored without a word. Camel's (and Debezium's) default skips
+        // truncates ("t") silently; the bridge keeps them, as op t ChangeEvents (docs/architecture.md §4), unless the
+        // user's own cdc.capture.debezium.skipped.operations says otherwise.
         Object skipped = src.debezium().get("skipped.operations");
-        if (skipped != null) {
-            c.setSkippedOperations(skipped.toString());
-        }
+        c.setSkippedOperations(skipped != null ? skipped.toString() : DEFAULT_SKIPPED_OPERATIONS);
         return c;
     }
 }

@@ -60,7 +60,10 @@ public final class ChangeEventEncoder {
     public record Source(long lsn, Long txId, long tsMs, boolean snapshot) {
     }
 
-    /** The ChangeEvent JSON. {@code before}/{@code after} may be null. */
+    /**
+     * The ChangeEvent JSON. {@code key}, {@code before} and {@code after} may be null; a TRUNCATE (op {@code t}, docs/
+     * architecture.md §4) has all three null: Debezium sends one per truncated table, with no row and no key.
+     */
     public byte[] value(String op, String schema, String table, Struct key, Struct before, Struct after, Source source) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = json.createGenerator(out, JsonEncoding.UTF8)) {

@@ -38,6 +38,11 @@ public final class SourcePreflight {
     /** Debezium's {@code publication.autocreate.mode} values the preflight picks between. */
     public static final String USE_AS_IS = "disabled";
     public static final String CREATE_OR_SYNC = "filtered";
+    /**
+     * Creates a missing publication {@code FOR ALL TABLES} (Debezium uses an existing one as it is): a table created
+     * later is in it at once, so it streams from its first row without a restart (issue 21 item 1).
+     */
+    public static final String ALL_TABLES = "all_tables";
 
     private SourcePreflight() {
     }
@@ -54,7 +59,8 @@ public final class SourcePreflight {
      * What the preflight found.
      *
      * @param publicationMode Debezium's {@code publication.autocreate.mode}: {@link #USE_AS_IS} for an existing
-     *                        publication the user may not change, else {@link #CREATE_OR_SYNC}
+     *                        publication the user may not change, {@link #ALL_TABLES} to create a missing one for all
+     *                        tables (every table captured, by a superuser), else {@link #CREATE_OR_SYNC}
      * @param published       the tables ({@code schema.table}) the existing publication covers; empty when it is missing
      */
     public record Report(List<Problem> problems, String publicationMode, boolean publicationExists, Set<String> published,
@@ -159,6 +165,15 @@ public final class SourcePreflight {
             }
             Map<String, String> leftOut = uncapturable(c, readable);
             leftOut.forEach((table, why) -> LOG.error("Table {} is left out of capture: {}; every other table is captured", table, why));
+            if (pub == null && src.tables().isBlank() && superuser && leftOut.isEmpty()) {
+                // capturing every table: FOR ALL TABLES (only a superuser may create one) takes in tables created later
+                // too. Not while a table is left out: in such a publication Debezium would still decode its changes, and
+                // refuse them; the publication is then FOR TABLE the others, and a new table waits for a restart.
+                mode = ALL_TABLES;
+            } else if (pub == null && src.tables().isBlank()) {
+                LOG.info("Publication '{}' will list the tables that exist now: a table created later is captured after a restart{}",
+                        src.publication(), superuser ? "" : " (a publication FOR ALL TABLES, which takes them in at once, needs a superuser)");
+            }
             if (!leftOut.isEmpty() && !src.tables().isBlank() && leftOut.keySet().containsAll(readable)) {
                 problems.add(new Problem(SourceSettings.TABLES.key(), "every table it names is left out of capture ("
                         + String.join("; ", leftOut.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList()) + ")"));

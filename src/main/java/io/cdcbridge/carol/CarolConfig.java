@@ -26,13 +26,14 @@ import io.cdcbridge.config.SinkSettings;
  * @param manageSchemas whether the bridge creates and extends staging schemas ({@code cdc.carol.manage-schemas})
  * @param crosswalks per {@code schema.table}, the crosswalk columns set by {@code cdc.carol.crosswalk.<schema>.<table>}
  *                   (for a table without a primary key, or to use other columns than it)
+ * @param ignoreTruncates {@code cdc.carol.truncate=ignore}: a TRUNCATE is logged and counted, not dead-lettered
  */
 public record CarolConfig(URI url, String connectorId, String auth, String username, String password, String tenant,
                           String org, String apiKey, String authScheme, long refreshAheadMs, Set<String> tables,
                           Set<String> exclude, Map<String, String> stagings, Map<String, Map<String, String>> fields,
                           int batchSize, long maxRequestBytes, long timeoutMs, boolean numericAsNumber,
                           java.time.ZoneId timestampZone, String tokenPath, String intakePath, boolean manageSchemas,
-                          Map<String, List<String>> crosswalks) {
+                          Map<String, List<String>> crosswalks, boolean ignoreTruncates) {
 
     public static final int MAX_RECORDS = CarolSettings.MAX_RECORDS;
     public static final long MAX_BYTES = CarolSettings.MAX_REQUEST_BYTES_LIMIT;
@@ -71,7 +72,8 @@ public record CarolConfig(URI url, String connectorId, String auth, String usern
                 new TreeSet<>(s.get(CarolSettings.TABLES)), new TreeSet<>(s.get(CarolSettings.EXCLUDE)), stagings, fields,
                 batch, bytes, s.get(CarolSettings.TIMEOUT).toMillis(), s.get(CarolSettings.NUMERIC_AS).equals("number"),
                 s.get(SinkSettings.TIMESTAMP_ZONE), s.get(CarolSettings.TOKEN_PATH), s.get(CarolSettings.INTAKE_PATH),
-                s.get(CarolSettings.MANAGE_SCHEMAS), Map.copyOf(crosswalks));
+                s.get(CarolSettings.MANAGE_SCHEMAS), Map.copyOf(crosswalks),
+                s.get(CarolSettings.TRUNCATE).equals(CarolSettings.TRUNCATE_IGNORE));
     }
 
     /** {@code a, b,c} → {a, b, c}. */

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdcbridge.config.CarolSettings;
 import io.cdcbridge.delivery.SinkMapper;
 import io.cdcbridge.event.ChangeEvent;
 import io.cdcbridge.util.LastValue;
@@ -40,6 +41,8 @@ final class CarolMapper implements SinkMapper<CarolMapper.Record> {
     private final boolean schemas;
     /** Per table, its staging schema, worked out again only when its column types or key change. */
     private final Map<String, LastValue<SchemaInput, CarolStagingSchemas.StagingSchema>> schemaByTable = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> ignoredTruncates = new ConcurrentHashMap<>();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CarolMapper.class);
 
     /** What a table's staging schema is made of: its column types (the parsed types header) and its key columns. */
     private record SchemaInput(Map<String, String> columnTypes, List<String> primaryKey) {
@@ -58,6 +61,9 @@ final class CarolMapper implements SinkMapper<CarolMapper.Record> {
         String staging = passthrough.carolStaging(record.topic());
         if (staging == null) {
             ChangeEvent event = ChangeEvent.parse(record.value(), record.typesHeader());
+            if (event.truncate()) {
+                return truncate(event);
+            }
             CarolRecordMapper.Mapped m = records.map(event);
             List<String> primaryKey = primaryKey(event);
             CarolStagingSchemas.StagingSchema schema = schemas ? schema(event, record.typesHeader(), primaryKey) : null;
@@ -67,6 +73,35 @@ final class CarolMapper implements SinkMapper<CarolMapper.Record> {
         List<ObjectNode> objects = Passthrough.records(record.value());
         List<Item<Record>> out = new ArrayList<>(objects.size());
         objects.forEach(o -> out.add(item(staging, o, null, null)));
+        return out;
+    }
+
+    /**
+     * A TRUNCATE (op t): Carol's intake has no operation that empties a staging, and sending the table's rows as
+     * deletes is impossible (the event names none). Never silent (docs/carol.md, "TRUNCATE"): by default it is
+     * dead-lettered with a cause saying so, for an operator to act on; with {@code cdc.carol.truncate=ignore} it is
+     * logged at WARN, naming the table, and counted ({@link #ignoredTruncates}).
+     */
+    private List<Item<Record>> truncate(ChangeEvent event) {
+        String staging = config.staging(event.schema(), event.table());
+        if (!config.ignoreTruncates()) {
+            throw new io.cdcbridge.errors.PermanentDeliveryException("Carol has no truncate: TRUNCATE of " + event.qualifiedTable()
+                    + " (LSN " + event.lsn() + ") was not applied to staging " + staging + ", whose records stay; remove them in "
+                    + "Carol if they must go, or set " + CarolSettings.TRUNCATE.key() + "=" + CarolSettings.TRUNCATE_IGNORE
+                    + " to leave stagings as they are (docs/carol.md, \"TRUNCATE\")");
+        }
+        long n = ignoredTruncates.computeIfAbsent(event.qualifiedTable(), t -> new java.util.concurrent.atomic.AtomicLong())
+                .incrementAndGet();
+        LOG.warn("Carol has no truncate: TRUNCATE of {} (LSN {}) ignored ({}={}); staging {} keeps its records ({} truncate(s) of "
+                + "this table ignored so far)", event.qualifiedTable(), event.lsn(), CarolSettings.TRUNCATE.key(),
+                CarolSettings.TRUNCATE_IGNORE, staging, n);
+        return List.of();
+    }
+
+    /** Per {@code schema.table}, the truncates ignored under {@code cdc.carol.truncate=ignore} since start. */
+    Map<String, Long> ignoredTruncates() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        ignoredTruncates.forEach((t, n) -> out.put(t, n.get()));
         return out;
     }
 

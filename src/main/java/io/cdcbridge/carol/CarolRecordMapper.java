@@ -167,7 +167,7 @@ public final class CarolRecordMapper {
     }
 
     private static ObjectNode asObject(JsonNode n, String what) {
-        if (!n.isObject()) {
+        if (n == null || !n.isObject()) {
             throw new PermanentDeliveryException("ChangeEvent without its " + what + " image");
         }
         return (ObjectNode) n;

@@ -123,6 +123,16 @@ public final class CarolSettings {
     public static final Setting<Boolean> MANAGE_SCHEMAS = AREA.declare(Setting.bool("cdc.carol.manage-schemas", true)
             .describe("the bridge creates each staging's schema from its table, and adds the columns a table gains"));
 
+    /** What the sink does with a TRUNCATE (op t): Carol's intake has no operation that empties a staging. */
+    public static final String TRUNCATE_DEAD_LETTER = "dead-letter";
+    public static final String TRUNCATE_IGNORE = "ignore";
+
+    public static final Setting<String> TRUNCATE = AREA.declare(Setting.choice("cdc.carol.truncate", TRUNCATE_DEAD_LETTER,
+                    TRUNCATE_DEAD_LETTER, TRUNCATE_IGNORE)
+            .describe("a TRUNCATE of a source table, which Carol cannot apply: `dead-letter` puts the truncate event in "
+                    + "the sink's dead-letter topic, its cause saying so, for an operator to act on; `ignore` leaves the "
+                    + "staging as it is, with a warning naming the table (docs/carol.md, \"TRUNCATE\")"));
+
     public static final Setting<List<String>> CROSSWALK = AREA.declare(Setting.prefix("cdc.carol.crosswalk.<schema>.<table>")
             .as("list of columns", v -> {
                 List<String> keys = new java.util.ArrayList<>();

@@ -28,7 +28,7 @@ public record ChangeEvent(String op, String schema, String table, ObjectNode key
 
     /** The reader (and writer, for sinks that pass parts of an event on) of ChangeEvent JSON. */
     public static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
-    private static final Set<String> OPS = Set.of("c", "u", "d", "r");
+    private static final Set<String> OPS = Set.of("c", "u", "d", "r", "t");
 
     /** Parses a Kafka value (bytes or text) and the optional {@code cdc.types} header value. */
     public static ChangeEvent parse(Object value, Object typesHeader) {
@@ -50,7 +50,7 @@ public record ChangeEvent(String op, String schema, String table, ObjectNode key
         }
         String op = text(root, "op");
         if (op == null || !OPS.contains(op)) {
-            throw new PermanentDeliveryException("not a ChangeEvent: op must be one of c, u, d, r, got " + op);
+            throw new PermanentDeliveryException("not a ChangeEvent: op must be one of c, u, d, r, t, got " + op);
         }
         String schema = text(root, "schema");
         String table = text(root, "table");
@@ -59,7 +59,8 @@ public record ChangeEvent(String op, String schema, String table, ObjectNode key
         }
         ObjectNode before = object(root, "before");
         ObjectNode after = object(root, "after");
-        if (("d".equals(op) ? before == null && object(root, "key") == null : after == null)) {
+        // a TRUNCATE is of the whole table: no row, no key (docs/architecture.md §4)
+        if (!"t".equals(op) && ("d".equals(op) ? before == null && object(root, "key") == null : after == null)) {
             throw new PermanentDeliveryException("not a ChangeEvent: op " + op + " without its row image");
         }
         JsonNode source = root.get("source");
@@ -81,6 +82,11 @@ public record ChangeEvent(String op, String schema, String table, ObjectNode key
         return "d".equals(op);
     }
 
+    /** A TRUNCATE of the table ({@code op} t): no key and no row images; every earlier row of the table is gone. */
+    public boolean truncate() {
+        return "t".equals(op);
+    }
+
     /**
      * A {@code timestamp} (without zone) value read in {@code cdc.sink.timestamp-zone} and given as the instant (UTC,
      * {@code Z}); the infinities stay as Postgres spells them. One rule for every sink (docs/types.md).
@@ -92,7 +98,10 @@ public record ChangeEvent(String op, String schema, String table, ObjectNode key
         return java.time.LocalDateTime.parse(localDateTime).atZone(zone).toInstant().toString();
     }
 
-    /** The row image a changelog row is made of: the after image, or for a delete the before image (else the key). */
+    /**
+     * The row image a changelog row is made of: the after image, or for a delete the before image (else the key); null
+     * for a truncate.
+     */
     public ObjectNode image() {
         if (!"d".equals(op)) {
             return after;

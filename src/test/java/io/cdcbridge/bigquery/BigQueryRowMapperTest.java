@@ -265,4 +265,21 @@ class BigQueryRowMapperTest {
         assertThat(mapper.map(change(INSERT, TYPES)).values().get("EntryDateTime")).as("default: wall clock, DATETIME")
                 .isEqualTo("2025-01-31T10:00:00.123456");
     }
+
+    @Test
+    void aTruncateIsAChangelogRowWithOnlyItsMetadata() {
+        String truncate = """
+                {"v":1,"op":"t","schema":"public","table":"Sales","key":null,"before":null,"after":null,
+                 "source":{"lsn":22070900,"txId":744,"tsMs":1764000000000,"snapshot":false}}""";
+        BigQueryRowMapper.Row row = mapper.map(change(truncate, null));
+        assertThat(row.tableId()).isEqualTo("postgres_public_Sales");
+        assertThat(row.values()).containsEntry("_op", "t").containsEntry("_lsn", 22070900L).containsEntry("_tx_id", 744L)
+                .containsEntry("_source_ts", "2025-11-24T16:00:00Z").containsEntry("_unchanged", null);
+        assertThat(row.values().keySet()).allMatch(BigQueryRowMapper.METADATA::containsKey);
+        assertThat(row.columns()).isEmpty();
+        assertThat(row.keyColumns()).isEmpty();
+        // its own insertId: a retried truncate dedupes, another truncate of the table (another LSN) does not
+        assertThat(row.insertId()).hasSize(40).isEqualTo(mapper.map(change(truncate, null)).insertId())
+                .isNotEqualTo(mapper.map(change(truncate.replace("22070900", "22070999"), null)).insertId());
+    }
 }

@@ -150,4 +150,22 @@ class BigQueryTablesTest {
                         com.google.cloud.bigquery.TimePartitioning.Type.DAY).setField("s").build()).build())))
                 .isInstanceOf(BigQueryException.class).hasMessageContaining("can only be of type TIMESTAMP, DATE or DATETIME");
     }
+
+    @Test
+    void aBatchOfOnlyTruncatesLeavesAKeyedViewAsItIs() {
+        tables.ensure("t", cols("id", ColumnType.scalar("INT64"), "name", ColumnType.scalar("STRING")), List.of("id"));
+        String keyed = fake.viewQuery("p", "ds", "t_latest");
+        assertThat(keyed).contains("PARTITION BY `id`");
+        // another instance (or this one after a restart) whose first batch of the table holds only a truncate: no row,
+        // no key, so nothing to tell a keyed table from a keyless one
+        BigQueryTables fresh = new BigQueryTables(bq, "p", "ds");
+        fresh.ensure("t", Map.of(), List.of());
+        assertThat(fake.viewQuery("p", "ds", "t_latest")).isEqualTo(keyed);
+        // a truncate first of all: the table is made, its view waits for the first rows, which say the key
+        fresh.ensure("u", Map.of(), List.of());
+        assertThat(fake.schema("p", "ds", "u")).containsKey("_op");
+        assertThat(fake.viewQuery("p", "ds", "u_latest")).isNull();
+        fresh.ensure("u", cols("id", ColumnType.scalar("INT64")), List.of("id"));
+        assertThat(fake.viewQuery("p", "ds", "u_latest")).contains("PARTITION BY `id`");
+    }
 }

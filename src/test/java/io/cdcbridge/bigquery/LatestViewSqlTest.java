@@ -48,4 +48,13 @@ class LatestViewSqlTest {
                 c("_lsn", "INT64"), c("_ingested_at", "TIMESTAMP")), List.of("Id"));
         assertThat(sql).doesNotContain("FIRST_VALUE").contains("FROM `p.d.t`\n");
     }
+
+    @Test
+    void theViewCountsOnlyChangesAfterTheLatestTruncate() {
+        String sql = LatestViewSql.bigQuery("p", "d", "t", with(c("Id", "INT64"), c("Body", "STRING")), List.of("Id"));
+        assertThat(sql).contains("WHERE `_lsn` > (SELECT COALESCE(MAX(`_lsn`), -1) FROM `p.d.t` WHERE `_op` = 't')");
+        String keyless = LatestViewSql.bigQuery("p", "d", "t", List.of(c("Id", "INT64"), c("_op", "STRING"), c("_lsn", "INT64"),
+                c("_ingested_at", "TIMESTAMP")), List.of());
+        assertThat(keyless).contains("WHERE `_lsn` > (SELECT COALESCE(MAX(`_lsn`), -1) FROM `p.d.t` WHERE `_op` = 't')");
+    }
 }
