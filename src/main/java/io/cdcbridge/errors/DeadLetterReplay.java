@@ -161,9 +161,9 @@ public final class DeadLetterReplay {
             replayed = counts[0];
             skipped = counts[1];
             failed = counts[2];
-            supersededByTable.forEach((t, n) -> LOG.info("Replay for {}: {} dead letter(s) of {} {} not replayed: a newer change of "
+            supersededByTable.forEach((t, n) -> LOG.info("Replay for {}: {} dead letter(s) of {} superseded, {}: a newer change of "
                     + "the same key is on {}.{} (delivered, or a dead letter replayed in its place), and the sink keeps one record "
-                    + "per key (docs/architecture.md §9)", sink, n, t, dryRun ? "would be" : "were", prefix, t));
+                    + "per key (docs/architecture.md §9)", sink, n, t, dryRun ? "would not be replayed" : "not replayed", prefix, t));
             superseded = supersededByTable.values().stream().mapToInt(Integer::intValue).sum();
             if (!dryRun) {
                 Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
