@@ -34,12 +34,29 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 public final class DeadLetterReplay {
 
     /** What a replay did. {@code failed}: dead letters that could not be re-published (no origin topic, Kafka error). */
-    public record Result(int replayed, int skipped, int failed) {
+    public record Result(int replayed, int skipped, int failed, int superseded) {
+        public Result(int replayed, int skipped, int failed) {
+            this(replayed, skipped, failed, 0);
+        }
+
+        /** {@code superseded} only when there are some (only a sink that keeps one record per key has any). */
         @Override
         public String toString() {
-            return "replayed=" + replayed + " skipped=" + skipped + " failed=" + failed;
+            return "replayed=" + replayed + " skipped=" + skipped + " failed=" + failed
+                    + (superseded > 0 ? " superseded=" + superseded : "");
         }
     }
+
+    /**
+     * Sinks that keep one record per key and no version of it (Carol's crosswalk, docs/architecture.md §8): a dead
+     * letter whose key has a newer change on its origin partition is superseded and not replayed, or it would put the
+     * older version over the newer one (§9). BigQuery is not among them: its changelog keeps every version and its
+     * latest view orders by LSN, so a replayed old version cannot win there.
+     */
+    static final java.util.Set<String> ONE_RECORD_PER_KEY = java.util.Set.of("carol");
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DeadLetterReplay.class);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final KafkaClients clients;
     private final String prefix;
@@ -70,6 +87,7 @@ public final class DeadLetterReplay {
         int replayed = 0;
         int skipped = 0;
         int failed = 0;
+        int superseded = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c); KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
             List<TopicPartition> parts = new ArrayList<>();
             consumer.partitionsFor(dlq, Duration.ofSeconds(30)).forEach(i -> parts.add(new TopicPartition(dlq, i.partition())));
@@ -89,33 +107,64 @@ public final class DeadLetterReplay {
             }
             Map<TopicPartition, Long> startAt = new HashMap<>();
             parts.forEach(tp -> startAt.put(tp, consumer.position(tp)));
-            while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                    if (r.offset() >= end.get(tp) || done.get(tp).contains(r.offset())) {
-                        continue;
-                    }
+            Supersession supersession = new Supersession();
+            if (ONE_RECORD_PER_KEY.contains(sink)) {
+                // first pass: the keys of the dead letters to replay, and where their origin partitions are to be read from
+                forEachPending(consumer, parts, end, done, r -> {
                     String origin = header(r, DeadLetters.ORIGIN_TOPIC);
-                    if (onlyTopic != null && !onlyTopic.equals(origin)) {
-                        skipped++;
-                        continue;
-                    }
-                    if (origin == null || origin.isBlank() || "null".equals(origin)) {
-                        failed++;
-                        continue;
-                    }
-                    if (!dryRun) {
-                        try {
-                            send(producer, r, origin, sink).get(60, TimeUnit.SECONDS);
-                        } catch (Exception e) {
-                            failed++;
-                            continue;
+                    if (onlyTopic == null || onlyTopic.equals(origin)) {
+                        TopicPartition at = originPartition(r);
+                        if (at != null && r.key() != null && isChangeEvent(r.value())) {
+                            supersession.want(at, r.key(), originOffset(r));
                         }
+                    }
+                });
+                readOrigins(c, sink, supersession);
+                parts.forEach(tp -> consumer.seek(tp, startAt.get(tp)));
+            }
+            Map<String, Integer> supersededByTable = new java.util.TreeMap<>();
+            int[] counts = new int[3];
+            forEachPending(consumer, parts, end, done, r -> {
+                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                String origin = header(r, DeadLetters.ORIGIN_TOPIC);
+                if (onlyTopic != null && !onlyTopic.equals(origin)) {
+                    counts[1]++;
+                    return;
+                }
+                if (origin == null || origin.isBlank() || "null".equals(origin)) {
+                    counts[2]++;
+                    return;
+                }
+                TopicPartition at = originPartition(r);
+                if (at != null && r.key() != null && supersession.superseded(at, r.key(), originOffset(r))) {
+                    supersededByTable.merge(origin.startsWith(prefix + ".") ? origin.substring(prefix.length() + 1) : origin, 1, Integer::sum);
+                    if (!dryRun) {
                         done.get(tp).add(r.offset());
                     }
-                    replayed++;
+                    return;
                 }
-            }
+                if (!dryRun) {
+                    try {
+                        send(producer, r, origin, sink).get(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        counts[2]++;
+                        return;
+                    } catch (Exception e) {
+                        counts[2]++;
+                        return;
+                    }
+                    done.get(tp).add(r.offset());
+                }
+                counts[0]++;
+            });
+            replayed = counts[0];
+            skipped = counts[1];
+            failed = counts[2];
+            supersededByTable.forEach((t, n) -> LOG.info("Replay for {}: {} dead letter(s) of {} superseded, {}: a newer change of "
+                    + "the same key is on {}.{} (delivered, or a dead letter replayed in its place), and the sink keeps one record "
+                    + "per key (docs/architecture.md §9)", sink, n, t, dryRun ? "would not be replayed" : "not replayed", prefix, t));
+            superseded = supersededByTable.values().stream().mapToInt(Integer::intValue).sum();
             if (!dryRun) {
                 Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
                 for (TopicPartition tp : parts) {
@@ -130,7 +179,130 @@ public final class DeadLetterReplay {
                 consumer.commitSync(commits);
             }
         }
-        return new Result(replayed, skipped, failed);
+        return new Result(replayed, skipped, failed, superseded);
+    }
+
+    /** Hands each dead letter below the end offsets read at the start and not replayed yet to {@code action}, in order. */
+    private static void forEachPending(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> parts, Map<TopicPartition, Long> end,
+                                       Map<TopicPartition, java.util.TreeSet<Long>> done,
+                                       java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> action) {
+        while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                if (r.offset() < end.get(tp) && !done.get(tp).contains(r.offset())) {
+                    action.accept(r);
+                }
+            }
+        }
+    }
+
+    /**
+     * Reads the origin partitions of the wanted keys, from the smallest origin offset among the dead letters up to
+     * their end now, and notes per wanted key the highest offset of a record the sink delivers. A record's versions
+     * all go to one partition (keyed by primary key, docs/architecture.md §1), so the partition is where a newer one is.
+     */
+    private void readOrigins(Map<String, Object> consumerProps, String sink, Supersession supersession) {
+        if (supersession.from().isEmpty()) {
+            return;
+        }
+        Map<String, Object> c = new HashMap<>(consumerProps);
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"); // the start may be past retention already
+        try (KafkaConsumer<byte[], byte[]> origin = new KafkaConsumer<>(c)) {
+            List<TopicPartition> parts = new ArrayList<>(supersession.from().keySet());
+            origin.assign(parts);
+            Map<TopicPartition, Long> end = origin.endOffsets(parts);
+            supersession.from().forEach(origin::seek);
+            while (parts.stream().anyMatch(tp -> origin.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> r : origin.poll(Duration.ofMillis(500))) {
+                    if (r.key() != null && deliveredBy(r, sink)) {
+                        supersession.seen(new TopicPartition(r.topic(), r.partition()), r.key(), r.offset());
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether the sink delivers this record of an origin topic: any record but a copy replayed for another sink (that
+     * copy is an old version the sink skips, so it supersedes nothing for it).
+     */
+    static boolean deliveredBy(ConsumerRecord<byte[], byte[]> r, String sink) {
+        String target = header(r, DeadLetters.REPLAY_SINK);
+        return target == null || target.equals(sink);
+    }
+
+    /**
+     * A ChangeEvent (docs/architecture.md §4): a JSON object with {@code v} and {@code op}. Anything else (passthrough
+     * records) is replayed as it is: its sink does not keep it by a key of ours.
+     */
+    static boolean isChangeEvent(byte[] value) {
+        if (value == null) {
+            return false;
+        }
+        try {
+            var node = JSON.readTree(value);
+            return node != null && node.isObject() && node.has("v") && node.has("op");
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private static TopicPartition originPartition(ConsumerRecord<byte[], byte[]> r) {
+        String topic = header(r, DeadLetters.ORIGIN_TOPIC);
+        String partition = header(r, DeadLetters.ORIGIN_PARTITION);
+        if (topic == null || partition == null || originOffset(r) < 0) {
+            return null;
+        }
+        try {
+            int p = Integer.parseInt(partition);
+            return p < 0 ? null : new TopicPartition(topic, p);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static long originOffset(ConsumerRecord<byte[], byte[]> r) {
+        try {
+            String o = header(r, DeadLetters.ORIGIN_OFFSET);
+            return o == null ? -1 : Long.parseLong(o);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Which dead letters a newer change of their key supersedes (docs/architecture.md §9). Memory: the keys of the dead
+     * letters being replayed, one offset each; the origin records read are not kept.
+     */
+    static final class Supersession {
+        private final Map<TopicPartition, Map<java.nio.ByteBuffer, Long>> newest = new HashMap<>();
+        private final Map<TopicPartition, Long> from = new HashMap<>();
+
+        /** A dead letter to be replayed: its record was at {@code offset} of {@code origin}, with this key. */
+        void want(TopicPartition origin, byte[] key, long offset) {
+            newest.computeIfAbsent(origin, k -> new HashMap<>()).merge(java.nio.ByteBuffer.wrap(key.clone()), offset, Math::max);
+            from.merge(origin, offset, Math::min);
+        }
+
+        /** Where each origin partition is to be read from: the smallest origin offset of its dead letters. */
+        Map<TopicPartition, Long> from() {
+            return from;
+        }
+
+        /** A record the sink delivers, read from an origin partition: a newer version of a wanted key, maybe. */
+        void seen(TopicPartition origin, byte[] key, long offset) {
+            Map<java.nio.ByteBuffer, Long> keys = newest.get(origin);
+            if (keys != null) {
+                keys.computeIfPresent(java.nio.ByteBuffer.wrap(key), (k, o) -> Math.max(o, offset));
+            }
+        }
+
+        /** Whether a newer record of the key than the dead letter's own is on its origin partition. */
+        boolean superseded(TopicPartition origin, byte[] key, long offset) {
+            Map<java.nio.ByteBuffer, Long> keys = newest.get(origin);
+            Long highest = keys == null ? null : keys.get(java.nio.ByteBuffer.wrap(key));
+            return highest != null && offset < highest;
+        }
     }
 
     /**

@@ -68,4 +68,54 @@ class DeadLetterReplayTest {
         var twice = DeadLetterReplay.replayHeaders(again, "bigquery");
         assertThat(twice.headers(DeadLetterReplay.FIRST_POSITION)).extracting(h -> new String(h.value())).containsExactly("orders/2/345");
     }
+
+    @Test
+    void aDeadLetterWhoseKeyHasANewerRecordOnItsOriginPartitionIsSupersededAndOnlyThen() {
+        var users0 = new org.apache.kafka.common.TopicPartition("p.public.Users", 0);
+        var users1 = new org.apache.kafka.common.TopicPartition("p.public.Users", 1);
+        byte[] ana = "{\"UserId\":1}".getBytes();
+        byte[] joao = "{\"UserId\":2}".getBytes();
+        byte[] ze = "{\"UserId\":3}".getBytes();
+        var s = new DeadLetterReplay.Supersession();
+        s.want(users0, ana, 10);
+        s.want(users0, joao, 7);
+        s.want(users0, "{\"UserId\":2}".getBytes(), 12); // the same key dead-lettered twice: the older one is superseded by the newer
+        s.want(users1, ze, 4);
+        assertThat(s.from()).containsEntry(users0, 7L).containsEntry(users1, 4L).hasSize(2);
+
+        // what the origin partitions hold from there on (the dead letters' own records among them)
+        s.seen(users0, joao, 7);
+        s.seen(users0, ana, 10);
+        s.seen(users0, "{\"UserId\":1}".getBytes(), 11); // a newer version of Ana (a fresh array: keys compare by content)
+        s.seen(users0, joao, 12);
+        s.seen(users0, ze, 13); // Zé's key on another partition than its dead letter's: not its partition, ignored
+        s.seen(users0, "{\"UserId\":9}".getBytes(), 14); // a key no dead letter has: not kept
+        s.seen(users1, ze, 4);
+
+        assertThat(s.superseded(users0, ana, 10)).as("Ana: a newer change at 11").isTrue();
+        assertThat(s.superseded(users0, joao, 7)).as("João@7: its newer dead letter at 12").isTrue();
+        assertThat(s.superseded(users0, joao, 12)).as("João@12: the newest, replayed in place of 7").isFalse();
+        assertThat(s.superseded(users1, ze, 4)).as("Zé: nothing newer on its partition").isFalse();
+        assertThat(s.superseded(users1, "{\"UserId\":9}".getBytes(), 1)).as("a key not wanted").isFalse();
+    }
+
+    @Test
+    void aCopyReplayedForAnotherSinkSupersedesNothingAndPassthroughRecordsAreNoChangeEvents() {
+        var plain = new org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>("p.public.Users", 0, 3, null, "{}".getBytes());
+        var forCarol = new org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>("p.public.Users", 0, 4, null, "{}".getBytes());
+        forCarol.headers().add(DeadLetters.REPLAY_SINK, "carol".getBytes());
+        var forBigQuery = new org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>("p.public.Users", 0, 5, null, "{}".getBytes());
+        forBigQuery.headers().add(DeadLetters.REPLAY_SINK, "bigquery".getBytes());
+        assertThat(DeadLetterReplay.deliveredBy(plain, "carol")).isTrue();
+        assertThat(DeadLetterReplay.deliveredBy(forCarol, "carol")).isTrue();
+        assertThat(DeadLetterReplay.deliveredBy(forBigQuery, "carol")).as("an old version Carol skips").isFalse();
+
+        assertThat(DeadLetterReplay.isChangeEvent(("{\"v\":1,\"op\":\"u\",\"schema\":\"public\",\"table\":\"Users\","
+                + "\"key\":{\"UserId\":1},\"before\":null,\"after\":{\"UserId\":1},\"source\":{\"lsn\":5}}").getBytes())).isTrue();
+        assertThat(DeadLetterReplay.isChangeEvent("[{\"Codigo\":1}]".getBytes())).isFalse();
+        assertThat(DeadLetterReplay.isChangeEvent("{\"Codigo\":1}".getBytes())).isFalse();
+        assertThat(DeadLetterReplay.isChangeEvent("this is not JSON".getBytes())).isFalse();
+        assertThat(DeadLetterReplay.isChangeEvent(null)).isFalse();
+        assertThat(DeadLetterReplay.ONE_RECORD_PER_KEY).containsExactly("carol");
+    }
 }
