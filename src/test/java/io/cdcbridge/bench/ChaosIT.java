@@ -27,7 +27,8 @@ class ChaosIT {
         assertThat(r.stale()).as(r.toString()).isZero();
         // duplicates are counted by the fake (it keeps repeats past its 60 s window, as BigQuery may), not asserted
         // away: the latest view that compare() reads collapses them
-        // the poison once per sink, once more for Carol after the replay, and the 9 MB row's reference
+        // exactly what the faults legitimately dead-letter: the poison once per sink, the 9 MB row's reference, and the
+        // replayed poison record once more in Carol's
         assertThat(r.dlq()).as(r.toString()).isEqualTo(r.poison()).isEqualTo(4);
     }
 }

@@ -178,6 +178,7 @@ public final class ChaosRun {
     private int inject(String fault, BridgeProcess[] bridge, Path dir, Map<String, String> s, FakeBigQuery bq, FakeCarol carol,
                        String name) throws Exception {
         System.out.println("injecting " + fault);
+        faultsSeen.add(fault);
         switch (fault) {
             case "kill9" -> {
                 bridge[0].kill();
@@ -211,6 +212,11 @@ public final class ChaosRun {
                 return 1; // the 9 MB row: one reference in <prefix>.dlq.capture
             }
             case "replay" -> {
+                // a replay with something to replay: Carol's dead letter of the poison record (when poison ran before)
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (faultsSeen.contains("poison") && deadLetters(name, "carol") == 0 && System.nanoTime() < until) {
+                    Thread.sleep(100);
+                }
                 var result = new io.cdcbridge.errors.DeadLetterReplay(kafka.bootstrapServers(), name).replay("carol", null, false);
                 System.out.println("replayed during the load: " + result);
                 return result.replayed(); // each replayed poison record is dead-lettered again
@@ -327,6 +333,9 @@ public final class ChaosRun {
         }
         return lost;
     }
+
+    /** The faults injected so far in this run. */
+    private final java.util.Set<String> faultsSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** The second, delivery-only instance of {@code scale-out}, until {@code scale-in}. */
     private BridgeProcess second;
@@ -453,18 +462,24 @@ public final class ChaosRun {
 
     private long dlqCount(String prefix) throws Exception {
         long n = 0;
+        for (String sink : List.of("bigquery", "carol", "capture")) {
+            n += deadLetters(prefix, sink);
+        }
+        return n;
+    }
+
+    /** The records of one dead-letter topic, every partition; 0 while it does not exist. */
+    private long deadLetters(String prefix, String sink) throws Exception {
+        long n = 0;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            var names = admin.listTopics().names().get();
-            for (String sink : List.of("bigquery", "carol", "capture")) {
-                String topic = prefix + ".dlq." + sink;
-                if (names.contains(topic)) {
-                    // every partition: a dead-letter topic made with several partitions holds letters beyond partition 0
-                    Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-                    admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
-                            .forEach(p -> ends.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-                    for (var e : admin.listOffsets(ends).all().get().values()) {
-                        n += e.offset();
-                    }
+            String topic = prefix + ".dlq." + sink;
+            if (admin.listTopics().names().get().contains(topic)) {
+                // every partition: a dead-letter topic made with several partitions holds letters beyond partition 0
+                Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+                admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                        .forEach(p -> ends.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+                for (var e : admin.listOffsets(ends).all().get().values()) {
+                    n += e.offset();
                 }
             }
         }

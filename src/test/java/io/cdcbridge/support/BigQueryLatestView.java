@@ -30,7 +30,10 @@ public final class BigQueryLatestView {
         }
     }
 
-    /** The same on a connection of one's own (a Postgres other than the shared test one); the scratch table is dropped. */
+    /**
+     * The same on a connection of one's own (a Postgres other than the shared test one); the scratch table is a
+     * temporary one, dropped at the end.
+     */
     public static List<Map<String, Object>> evaluate(FakeBigQuery fake, String project, String dataset, String table, Connection c)
             throws Exception {
         Map<String, String> schema = fake.schema(project, dataset, table);
@@ -42,7 +45,9 @@ public final class BigQueryLatestView {
         }).collect(Collectors.joining(", "));
         try {
             try (Statement st = c.createStatement()) {
-                st.execute("CREATE TABLE \"" + local + "\" (" + columns + ")");
+                // TEMPORARY: the scratch table often lives in the captured database, and a temporary table is in no
+                // publication (not even FOR ALL TABLES), so capture never sees it
+                st.execute("CREATE TEMPORARY TABLE \"" + local + "\" (" + columns + ")");
             }
             List<String> names = List.copyOf(schema.keySet());
             String insert = "INSERT INTO \"" + local + "\" (" + names.stream().map(n -> "\"" + n + "\"").collect(Collectors.joining(", "))
