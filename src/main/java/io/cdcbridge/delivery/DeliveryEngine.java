@@ -55,6 +55,13 @@ public final class DeliveryEngine<T> {
     private final KafkaBatch.Counters deadLettered = new KafkaBatch.Counters();
     /** Set while the sink's route stops after {@link Outcome.Stop}: batches polled meanwhile are neither sent nor committed. */
     private volatile String stopping;
+    /**
+     * For health at a glance (ops/HealthSummary): since when the sink has been retrying without any success (epoch
+     * ms, 0 when not), the last retried failure, and why the engine last stopped the route; cleared by a delivery.
+     */
+    private volatile long retryingSince;
+    private volatile String lastFailure;
+    private volatile String stoppedBecause;
 
     public DeliveryEngine(String sink, SinkMapper<T> mapper, SinkClient<T> client, DeliveryOptions options,
                           Supplier<DeadLetters> deadLetters) {
@@ -213,6 +220,7 @@ public final class DeliveryEngine<T> {
         for (int attempt = 1; ; attempt++) {
             Outcome o = call(() -> client.prepare(target, payload));
             if (o instanceof Outcome.Delivered) {
+                succeeded();
                 return true;
             }
             if (o instanceof Outcome.Stop s) {
@@ -288,6 +296,7 @@ public final class DeliveryEngine<T> {
             if (o instanceof Outcome.Delivered) {
                 queue.poll();
                 batch.delivered(r.items());
+                succeeded();
                 attempt = 1;
             } else if (o instanceof Outcome.ItemsRefused refused && !refused.reasons().isEmpty()) {
                 List<Pending<T>> rest = new ArrayList<>();
@@ -345,6 +354,12 @@ public final class DeliveryEngine<T> {
             return false;
         }
         LOG.warn("{}: {}; retry {}/{} in {} ms", sink, retry.reason(), attempt, options.maxRetries(), delay);
+        // a retry spent and the record dead-lettered does not end the trouble: only a success does (succeeded())
+        String reason = String.valueOf(retry.reason());
+        lastFailure = reason.length() > 300 ? reason.substring(0, 300) + "…" : reason;
+        if (retryingSince == 0) {
+            retryingSince = System.currentTimeMillis();
+        }
         pause(batch.exchange, delay);
         return true;
     }
@@ -394,6 +409,7 @@ public final class DeliveryEngine<T> {
             return;
         }
         stopping = reason;
+        stoppedBecause = reason;
         String route = exchange.getFromRouteId();
         LOG.error("{} delivery stops: {}. Nothing was committed, so no change is lost; start route {} again once fixed.",
                 sink, reason, route);
@@ -409,6 +425,30 @@ public final class DeliveryEngine<T> {
         }, sink + "-stopper");
         t.setDaemon(true);
         t.start();
+    }
+
+    private void succeeded() {
+        if (retryingSince != 0 || stoppedBecause != null) {
+            retryingSince = 0;
+            lastFailure = null;
+            stoppedBecause = null;
+        }
+    }
+
+    /** Since when the sink has been retrying without a success, or null when it is not. */
+    public java.time.Instant retryingSince() {
+        long since = retryingSince;
+        return since == 0 ? null : java.time.Instant.ofEpochMilli(since);
+    }
+
+    /** The last failure retried (as logged), while {@link #retryingSince()} is set; else null. */
+    public String lastFailure() {
+        return retryingSince == 0 ? null : lastFailure;
+    }
+
+    /** Why the engine last stopped the sink's route (an {@link Outcome.Stop}), until a delivery succeeds; or null. */
+    public String stoppedBecause() {
+        return stoppedBecause;
     }
 
     /** When the sink's credentials expire (Carol's token), or null. */

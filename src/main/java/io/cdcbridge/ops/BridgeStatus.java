@@ -70,6 +70,12 @@ public final class BridgeStatus {
         return carol == null ? null : carol.credentialsExpireAt();
     }
 
+    /** The sink's delivery engine, or null (not enabled, or its route not built yet). */
+    DeliveryEngine<?> engine(String sink) {
+        SinkComponent sinks = camel.hasComponent(SinkComponent.SCHEME) instanceof SinkComponent c ? c : null;
+        return sinks == null ? null : sinks.engine(sink);
+    }
+
     /** Route id → Started, Suspended, Stopped, ... */
     public Map<String, String> routes() {
         Map<String, String> out = new LinkedHashMap<>();

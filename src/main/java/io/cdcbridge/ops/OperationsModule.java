@@ -1,18 +1,26 @@
 package io.cdcbridge.ops;
 
 import java.net.InetAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 import javax.management.remote.JMXConnectorServer;
 
 import io.cdcbridge.util.Module;
 import io.cdcbridge.capture.CaptureModule;
 import io.cdcbridge.capture.CaptureRoute;
+import io.cdcbridge.config.CaptureSettings;
+import io.cdcbridge.config.CarolSettings;
 import io.cdcbridge.config.KafkaConfig;
 import io.cdcbridge.config.OpsSettings;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.config.SinkSettings;
+import io.cdcbridge.delivery.DeliveryEngine;
 import io.cdcbridge.errors.DeadLetterReplay;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
@@ -107,10 +115,32 @@ public final class OperationsModule implements Module {
             boolean loopback = InetAddress.getByName(host).isLoopbackAddress();
             Set<String> sensitive = Set.copyOf(settings.get(OpsSettings.CONSOLE_SENSITIVE_COLUMNS));
             new StatusConsole(status, capture.stats(), ctx, loopback, settings.get(OpsSettings.CONSOLE_TOKEN), sensitive)
-                    .leftOut(capture::leftOut).install(http);
+                    .leftOut(capture::leftOut).health(() -> HealthSummary.json(health(ctx, http))).install(http);
             http.start();
         }
         jmx = RemoteJmx.start(settings);
+    }
+
+    /** Health at a glance: the readiness checks and each enabled sink's state, read now (docs/operations.md). */
+    private List<HealthSummary.Part> health(CamelContext ctx, OpsServer http) {
+        Map<String, String> routes = status.routes();
+        List<HealthSummary.Sink> sinks = new ArrayList<>();
+        for (String sink : new TreeSet<>(enabledSinks)) {
+            Map<String, String> own = new LinkedHashMap<>();
+            // a sink's routes are named after it (bigquery-delivery, carol-delivery, and routes files' sink-* ids)
+            routes.forEach((id, state) -> {
+                if (id.startsWith(sink + "-")) {
+                    own.put(id, state);
+                }
+            });
+            DeliveryEngine<?> engine = status.engine(sink);
+            long dead = status.deadLettered().getOrDefault(sink, Map.of()).values().stream().mapToLong(Long::longValue).sum();
+            sinks.add(new HealthSummary.Sink(sink, own, dead, engine == null ? null : engine.retryingSince(),
+                    engine == null ? null : engine.lastFailure(), engine == null ? null : engine.stoppedBecause()));
+        }
+        boolean carolToken = !settings.get(SinkSettings.DRY_RUN) && "password".equals(settings.get(CarolSettings.AUTH));
+        return HealthSummary.compute(new HealthSummary.Inputs(http.ready(), capture.leftOut(), status.slotLagBytes(),
+                settings.get(CaptureSettings.SLOT_LAG_WARN_BYTES), sinks, status.carolTokenExpiry(), carolToken), Instant.now());
     }
 
     /** Null until Camel has fully started. */

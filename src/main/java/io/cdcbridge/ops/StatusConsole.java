@@ -25,7 +25,7 @@ import org.apache.camel.CamelContext;
  * The status console on the HTTP port: {@code /} (a static page polling the API) and a small JSON API for scripts:
  * <ul>
  *   <li>{@code GET /api/status}: per table captured / delivered / dead-lettered, last LSN, slot lag, token expiry,
- *   routes and their states, whether route actions are allowed for this caller;</li>
+ *   routes and their states, health at a glance ({@link HealthSummary}), whether route actions are allowed for this caller;</li>
  *   <li>{@code GET /api/events?table=schema.table}: the table's last change events, sensitive columns masked;</li>
  *   <li>{@code POST /api/routes/{id}/suspend} and {@code …/resume}.</li>
  * </ul>
@@ -57,6 +57,14 @@ public final class StatusConsole {
     /** Tables left out of capture, and why (shown on the page and in {@code /api/status}). */
     public StatusConsole leftOut(java.util.function.Supplier<Map<String, String>> tables) {
         this.leftOut = tables;
+        return this;
+    }
+
+    private java.util.function.Supplier<List<Map<String, String>>> health = List::of;
+
+    /** Health at a glance ({@link HealthSummary}), listed in {@code /api/status} and drawn as badges on the page. */
+    public StatusConsole health(java.util.function.Supplier<List<Map<String, String>>> parts) {
+        this.health = parts;
         return this;
     }
 
@@ -102,6 +110,7 @@ public final class StatusConsole {
         status.routes().forEach((id, state) -> routes.add(Map.of("id", id, "state", state)));
         out.put("routes", routes);
         out.put("leftOut", leftOut.get());
+        out.put("health", health.get());
         out.put("actionsAllowed", access.act(ex.getRequestHeaders()) == null);
         return out;
     }

@@ -4,19 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.cdcbridge.demo.EmbeddedKafkaBroker;
 import io.cdcbridge.support.BridgeProcess;
+import io.cdcbridge.support.FakeBigQuery;
+import io.cdcbridge.support.FakeCarol;
 import io.cdcbridge.support.TestInfra;
 import io.cdcbridge.support.WebDriver;
 import org.junit.jupiter.api.Test;
 
 /**
- * The status console in a real browser (headless Debian Chromium over WebDriver) on the running demo jar: counters
- * rise with the sales generator; the Carol route's suspend button stops Carol's counter while BigQuery's keeps
- * rising; resume lets Carol catch up. Leaves a screenshot in target/console.png.
+ * The status console in a real browser (headless Debian Chromium over WebDriver) on the running demo jar, delivering
+ * to the fake BigQuery and the fake Carol: counters rise with the sales generator and every health badge is green;
+ * the Carol route's suspend button stops Carol's counter (its badge amber) while BigQuery's keeps rising; resume lets
+ * Carol catch up; BigQuery failing turns its badge amber, then red after {@link HealthSummary#RED_AFTER}, and green
+ * again once it answers. Leaves a screenshot in target/console.png.
  */
 class ConsoleBrowserIT {
 
@@ -24,22 +31,42 @@ class ConsoleBrowserIT {
     private static final String SALES_BIGQUERY = "td[data-cell='bigquery:public.Sales']";
 
     @Test
-    void countersRiseAndTheCarolRouteIsSuspendedAndResumedFromThePage() throws Exception {
+    void countersRiseTheCarolRouteIsSuspendedFromThePageAndTheHealthBadgesFollowTheSinks() throws Exception {
         Path dir = TestInfra.newDir("console");
         int http = EmbeddedKafkaBroker.freePort();
-        Map<String, String> s = Map.of("cdc.demo.postgres-port", String.valueOf(EmbeddedKafkaBroker.freePort()),
-                "cdc.demo.kafka-port", String.valueOf(EmbeddedKafkaBroker.freePort()), "cdc.http.port", String.valueOf(http),
-                "cdc.demo.generator-rate", "20", "cdc.console.sensitive-columns", "Users.UserName");
+        try (FakeBigQuery bigQuery = FakeBigQuery.start(); FakeCarol carol = FakeCarol.start(Clock.systemUTC())) {
+            // real deliveries (not the demo's dry run), so that a failing service shows on the page
+            Map<String, String> s = new HashMap<>(carol.settings());
+            s.putAll(Map.of("cdc.demo.postgres-port", String.valueOf(EmbeddedKafkaBroker.freePort()),
+                    "cdc.demo.kafka-port", String.valueOf(EmbeddedKafkaBroker.freePort()), "cdc.http.port", String.valueOf(http),
+                    "cdc.demo.generator-rate", "20", "cdc.console.sensitive-columns", "Users.UserName", "cdc.sink.dry-run", "false",
+                    "cdc.bigquery.project", "console", "cdc.bigquery.dataset", "bookstore", "cdc.bigquery.endpoint", bigQuery.endpoint(),
+                    // Sales has no primary key: Carol's staging needs its crosswalk named
+                    "cdc.carol.crosswalk.public.Sales", "SaleId"));
+            // BigQuery down longer than RED_AFTER must keep retrying (not dead-letter) and recover quickly once back
+            s.put("cdc.delivery.max-retries", "1000");
+            s.put("cdc.delivery.max-retry-delay-ms", "2000");
+            run(dir, http, s, bigQuery);
+        }
+    }
+
+    private void run(Path dir, int http, Map<String, String> s, FakeBigQuery bigQuery) throws Exception {
         try (BridgeProcess demo = BridgeProcess.start(dir, s).awaitStreaming(); WebDriver browser = new WebDriver()) {
             browser.open("http://127.0.0.1:" + http + "/");
             long first = await("Sales delivered to Carol").atMost(Duration.ofSeconds(60)).ignoreExceptions()
                     .until(() -> number(browser.text(SALES_CAROL)), n -> n > 0);
             await("counters rise").atMost(Duration.ofSeconds(60)).ignoreExceptions()
                     .until(() -> number(browser.text(SALES_CAROL)) > first && number(browser.text(SALES_BIGQUERY)) > 0);
+            for (String part : PARTS) {
+                await(part + " green").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                        .until(() -> browser.text(badge(part)), t -> t.startsWith(part + " · green"));
+            }
 
             browser.click("#suspend-carol-delivery");
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
                     .until(() -> "Suspended".equals(browser.text("td[data-cell='state:carol-delivery']")));
+            await("Carol amber").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                    .until(() -> browser.text(badge("carol")), t -> t.startsWith("carol · amber") && t.contains("route carol-delivery suspended"));
             // a batch in flight when the route was suspended may still land: wait until the counter holds still
             long[] last = {-2};
             long carolStopped = await("Carol's counter settles").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2500))
@@ -60,6 +87,19 @@ class ConsoleBrowserIT {
                     .until(() -> number(browser.text(SALES_CAROL)) >= number(browser.text(SALES_BIGQUERY)) - 5
                             && number(browser.text(SALES_CAROL)) > carolStopped + 20);
             assertThat(browser.text("td[data-cell='state:carol-delivery']")).isEqualTo("Started");
+            await("Carol green again").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                    .until(() -> browser.text(badge("carol")), t -> t.startsWith("carol · green"));
+
+            // BigQuery answers 503: its sink retries, amber at once, red once it has retried for longer than RED_AFTER
+            bigQuery.failFor(503, Duration.ofMinutes(5), "/insertAll");
+            await("BigQuery amber").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> browser.text(badge("bigquery")), t -> t.startsWith("bigquery · amber") && t.contains("retrying for"));
+            await("BigQuery red").atMost(HealthSummary.RED_AFTER.plusSeconds(30)).ignoreExceptions()
+                    .until(() -> browser.text(badge("bigquery")), t -> t.startsWith("bigquery · red") && t.contains("retrying for"));
+            assertThat(browser.text(badge("carol"))).startsWith("carol · green");
+            bigQuery.failFor(503, Duration.ZERO, "");
+            await("BigQuery green again").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> browser.text(badge("bigquery")), t -> t.startsWith("bigquery · green"));
             assertThat(browser.text("#events")).doesNotContain("undefined");
             // the API behind the page: sensitive columns masked in the recent events
             String users = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
@@ -67,6 +107,12 @@ class ConsoleBrowserIT {
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body();
             assertThat(users).contains("\"UserName\":\"" + StatusConsole.MASK + "\"").doesNotContain("João").contains("Financeiro");
         }
+    }
+
+    private static final List<String> PARTS = List.of("postgres", "slot", "kafka", "bigquery", "carol", "carol-token");
+
+    private static String badge(String part) {
+        return "div[data-health='" + part + "']";
     }
 
     private static long number(String text) {
