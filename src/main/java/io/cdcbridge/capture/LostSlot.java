@@ -193,7 +193,7 @@ public final class LostSlot {
         return null;
     }
 
-    private static boolean removeOffsets(SourceConfig src, KafkaConfig kafka) {
+    static boolean removeOffsets(SourceConfig src, KafkaConfig kafka) {
         if ("kafka".equals(kafka.offsetStore())) {
             Map<ByteBuffer, byte[]> found = readTopic(src, kafka);
             if (found.values().stream().allMatch(v -> v == null)) {
