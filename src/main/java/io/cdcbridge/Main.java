@@ -45,6 +45,7 @@ public final class Main {
                 case "replay" -> replay(settings, rest);
                 case "routes" -> routes(settings, rest);
                 case "check" -> check(settings);
+                case "resync" -> resync(settings, rest);
                 case "version", "--version" -> version();
                 case "help", "--help", "-h" -> usage(0);
                 default -> usage(2);
@@ -92,6 +93,9 @@ public final class Main {
                            the routes of a running instance, over JMX (it needs cdc.jmx.port)
                   check    validate the settings and reach Postgres, Kafka, BigQuery, Carol: one line per part,
                            exit 0 only when all pass (creates nothing)
+                  resync [--force]
+                           with the bridge stopped, after a lost replication slot: remove the stored offsets, so the
+                           next start makes a new slot and snapshots every table again (docs/operations.md, Lost slot)
                   --version
                   help     this text
                 Settings: application.properties, environment variables or -Dcdc.* (docs/configuration.md).""");
@@ -106,6 +110,23 @@ public final class Main {
             all &= r.ok();
         }
         return all ? 0 : 1;
+    }
+
+    /** {@code resync [--force]}: {@link io.cdcbridge.capture.LostSlot#resync}, one line. */
+    private static int resync(Settings settings, String[] args) {
+        boolean force = args.length == 1 && args[0].equals("--force");
+        if (args.length > 1 || (args.length == 1 && !force)) {
+            System.err.println("usage: resync [--force]");
+            return 2;
+        }
+        try {
+            System.out.println(io.cdcbridge.capture.LostSlot.resync(io.cdcbridge.config.SourceConfig.from(settings),
+                    KafkaConfig.from(settings), force));
+            return 0;
+        } catch (IllegalStateException e) {
+            System.err.println("cdc-bridge resync: " + e.getMessage());
+            return 1;
+        }
     }
 
     /** {@code --version}: the version Maven stamped into the jar's manifest, and the runtime. */

@@ -75,6 +75,8 @@ public final class CaptureModule implements Module {
         SourceConfig source = SourceConfig.from(settings);
         // a bad database stops start-up here, with the key to fix, before Camel starts
         SourcePreflight.Report preflight = SourcePreflight.check(source, settings.get(CarolSettings.ENABLED));
+        // a slot lost under stored offsets stops start-up too: Debezium must not stream from a new slot, skipping the gap
+        LostSlot.check(source, kafka);
         createParent(kafka.offsetFile());
         session = "capture-" + UUID.randomUUID();
         supervisor = new CaptureSupervisor(main::getCamelContext, timeout -> publisher.recover(timeout));
