@@ -112,7 +112,7 @@ public final class Main {
         return all ? 0 : 1;
     }
 
-    /** {@code resync [--force]}: {@link io.cdcbridge.capture.LostSlot#resync}, one line. */
+    /** {@code resync [--force]}: {@link io.cdcbridge.app.Resync}, one line. */
     private static int resync(Settings settings, String[] args) {
         boolean force = args.length == 1 && args[0].equals("--force");
         if (args.length > 1 || (args.length == 1 && !force)) {
@@ -120,8 +120,7 @@ public final class Main {
             return 2;
         }
         try {
-            System.out.println(io.cdcbridge.capture.LostSlot.resync(io.cdcbridge.config.SourceConfig.from(settings),
-                    KafkaConfig.from(settings), force));
+            System.out.println(io.cdcbridge.app.Resync.run(settings, force));
             return 0;
         } catch (IllegalStateException e) {
             System.err.println("cdc-bridge resync: " + e.getMessage());
