@@ -71,14 +71,25 @@ final class BigQueryClient implements SinkClient<BigQueryRowMapper.Row> {
      */
     private Map<String, Object> placed(String table, BigQueryRowMapper.Row r) {
         Map<String, Object> out = null;
+        Map<String, String> moved = null;
         for (Map.Entry<String, ColumnType> c : r.columns().entrySet()) {
             String to = tables == null ? c.getKey() : tables.column(table, c.getKey(), c.getValue());
-            if (!to.equals(c.getKey()) && r.values().containsKey(c.getKey())) {
+            if (!to.equals(c.getKey())) {
                 if (out == null) {
                     out = new LinkedHashMap<>(r.values());
+                    moved = new LinkedHashMap<>();
                 }
-                out.put(to, out.remove(c.getKey()));
+                moved.put(c.getKey(), to);
+                if (out.containsKey(c.getKey())) {
+                    out.put(to, out.remove(c.getKey()));
+                }
             }
+        }
+        if (out != null && out.get(BigQueryRowMapper.UNCHANGED) instanceof String unchanged) {
+            // the latest view reads _unchanged per column: a TOAST value left unchanged is the retyped column's
+            Map<String, String> m = moved;
+            out.put(BigQueryRowMapper.UNCHANGED, java.util.Arrays.stream(unchanged.split(","))
+                    .map(n -> m.getOrDefault(n, n)).collect(Collectors.joining(",")));
         }
         return out == null ? r.values() : out;
     }

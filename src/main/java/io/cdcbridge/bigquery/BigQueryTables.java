@@ -235,12 +235,12 @@ public final class BigQueryTables {
                     if (added.stream().noneMatch(a -> a.getName().equalsIgnoreCase(retyped))) {
                         added.add(field(retyped, type));
                         LOG.warn("Column {}.{} is {} in BigQuery but the source now sends {}: its values go to the new "
-                                + "column {} (the old column keeps the earlier values)", tableId, name, f.getType(), type, retyped);
+                                + "column {} (the old column keeps the earlier values)", tableId, name, f.getType(), shown(type), retyped);
                     }
                 } else if (!fits(type, typeOf(alt)) && conflictsLogged.add(tableId + "." + name + ":" + type)) {
                     LOG.warn("Column {}.{} is {} in BigQuery but the source now sends {}, and column {} is {}: BigQuery "
                             + "decides row by row (a rejected row goes to the dead-letter topic)", tableId, name, f.getType(),
-                            type, retyped, alt.getType());
+                            shown(type), retyped, alt.getType());
                 }
             }
         });
@@ -314,6 +314,10 @@ public final class BigQueryTables {
     static Field field(String name, ColumnType type) {
         return Field.newBuilder(name, StandardSQLTypeName.valueOf(type.type()))
                 .setMode(type.repeated() ? Field.Mode.REPEATED : Field.Mode.NULLABLE).build();
+    }
+
+    private static String shown(ColumnType type) {
+        return type.type() + (type.repeated() ? "[]" : "");
     }
 
     private static ColumnType typeOf(Field f) {
