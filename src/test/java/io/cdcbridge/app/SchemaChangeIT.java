@@ -9,6 +9,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdcbridge.support.BigQueryLatestView;
 import io.cdcbridge.support.CaptureFixture;
 import io.cdcbridge.support.FakeBigQuery;
 import io.cdcbridge.support.FakeCarol;
@@ -94,6 +95,16 @@ class SchemaChangeIT {
                 ObjectNode c5 = carolRecord(carol, "wide", 5);
                 assertThat(c5.path("code_string").asText()).isEqualTo("abc");
                 assertThat(c5.has("code")).isFalse();
+
+                // the latest view follows: the retyped column's values, the old column and the dropped one NULL
+                Map<Integer, Map<String, Object>> latest = new java.util.HashMap<>();
+                for (Map<String, Object> r : BigQueryLatestView.evaluate(bq, "p", dataset, wide, f.database)) {
+                    latest.put(Integer.parseInt(String.valueOf(r.get("id"))), r);
+                }
+                assertThat(latest).containsOnlyKeys(1, 2, 3, 4, 5);
+                assertThat(latest.get(1)).containsEntry("code_string", "def").containsEntry("code", null).containsEntry("gone", null);
+                assertThat(latest.get(5)).containsEntry("code_string", "abc").containsEntry("new_name", "o5");
+                assertThat(String.valueOf(latest.get(4).get("code"))).isEqualTo("45");
 
                 assertThat(KafkaTestConsumer.readAll(f.prefix + ".dlq.bigquery")).isEmpty();
                 assertThat(KafkaTestConsumer.readAll(f.prefix + ".dlq.carol")).isEmpty();
