@@ -40,10 +40,12 @@ final class BigQueryClient implements SinkClient<BigQueryRowMapper.Row> {
         List<String> keys = List.of();
         // a table's rows mostly share one columns map (see BigQueryRowMapper): merge it once, not once per row
         Map<String, ColumnType> last = null;
+        java.util.Set<Map<String, ColumnType>> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (BigQueryRowMapper.Row r : rows) {
             if (r.columns() != last) {
                 columns.putAll(r.columns());
                 last = r.columns();
+                distinct.add(last);
             }
             if (keys.isEmpty() && !r.keyColumns().isEmpty()) {
                 keys = r.keyColumns();
@@ -51,17 +53,52 @@ final class BigQueryClient implements SinkClient<BigQueryRowMapper.Row> {
         }
         try {
             tables.ensure(table, columns, keys);
+            if (distinct.size() > 1) {
+                // rows from before and after a type change: each type's column must exist (the merge kept one type)
+                for (Map<String, ColumnType> c : distinct) {
+                    tables.ensure(table, c, keys);
+                }
+            }
             return Outcome.DELIVERED;
         } catch (RuntimeException e) {
             return outcome(e);
         }
     }
 
+    /**
+     * The row's values under the columns they go to: a column whose type changed incompatibly has its values in its
+     * retyped column ({@link BigQueryTables#column}); the row's own map when nothing moves (nearly always).
+     */
+    private Map<String, Object> placed(String table, BigQueryRowMapper.Row r) {
+        Map<String, Object> out = null;
+        Map<String, String> moved = null;
+        for (Map.Entry<String, ColumnType> c : r.columns().entrySet()) {
+            String to = tables == null ? c.getKey() : tables.column(table, c.getKey(), c.getValue());
+            if (!to.equals(c.getKey())) {
+                if (out == null) {
+                    out = new LinkedHashMap<>(r.values());
+                    moved = new LinkedHashMap<>();
+                }
+                moved.put(c.getKey(), to);
+                if (out.containsKey(c.getKey())) {
+                    out.put(to, out.remove(c.getKey()));
+                }
+            }
+        }
+        if (out != null && out.get(BigQueryRowMapper.UNCHANGED) instanceof String unchanged) {
+            // the latest view reads _unchanged per column: a TOAST value left unchanged is the retyped column's
+            Map<String, String> m = moved;
+            out.put(BigQueryRowMapper.UNCHANGED, java.util.Arrays.stream(unchanged.split(","))
+                    .map(n -> m.getOrDefault(n, n)).collect(Collectors.joining(",")));
+        }
+        return out == null ? r.values() : out;
+    }
+
     @Override
     public Outcome send(String table, List<BigQueryRowMapper.Row> rows) {
         InsertAllRequest.Builder request = InsertAllRequest.newBuilder(TableId.of(project, dataset, table));
         for (BigQueryRowMapper.Row r : rows) {
-            request.addRow(r.insertId(), r.values());
+            request.addRow(r.insertId(), placed(table, r));
         }
         InsertAllResponse response;
         try {

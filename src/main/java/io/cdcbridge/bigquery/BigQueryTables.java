@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Table management (the Camel producer only inserts): creates the dataset and a changelog table on first sight of a
  * source table, with its columns and the metadata columns; adds columns the source gained (never drops one, never
- * changes a type: a value that no longer fits is rejected by BigQuery row by row and dead-lettered); keeps the
- * {@code <table>_latest} view's column list in step with the table.
+ * changes a type: BigQuery cannot); a column whose source type changed so that its values no longer fit gets a new
+ * column {@code <column>_<type>} beside it ({@link #retypedName}, docs/types.md "Schema changes") and
+ * {@link #column} sends the values there; keeps the {@code <table>_latest} view's column list in step with the table.
  *
  * <p>What it has seen is cached, so a batch whose columns are all known costs no API call.
  */
@@ -40,7 +41,8 @@ public final class BigQueryTables {
     private static final Logger LOG = LoggerFactory.getLogger(BigQueryTables.class);
     public static final String VIEW_SUFFIX = "_latest";
 
-    private record Known(Set<String> columns, List<String> keyColumns) {
+    /** @param columns lower-case column name → its type in BigQuery */
+    private record Known(Map<String, ColumnType> columns, List<String> keyColumns) {
     }
 
     private final BigQuery bigquery;
@@ -67,7 +69,7 @@ public final class BigQueryTables {
     /** Makes sure the table exists with at least these source columns, and its latest-state view. */
     public void ensure(String tableId, Map<String, ColumnType> columns, List<String> keyColumns) {
         Known k = known.get(tableId);
-        if (k != null && k.columns().containsAll(lower(columns.keySet())) && (keyColumns.isEmpty() || k.keyColumns().equals(keyColumns))) {
+        if (k != null && placed(k, columns) && (keyColumns.isEmpty() || k.keyColumns().equals(keyColumns))) {
             return;
         }
         synchronized (this) {
@@ -77,6 +79,58 @@ public final class BigQueryTables {
                 throw BigQueryFailures.classify(e);
             }
         }
+    }
+
+    /**
+     * The column a source column's values of this type go to: the column itself, unless its BigQuery type cannot take
+     * them (the source type changed, e.g. int → text) and {@link #ensure} made {@link #retypedName} for them.
+     */
+    public String column(String tableId, String name, ColumnType type) {
+        Known k = known.get(tableId);
+        ColumnType have = k == null ? null : k.columns().get(name.toLowerCase(Locale.ROOT));
+        if (have == null || fits(type, have)) {
+            return name;
+        }
+        String retyped = retypedName(name, type);
+        ColumnType alt = k.columns().get(retyped.toLowerCase(Locale.ROOT));
+        return alt != null && fits(type, alt) ? retyped : name;
+    }
+
+    /** The column made for a source column's values once its type changed incompatibly: {@code code_string}. */
+    static String retypedName(String name, ColumnType type) {
+        return name + "_" + type.type().toLowerCase(Locale.ROOT) + (type.repeated() ? "_array" : "");
+    }
+
+    /**
+     * Whether a column typed {@code have} takes values mapped as {@code want} without loss: the same type; whole numbers
+     * in FLOAT64 or (BIG)NUMERIC; any scalar but JSON in STRING (BigQuery takes them as their text).
+     */
+    static boolean fits(ColumnType want, ColumnType have) {
+        if (want.repeated() != have.repeated()) {
+            return false;
+        }
+        String w = want.type();
+        String h = ColumnType.normalize(have.type());
+        return w.equals(h)
+                || (w.equals(ColumnType.INT64) && Set.of(ColumnType.FLOAT64, ColumnType.BIGNUMERIC, "NUMERIC").contains(h))
+                || (h.equals(ColumnType.STRING) && !w.equals(ColumnType.JSON));
+    }
+
+    /** Whether every column has a place known already: itself, or its retyped column. */
+    private static boolean placed(Known k, Map<String, ColumnType> columns) {
+        for (Map.Entry<String, ColumnType> c : columns.entrySet()) {
+            ColumnType have = k.columns().get(c.getKey().toLowerCase(Locale.ROOT));
+            if (have == null) {
+                return false;
+            }
+            if (!fits(c.getValue(), have)) {
+                ColumnType alt = k.columns().get(retypedName(c.getKey(), c.getValue()).toLowerCase(Locale.ROOT));
+                if (alt == null || !fits(c.getValue(), alt)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**
@@ -172,10 +226,22 @@ public final class BigQueryTables {
             Field f = byName.get(name.toLowerCase(Locale.ROOT));
             if (f == null) {
                 added.add(field(name, type));
-            } else if (!type.sameAs(f.getType().name(), f.getMode() == Field.Mode.REPEATED)
-                    && conflictsLogged.add(tableId + "." + name + ":" + type)) {
-                LOG.warn("Column {}.{} is {} in BigQuery but the source now sends {}; BigQuery decides row by row "
-                        + "(a rejected row goes to the dead-letter topic)", tableId, name, f.getType(), type);
+            } else if (!fits(type, typeOf(f))) {
+                // BigQuery cannot retype a column: the new type's values get a column of their own, the old column
+                // keeps its earlier values (docs/types.md, "Schema changes")
+                String retyped = retypedName(name, type);
+                Field alt = byName.get(retyped.toLowerCase(Locale.ROOT));
+                if (alt == null) {
+                    if (added.stream().noneMatch(a -> a.getName().equalsIgnoreCase(retyped))) {
+                        added.add(field(retyped, type));
+                        LOG.warn("Column {}.{} is {} in BigQuery but the source now sends {}: its values go to the new "
+                                + "column {} (the old column keeps the earlier values)", tableId, name, f.getType(), shown(type), retyped);
+                    }
+                } else if (!fits(type, typeOf(alt)) && conflictsLogged.add(tableId + "." + name + ":" + type)) {
+                    LOG.warn("Column {}.{} is {} in BigQuery but the source now sends {}, and column {} is {}: BigQuery "
+                            + "decides row by row (a rejected row goes to the dead-letter topic)", tableId, name, f.getType(),
+                            shown(type), retyped, alt.getType());
+                }
             }
         });
         if (!added.isEmpty()) {
@@ -187,10 +253,10 @@ public final class BigQueryTables {
             table = bigquery.update(table.toBuilder().setDefinition(wider).build());
             LOG.info("Added columns {} to BigQuery table {}.{}", added.stream().map(Field::getName).toList(), dataset, tableId);
         }
-        List<String> names = new ArrayList<>();
+        Map<String, ColumnType> names = new LinkedHashMap<>();
         List<LatestViewSql.Column> viewColumns = new ArrayList<>();
         table.getDefinition().getSchema().getFields().forEach(f -> {
-            names.add(f.getName());
+            names.put(f.getName().toLowerCase(Locale.ROOT), typeOf(f));
             viewColumns.add(new LatestViewSql.Column(f.getName(), ColumnType.normalize(f.getType().name()), f.getMode() == Field.Mode.REPEATED));
         });
         Known previous = known.get(tableId);
@@ -201,7 +267,7 @@ public final class BigQueryTables {
         }
         List<String> keys = !keyColumns.isEmpty() ? keyColumns : previous != null ? previous.keyColumns() : List.of();
         ensureView(tableId, viewColumns, keys);
-        known.put(tableId, new Known(lower(names), keys));
+        known.put(tableId, new Known(names, keys));
     }
 
     private void ensureDataset() {
@@ -250,9 +316,11 @@ public final class BigQueryTables {
                 .setMode(type.repeated() ? Field.Mode.REPEATED : Field.Mode.NULLABLE).build();
     }
 
-    private static Set<String> lower(java.util.Collection<String> names) {
-        Set<String> out = new java.util.HashSet<>();
-        names.forEach(n -> out.add(n.toLowerCase(Locale.ROOT)));
-        return out;
+    private static String shown(ColumnType type) {
+        return type.type() + (type.repeated() ? "[]" : "");
+    }
+
+    private static ColumnType typeOf(Field f) {
+        return new ColumnType(ColumnType.normalize(f.getType().name()), f.getMode() == Field.Mode.REPEATED);
     }
 }

@@ -97,7 +97,7 @@ final class CarolClient implements SinkClient<CarolMapper.Record> {
         // request as delivered when Carol takes it: a superseded change is delivered by its successor, the same key's
         // newer record, which Carol keeps in its place. Sound because this client answers for the whole request only
         // (never ItemsRefused, whose reasons are by item); a refused request the engine halves is collapsed again per half.
-        byte[] body = gzip(CarolMapper.body(CarolMapper.lastPerKey(records)));
+        byte[] body = gzip(CarolMapper.body(CarolMapper.lastPerKey(retyped(records))));
         boolean authRetried = false;
         while (true) {
             String token;
@@ -185,6 +185,45 @@ final class CarolClient implements SinkClient<CarolMapper.Record> {
             // any other answer (404 without managed schemas, 405, 410, 422, …): this request's records are refused
             return new Outcome.RequestRefused(what, false, null);
         }
+    }
+
+    /** Reads a record as it was written: exact numbers stay exact. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper EXACT = new com.fasterxml.jackson.databind.ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(com.fasterxml.jackson.core.JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+
+    /**
+     * The records with the fields whose column's type changed incompatibly moved to their retyped fields
+     * ({@link CarolStagingSchemas#renames}, docs/types.md "Schema changes"); the list itself when none moves.
+     */
+    private List<CarolMapper.Record> retyped(List<CarolMapper.Record> records) {
+        if (schemas == null) {
+            return records;
+        }
+        java.util.Map<CarolStagingSchemas.StagingSchema, java.util.Map<String, String>> renames = new java.util.IdentityHashMap<>();
+        List<CarolMapper.Record> out = null;
+        for (int i = 0; i < records.size(); i++) {
+            CarolMapper.Record r = records.get(i);
+            java.util.Map<String, String> moves = r.schema() == null ? java.util.Map.of() : renames.computeIfAbsent(r.schema(), schemas::renames);
+            if (moves.isEmpty()) {
+                if (out != null) {
+                    out.add(r);
+                }
+                continue;
+            }
+            if (out == null) {
+                out = new java.util.ArrayList<>(records.subList(0, i));
+            }
+            try {
+                com.fasterxml.jackson.databind.node.ObjectNode n = (com.fasterxml.jackson.databind.node.ObjectNode) EXACT.readTree(r.json());
+                com.fasterxml.jackson.databind.node.ObjectNode moved = EXACT.createObjectNode();
+                n.fields().forEachRemaining(f -> moved.set(moves.getOrDefault(f.getKey(), f.getKey()), f.getValue()));
+                out.add(new CarolMapper.Record(EXACT.writeValueAsBytes(moved), r.schema(), r.key()));
+            } catch (IOException e) {
+                throw new IllegalStateException("a Carol record is not JSON", e);
+            }
+        }
+        return out == null ? records : out;
     }
 
     @Override

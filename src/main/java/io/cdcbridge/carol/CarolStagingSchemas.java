@@ -39,7 +39,10 @@ import org.slf4j.LoggerFactory;
  * <p>Two halves: {@link #forTable} is a pure function from a table's Postgres column types (the {@code cdc.types}
  * header) and crosswalk columns to the schema the bridge wants; {@link #ensure} makes Carol's staging fit it: creates a
  * missing schema, adds missing fields (PUT of the union: fields are never removed or retyped), leaves a fitting one
- * alone, and refuses ({@link CarolSchemaException}, the caller dead-letters) a field whose type differs. What is known
+ * alone; a field whose column's type changed so that its values no longer fit gets a field of its own,
+ * {@code <field>_<type>} ({@link #retypedName}; {@link #renames} says where the values go; docs/types.md "Schema
+ * changes"); only a crosswalk field that no longer fits refuses the records ({@link CarolSchemaException}, the caller
+ * dead-letters). What is known
  * of each staging is cached, so a fitting staging costs no request; only a refusal is checked again, at most once a
  * {@link #RECHECK}, in case someone fixed the staging in Carol meanwhile.
  *
@@ -264,8 +267,43 @@ public final class CarolStagingSchemas {
                 LOG.warn("Carol staging {} has the crosswalk {}, the table's key is {}: the staging's is kept", staging, k.keys(), keys);
             }
             Map<String, String> add = missing(k, fields);
-            known.put(staging, add.isEmpty() ? k : extend(staging, k, add, keys));
+            Known now = add.isEmpty() ? k : extend(staging, k, add, keys);
+            known.put(staging, now);
+            Map<String, String> retyped = renames(now, fields);
+            if (!retyped.isEmpty()) {
+                // said each time the bridge reads the staging afresh for these fields (a start, a change), not per batch
+                LOG.warn("Carol staging {}: fields {} no longer hold their columns' values (a type change); the values go to {}",
+                        staging, retyped.keySet(), retyped.values());
+            }
         }
+    }
+
+    /**
+     * Where a record's fields go when their column's type changed: field → its retyped field ({@link #retypedName}),
+     * for the fields whose type in Carol cannot hold the values and whose retyped field can. Empty nearly always.
+     */
+    public Map<String, String> renames(StagingSchema wanted) {
+        Known k = known.get(wanted.staging());
+        return k == null ? Map.of() : renames(k, wanted.fields());
+    }
+
+    private static Map<String, String> renames(Known k, Map<String, String> fields) {
+        Map<String, String> out = new LinkedHashMap<>();
+        fields.forEach((f, t) -> {
+            String have = k.types().get(f);
+            if (have != null && !compatible(have, t)) {
+                String alt = k.types().get(retypedName(f, t));
+                if (alt != null && compatible(alt, t)) {
+                    out.put(f, retypedName(f, t));
+                }
+            }
+        });
+        return out;
+    }
+
+    /** The field made for a column's values once its type changed incompatibly: {@code code_string}. */
+    static String retypedName(String field, String type) {
+        return field + "_" + type;
     }
 
     /** Forget what is known of a staging (Carol refused records that fitted it: it may have changed). */
@@ -281,8 +319,14 @@ public final class CarolStagingSchemas {
     private boolean fits(Known k, Map<String, String> fields) {
         for (Map.Entry<String, String> f : fields.entrySet()) {
             String have = k.types().get(f.getKey());
-            if (have == null || !compatible(have, f.getValue())) {
+            if (have == null) {
                 return false;
+            }
+            if (!compatible(have, f.getValue())) {
+                String alt = k.types().get(retypedName(f.getKey(), f.getValue()));
+                if (alt == null || !compatible(alt, f.getValue())) {
+                    return false;
+                }
             }
         }
         return true;
@@ -291,20 +335,32 @@ public final class CarolStagingSchemas {
     private static Map<String, String> missing(Known k, Map<String, String> fields) {
         Map<String, String> out = new LinkedHashMap<>();
         fields.forEach((f, t) -> {
-            if (!k.types().containsKey(f)) {
+            String have = k.types().get(f);
+            if (have == null) {
                 out.put(f, t);
+            } else if (!compatible(have, t) && !k.keys().contains(f) && !k.types().containsKey(retypedName(f, t))) {
+                out.put(retypedName(f, t), t);
             }
         });
         return out;
     }
 
-    /** The fields whose type in Carol cannot hold the column's values, described; null when none. */
+    /**
+     * The fields whose type in Carol cannot hold the column's values and that cannot move to a retyped field (a
+     * crosswalk field: the key must stay; or a retyped field that exists with another type), described; null when none.
+     */
     private static String conflicts(Known k, Map<String, String> fields) {
         List<String> out = new ArrayList<>();
         fields.forEach((f, t) -> {
             String have = k.types().get(f);
             if (have != null && !compatible(have, t)) {
-                out.add("field " + f + " is " + have + " in Carol, the column's values are " + t);
+                String alt = k.types().get(retypedName(f, t));
+                if (k.keys().contains(f)) {
+                    out.add("field " + f + " is " + have + " in Carol, the column's values are " + t + " (a crosswalk field cannot move)");
+                } else if (alt != null && !compatible(alt, t)) {
+                    out.add("field " + f + " is " + have + " in Carol, the column's values are " + t + ", and field "
+                            + retypedName(f, t) + " is " + alt);
+                }
             }
         });
         return out.isEmpty() ? null : String.join("; ", out);

@@ -79,10 +79,24 @@ class BigQueryTablesTest {
     }
 
     @Test
-    void aTypeChangeIsNotAFailure() {
-        tables.ensure("t", cols("id", ColumnType.scalar("INT64"), "a", ColumnType.scalar("INT64")), List.of("id"));
+    void anIncompatibleTypeChangeGetsAColumnOfItsOwnAndTheOldOneStays() {
+        tables.ensure("t", cols("id", ColumnType.scalar("INT64"), "a", ColumnType.scalar("INT64"), "s", ColumnType.scalar("STRING")), List.of("id"));
+        tables.ensure("t", cols("id", ColumnType.scalar("INT64"), "a", ColumnType.scalar("STRING"), "s", ColumnType.scalar("INT64")), List.of("id"));
+        // int → text: BigQuery cannot retype, so a_string; text → int: a STRING column takes whole numbers as text
+        assertThat(fake.schema("p", "ds", "t")).containsEntry("a", "INTEGER").containsEntry("a_string", "STRING")
+                .containsEntry("s", "STRING").doesNotContainKey("s_int64");
+        assertThat(fake.viewQuery("p", "ds", "t_latest")).contains("`a_string`");
+        assertThat(tables.column("t", "a", ColumnType.scalar("STRING"))).isEqualTo("a_string");
+        assertThat(tables.column("t", "a", ColumnType.scalar("INT64"))).isEqualTo("a");
+        assertThat(tables.column("t", "s", ColumnType.scalar("INT64"))).isEqualTo("s");
+        int before = fake.requestLog().size();
         tables.ensure("t", cols("id", ColumnType.scalar("INT64"), "a", ColumnType.scalar("STRING")), List.of("id"));
-        assertThat(fake.schema("p", "ds", "t")).containsEntry("a", "INTEGER");
+        assertThat(fake.requestLog()).as("known: no API call").hasSize(before);
+        // whole numbers into a FLOAT64 or BIGNUMERIC column fit (int → numeric, a passthrough's 1 after 1.5)
+        assertThat(BigQueryTables.fits(ColumnType.scalar("INT64"), ColumnType.scalar("BIGNUMERIC"))).isTrue();
+        assertThat(BigQueryTables.fits(ColumnType.scalar("INT64"), ColumnType.scalar("FLOAT64"))).isTrue();
+        assertThat(BigQueryTables.fits(ColumnType.scalar("JSON"), ColumnType.scalar("STRING"))).isFalse();
+        assertThat(BigQueryTables.fits(new ColumnType("STRING", true), ColumnType.scalar("STRING"))).isFalse();
     }
 
     @Test

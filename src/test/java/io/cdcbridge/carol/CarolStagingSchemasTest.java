@@ -188,6 +188,23 @@ class CarolStagingSchemasTest extends FakeCarolCase {
     }
 
     @Test
+    void aFieldWhoseColumnWasRetypedGetsAFieldOfItsOwnAndTheOldOneStays() {
+        carol.defineStaging("users", fields("UserId", "long", "Code", "long"), List.of("UserId"));
+        CarolStagingSchemas schemas = client(Map.of());
+        CarolStagingSchemas.StagingSchema wanted = new CarolStagingSchemas.StagingSchema("users", fields("UserId", "long", "Code", "string"), List.of("UserId"));
+        schemas.ensure(wanted);
+        assertThat(typesInCarol("users")).containsEntry("Code", "long").containsEntry("Code_string", "string");
+        assertThat(schemas.renames(wanted)).containsExactlyEntriesOf(Map.of("Code", "Code_string"));
+        int before = schemas.requests();
+        schemas.ensure(wanted);
+        assertThat(schemas.requests()).as("known: no request").isEqualTo(before);
+        // the column back to its old type: the old field again, nothing moves
+        CarolStagingSchemas.StagingSchema back = new CarolStagingSchemas.StagingSchema("users", fields("UserId", "long", "Code", "long"), List.of("UserId"));
+        schemas.ensure(back);
+        assertThat(schemas.renames(back)).isEmpty();
+    }
+
+    @Test
     void fieldsThatHoldTheValuesAnotherWayAreLeftAsTheyAre() {
         carol.defineStaging("sales", fields("SaleId", "double", "SaleDate", "string", "Receipt", "string"), List.of("SaleId"));
         CarolStagingSchemas schemas = client(Map.of());
