@@ -257,10 +257,13 @@ public final class LostSlot {
         Map<ByteBuffer, byte[]> out = new LinkedHashMap<>();
         Map<String, Object> props = kafka.clients().consumer("cdc-bridge-resync", "cdc-bridge-resync");
         props.put("enable.auto.commit", "false");
+        // reading must not make the topic: a broker with auto-creation would make it with cleanup.policy=delete,
+        // which Debezium's offset store then refuses (the bridge creates it compacted, KafkaTopics)
+        props.put("allow.auto.create.topics", "false");
         try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> parts = new ArrayList<>();
             var infos = consumer.partitionsFor(kafka.offsetTopic(), Duration.ofSeconds(10));
-            if (infos == null) {
+            if (infos == null || infos.isEmpty()) {
                 return out;
             }
             infos.forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));

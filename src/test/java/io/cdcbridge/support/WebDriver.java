@@ -58,12 +58,25 @@ public final class WebDriver implements AutoCloseable {
         return id == null ? null : call("GET", "/session/" + session + "/element/" + id + "/text", null).path("value").asText();
     }
 
+    /**
+     * Clicks the first element matching the selector. The console redraws its tables on every refresh, so the element
+     * found may be replaced before the click lands ("stale element"): then it is found again and clicked, a few times.
+     */
     public void click(String css) throws Exception {
-        String id = find(css);
-        if (id == null) {
-            throw new IllegalStateException("no element " + css);
+        for (int attempt = 1; ; attempt++) {
+            String id = find(css);
+            if (id == null) {
+                throw new IllegalStateException("no element " + css);
+            }
+            try {
+                call("POST", "/session/" + session + "/element/" + id + "/click", Map.of());
+                return;
+            } catch (IllegalStateException e) {
+                if (attempt >= 5 || e.getMessage() == null || !e.getMessage().contains("stale element")) {
+                    throw e;
+                }
+            }
         }
-        call("POST", "/session/" + session + "/element/" + id + "/click", Map.of());
     }
 
     public void screenshot(Path png) throws Exception {
