@@ -47,7 +47,7 @@ public final class OpsSettings {
                     + "without it the API is off there (health and metrics stay open)"));
 
     public static final Setting<List<String>> CONSOLE_SENSITIVE_COLUMNS = AREA.declare(Setting.list("cdc.console.sensitive-columns")
-            .describe("`Column` or `Table.Column`, comma separated: masked in the console's events"));
+            .describe("`Column` or `Table.Column`, comma separated: masked in the console's events and dead letters"));
 
     public static final Setting<Integer> JMX_PORT = AREA.declare(Setting.port("cdc.jmx.port")
             .defaultText("*(off)*")

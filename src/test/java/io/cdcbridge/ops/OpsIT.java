@@ -59,6 +59,16 @@ class OpsIT {
                 assertThat(b.camel().getRouteController().getRouteStatus("carol-delivery").isStarted()).isTrue();
                 assertThat(rawGet(b.httpPort(), "/api/events?table=public.T", "evil.example:" + b.httpPort())).startsWith("HTTP/1.1 403");
                 assertThat(rawGet(b.httpPort(), "/api/events?table=public.T", "127.0.0.1:" + b.httpPort())).startsWith("HTTP/1.1 200");
+                // the charts and dead letters follow the same rules: reading from loopback, no replay from another site
+                for (String path : java.util.List.of("/api/history", "/api/deadletters")) {
+                    assertThat(rawGet(b.httpPort(), path, "evil.example:" + b.httpPort())).as(path).startsWith("HTTP/1.1 403");
+                    assertThat(rawGet(b.httpPort(), path, "127.0.0.1:" + b.httpPort())).as(path).startsWith("HTTP/1.1 200");
+                }
+                var replay = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b.httpPort() + "/api/deadletters/replay?sink=carol"))
+                        .header("Origin", "https://evil.example").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(replay.statusCode()).as(replay.body()).isEqualTo(403);
+                assertThat(get(b, "/api/deadletters").body()).contains("\"replay\":{\"state\":\"idle\"}");
 
                 insert(f, 0, 20);
                 String bqTable = f.prefix + "_public_T";
