@@ -21,8 +21,8 @@ import java.util.function.Supplier;
  * <p>From two consecutive readings: events/s captured (all tables and per table) and delivered per sink. Per reading:
  * each sink's lag in events (its consumer group's, {@link DeliveryProgress}), the slot's lag in bytes, and the sink's
  * lag in seconds: the age of the oldest event still waiting, estimated from the capture history as how long ago
- * capture had written the {@code lag}-th last event (the waiting events are the last ones written); when the history
- * is shorter than that, its whole span (a lower bound).
+ * capture had written the {@code lag}-th last event (the waiting events are the last ones written), linear between
+ * the two readings around it; when the history is shorter than that, its whole span (a lower bound).
  */
 public final class ConsoleHistory {
 
@@ -80,7 +80,10 @@ public final class ConsoleHistory {
         }
     }
 
-    /** Seconds since capture wrote the {@code lag}-th last event, judged from the readings kept; -1 when unknown. */
+    /**
+     * Seconds since capture wrote the {@code lag}-th last event, judged from the readings kept (linear between two
+     * readings, so the answer is finer than {@link #EVERY}); -1 when unknown.
+     */
     private long lagSeconds(long now, long capturedNow, long lag) {
         if (lag < 0) {
             return -1;
@@ -88,14 +91,21 @@ public final class ConsoleHistory {
         if (lag == 0) {
             return 0;
         }
+        long wanted = capturedNow - lag; // the capture count just before the oldest waiting event was written
+        long laterAt = now;
+        long laterCount = capturedNow;
         Iterator<Sample> back = samples.descendingIterator();
         Sample oldest = null;
         while (back.hasNext()) {
             Sample s = back.next();
             oldest = s;
-            if (capturedNow - s.captured() >= lag) {
-                return (now - s.atMs()) / 1000;
+            if (s.captured() <= wanted) {
+                double at = laterCount == s.captured() ? s.atMs()
+                        : s.atMs() + (laterAt - s.atMs()) * (double) (wanted - s.captured()) / (laterCount - s.captured());
+                return Math.round((now - at) / 1000.0);
             }
+            laterAt = s.atMs();
+            laterCount = s.captured();
         }
         return oldest == null ? 0 : (now - oldest.atMs()) / 1000;
     }

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * the Carol route's suspend button stops Carol's counter (its badge amber) while BigQuery's keeps rising; resume lets
  * Carol catch up; BigQuery failing turns its badge amber, then red after {@link HealthSummary#RED_AFTER}, and green
  * again once it answers. The charts move while the generator runs; a record Carol refuses is shown as a dead letter
- * with its cause and replayed from the page, reaching the fake. Leaves screenshots in target/console*.png.
+ * with its cause and replayed from the page, reaching the fake; Carol's fake stopped turns its badge red. Leaves
+ * screenshots in target/console*.png (console-deadletter.png is docs/console.png).
  */
 class ConsoleBrowserIT {
 
@@ -115,6 +116,13 @@ class ConsoleBrowserIT {
             assertThat(users).contains("\"UserName\":\"" + StatusConsole.MASK + "\"").doesNotContain("João").contains("Financeiro");
 
             deadLetterShownAndReplayedFromThePage(browser, carol, postgres);
+
+            // Carol's fake stopped: its sink retries (unreachable), amber, then red after RED_AFTER; BigQuery stays green
+            carol.close();
+            await("Carol red once its fake is stopped").atMost(HealthSummary.RED_AFTER.plusSeconds(40)).ignoreExceptions()
+                    .until(() -> browser.text(badge("carol")), t -> t.startsWith("carol · red") && t.contains("retrying for")
+                            && t.contains("unreachable"));
+            assertThat(browser.text(badge("bigquery"))).startsWith("bigquery · green");
         }
     }
 

@@ -56,6 +56,8 @@ class ConsoleHistoryTest {
         assertThat(series("tables", "public.Users")).containsExactly(null, 0.6, 0.0);
         assertThat(series("sinks", "carol", "delivered")).containsExactly(null, 10.0, 5.0);
         assertThat(series("sinks", "carol", "lagEvents")).containsExactly(0L, 50L, 0L);
+        // 50 waiting of 103 written in those 5 s: the oldest was the 54th, written about 2.4 s before the reading
+        assertThat(series("sinks", "carol", "lagSeconds")).containsExactly(0L, 2L, 0L);
         assertThat(series("slotLagBytes")).containsExactly(4096L, 8192L, 8192L);
     }
 

@@ -743,6 +743,11 @@ public final class FakeCarol implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
+        // a test may stop Carol early (a service gone) and the try-with-resources closes it again
+        if (closed.compareAndSet(false, true)) {
+            server.stop(0);
+        }
     }
+
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 }
