@@ -54,7 +54,7 @@ class RoutesCommandIT {
                 assertThat(done.body()).contains("Suspended");
                 // exposed: every /api/* request needs the token, reading included (the events hold row contents)
                 var statusUrl = java.net.URI.create("http://127.0.0.1:" + http + "/api/status");
-                for (String path : java.util.List.of("/api/status", "/api/events?table=public.Users")) {
+                for (String path : java.util.List.of("/api/status", "/api/events?table=public.Users", "/api/history", "/api/deadletters")) {
                     var anonymous = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + http + path)).build(),
                             java.net.http.HttpResponse.BodyHandlers.ofString());
                     assertThat(anonymous.statusCode()).as(path).isEqualTo(403);
@@ -64,6 +64,18 @@ class RoutesCommandIT {
                         java.net.http.HttpResponse.BodyHandlers.ofString());
                 assertThat(status.statusCode()).isEqualTo(200);
                 assertThat(status.body()).contains("\"actionsAllowed\":true").doesNotContain("segredo");
+                // a replay from the console, exposed: refused without the token, run with it (the replay command's code)
+                var replayUrl = java.net.URI.create("http://127.0.0.1:" + http + "/api/deadletters/replay?sink=carol");
+                var noToken = client.send(java.net.http.HttpRequest.newBuilder(replayUrl).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(noToken.statusCode()).as(noToken.body()).isEqualTo(403);
+                var started = client.send(java.net.http.HttpRequest.newBuilder(replayUrl).header("X-Console-Token", "segredo-do-console")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+                org.awaitility.Awaitility.await("the replay done").atMost(Duration.ofSeconds(60)).until(() -> client.send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + http + "/api/deadletters"))
+                                .header("X-Console-Token", "segredo-do-console").build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body(),
+                        b -> b.contains("\"state\":\"done\"") && b.contains("\"result\":\"replayed=0 skipped=0 failed=0\""));
                 var health = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + http + "/health/live")).build(),
                         java.net.http.HttpResponse.BodyHandlers.ofString());
                 assertThat(health.statusCode()).as("probes carry no token").isEqualTo(200);
