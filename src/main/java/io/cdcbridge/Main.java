@@ -54,7 +54,7 @@ public final class Main {
             System.err.println("cdc-bridge: configuration error: " + e.getMessage());
             code = 2;
         } catch (Exception | Error e) {
-            System.err.println("cdc-bridge: failed to start: " + rootMessage(e));
+            System.err.println("cdc-bridge: failed to start: " + ConfigException.rootMessage(e));
             code = 1;
         }
         exitStatus = code;
@@ -221,21 +221,5 @@ public final class Main {
             System.err.println("no route " + words.get(1));
             return 1;
         }
-    }
-
-    /** The innermost cause's message: the one line a user can act on. */
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            if (t instanceof ConfigException) {
-                break;
-            }
-            t = t.getCause();
-        }
-        if (t instanceof ConfigException) {
-            return "configuration error: " + t.getMessage();
-        }
-        String m = t.getMessage();
-        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
     }
 }
