@@ -43,9 +43,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * {@code "Books"}, inserts on {@code "Sales"}) runs; faults are injected during the load; then, per table, the latest
  * state in each sink must equal Postgres' (BigQuery's as its {@code _latest} view shows it, {@link BigQueryLatestView}),
  * and stay equal through a quiet period after they first match (a late stale overwrite would show there). Prints
- * {@code lost=0 stale=0 duplicates=<n> dlq=<n>}: duplicates are the changelog rows the BigQuery fake stored twice
- * because a repeat came after its deduplication window (as BigQuery's best-effort deduplication may), counted, not
- * hidden; the latest view collapses them.
+ * {@code lost=0 stale=0 duplicates=<n> dlq=<n> dlq_repeats=<n>}: duplicates are the changelog rows the BigQuery fake
+ * stored twice because a repeat came after its deduplication window (as BigQuery's best-effort deduplication may),
+ * counted, not hidden; the latest view collapses them. {@code dlq} counts distinct dead letters (by origin topic,
+ * partition and offset) and must equal what the faults cause; {@code dlq_repeats} are letters written again, at least
+ * once, after a kill or a rebalance.
  *
  * <p>Faults: {@code kill9} (kill -9 of the bridge, then a restart), {@code pg-restart}, {@code kafka-restart},
  * {@code bigquery-503}, {@code carol-503} (the fake answers 503 for {@code outage}), {@code token-revoked} (Carol
