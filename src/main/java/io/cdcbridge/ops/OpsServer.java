@@ -100,6 +100,14 @@ public final class OpsServer implements AutoCloseable {
         });
     }
 
+    private java.util.function.Supplier<String> slotLost = () -> null;
+
+    /** Why capture stopped because its slot was lost under it (null: it was not), named by the capture check. */
+    public OpsServer slotLost(java.util.function.Supplier<String> why) {
+        this.slotLost = why;
+        return this;
+    }
+
     Map<String, String> live() {
         Map<String, String> checks = new LinkedHashMap<>();
         checks.put("camel", camel.isStarted() || camel.isStarting() ? "UP" : "DOWN: " + camel.getStatus());
@@ -112,7 +120,9 @@ public final class OpsServer implements AutoCloseable {
         String kafka = kafka();
         checks.put("kafka", kafka == null ? "UP" : "DOWN: " + kafka);
         if (captureExpected.getAsBoolean()) {
-            checks.put("capture", engineActive.getAsBoolean() ? "UP" : "DOWN: the Debezium engine is not streaming");
+            String lost = slotLost.get();
+            checks.put("capture", engineActive.getAsBoolean() ? "UP"
+                    : "DOWN: " + (lost != null ? lost : "the Debezium engine is not streaming"));
         }
         checks.putAll(sinkProblems.get()); // e.g. events lost to retention (DeliveryProgress)
         for (HealthCheck.Result r : HealthCheckHelper.invokeReadiness(camel)) {
