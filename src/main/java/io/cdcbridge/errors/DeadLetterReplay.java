@@ -79,6 +79,22 @@ public final class DeadLetterReplay {
      * @param dryRun count what would be replayed; publish and commit nothing
      */
     public Result replay(String sink, String table, boolean dryRun) {
+        return replay(sink, table, dryRun, Progress.NONE);
+    }
+
+    /**
+     * How far a replay is (the console shows it): after each dead letter looked at, how many of the {@code pending}
+     * (present when it started, not replayed yet) have been looked at, and the counts so far.
+     */
+    @FunctionalInterface
+    public interface Progress {
+        Progress NONE = (looked, pending, soFar) -> { };
+
+        void update(int looked, int pending, Result soFar);
+    }
+
+    /** {@link #replay(String, String, boolean)}, telling {@code progress} as it goes. */
+    public Result replay(String sink, String table, boolean dryRun, Progress progress) {
         String dlq = prefix + ".dlq." + sink;
         String onlyTopic = table == null ? null : prefix + "." + table;
         Map<String, Object> c = clients.consumer("cdc-bridge-replay", "cdc-bridge-replay-" + sink);
@@ -124,39 +140,19 @@ public final class DeadLetterReplay {
             }
             Map<String, Integer> supersededByTable = new java.util.TreeMap<>();
             int[] counts = new int[3];
+            int pending = 0;
+            for (TopicPartition tp : parts) {
+                long from = startAt.get(tp);
+                pending += (int) (end.get(tp) - from - done.get(tp).subSet(from, end.get(tp)).size());
+            }
+            int toLook = Math.max(0, pending);
+            int[] looked = {0};
+            progress.update(0, toLook, new Result(0, 0, 0));
             forEachPending(consumer, parts, end, done, r -> {
-                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                String origin = header(r, DeadLetters.ORIGIN_TOPIC);
-                if (onlyTopic != null && !onlyTopic.equals(origin)) {
-                    counts[1]++;
-                    return;
-                }
-                if (origin == null || origin.isBlank() || "null".equals(origin)) {
-                    counts[2]++;
-                    return;
-                }
-                TopicPartition at = originPartition(r);
-                if (at != null && r.key() != null && supersession.superseded(at, r.key(), originOffset(r))) {
-                    supersededByTable.merge(origin.startsWith(prefix + ".") ? origin.substring(prefix.length() + 1) : origin, 1, Integer::sum);
-                    if (!dryRun) {
-                        done.get(tp).add(r.offset());
-                    }
-                    return;
-                }
-                if (!dryRun) {
-                    try {
-                        send(producer, r, origin, sink).get(60, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        counts[2]++;
-                        return;
-                    } catch (Exception e) {
-                        counts[2]++;
-                        return;
-                    }
-                    done.get(tp).add(r.offset());
-                }
-                counts[0]++;
+                lookAt(r, sink, dryRun, onlyTopic, producer, supersession, supersededByTable, done, counts);
+                looked[0]++;
+                progress.update(looked[0], toLook, new Result(counts[0], counts[1], counts[2],
+                        supersededByTable.values().stream().mapToInt(Integer::intValue).sum()));
             });
             replayed = counts[0];
             skipped = counts[1];
@@ -180,6 +176,44 @@ public final class DeadLetterReplay {
             }
         }
         return new Result(replayed, skipped, failed, superseded);
+    }
+
+    /** One pending dead letter of the second pass: skipped (another table), failed, superseded, or re-published. */
+    private void lookAt(ConsumerRecord<byte[], byte[]> r, String sink, boolean dryRun, String onlyTopic, KafkaProducer<byte[], byte[]> producer,
+                        Supersession supersession, Map<String, Integer> supersededByTable,
+                        Map<TopicPartition, java.util.TreeSet<Long>> done, int[] counts) {
+        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+        String origin = header(r, DeadLetters.ORIGIN_TOPIC);
+        if (onlyTopic != null && !onlyTopic.equals(origin)) {
+            counts[1]++;
+            return;
+        }
+        if (origin == null || origin.isBlank() || "null".equals(origin)) {
+            counts[2]++;
+            return;
+        }
+        TopicPartition at = originPartition(r);
+        if (at != null && r.key() != null && supersession.superseded(at, r.key(), originOffset(r))) {
+            supersededByTable.merge(origin.startsWith(prefix + ".") ? origin.substring(prefix.length() + 1) : origin, 1, Integer::sum);
+            if (!dryRun) {
+                done.get(tp).add(r.offset());
+            }
+            return;
+        }
+        if (!dryRun) {
+            try {
+                send(producer, r, origin, sink).get(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                counts[2]++;
+                return;
+            } catch (Exception e) {
+                counts[2]++;
+                return;
+            }
+            done.get(tp).add(r.offset());
+        }
+        counts[0]++;
     }
 
     /** Hands each dead letter below the end offsets read at the start and not replayed yet to {@code action}, in order. */

@@ -21,6 +21,7 @@ import io.cdcbridge.config.OpsSettings;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.config.SinkSettings;
 import io.cdcbridge.delivery.DeliveryEngine;
+import io.cdcbridge.errors.DeadLetterLog;
 import io.cdcbridge.errors.DeadLetterReplay;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
@@ -50,6 +51,8 @@ public final class OperationsModule implements Module {
     private DeliveryProgress deliveryProgress;
     private BridgeManagement management;
     private JMXConnectorServer jmx;
+    private java.util.concurrent.ScheduledExecutorService sampler;
+    private DeadLetterConsole deadLetters;
 
     /** @param enabledSinks the sinks whose delivery progress and lag are reported */
     public OperationsModule(Settings settings, KafkaConfig kafka, CaptureModule capture, Set<String> enabledSinks) {
@@ -114,11 +117,44 @@ public final class OperationsModule implements Module {
             server = http;
             boolean loopback = InetAddress.getByName(host).isLoopbackAddress();
             Set<String> sensitive = Set.copyOf(settings.get(OpsSettings.CONSOLE_SENSITIVE_COLUMNS));
-            new StatusConsole(status, capture.stats(), ctx, loopback, settings.get(OpsSettings.CONSOLE_TOKEN), sensitive)
-                    .leftOut(capture::leftOut).health(() -> HealthSummary.json(health(ctx, http))).install(http);
+            StatusConsole console = new StatusConsole(status, capture.stats(), ctx, loopback, settings.get(OpsSettings.CONSOLE_TOKEN), sensitive)
+                    .leftOut(capture::leftOut).health(() -> HealthSummary.json(health(ctx, http)));
+            // charts over the last hour: one reading every few seconds, in memory (ConsoleHistory)
+            ConsoleHistory history = new ConsoleHistory(java.time.Clock.systemUTC(), () -> reading(progress));
+            sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "console-history");
+                t.setDaemon(true);
+                return t;
+            });
+            long every = ConsoleHistory.EVERY.toMillis();
+            sampler.scheduleWithFixedDelay(() -> {
+                try {
+                    history.sample();
+                } catch (RuntimeException e) {
+                    LOG.debug("console history: {}", e.toString());
+                }
+            }, 0, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+            console.history(history::json).install(http);
+            // dead letters: read from the <prefix>.dlq.<sink> topics, replayed by the replay command's code
+            deadLetters = new DeadLetterConsole(new DeadLetterLog(kafka.clients(), kafka.topicPrefix()),
+                    new DeadLetterReplay(kafka.clients(), kafka.topicPrefix()), () -> enabledSinks, status::deadLettered, sensitive,
+                    console.access());
+            deadLetters.install(http);
             http.start();
         }
         jmx = RemoteJmx.start(settings);
+    }
+
+    /** One reading for the charts: counters since start, lags now. */
+    private ConsoleHistory.Reading reading(DeliveryProgress progress) {
+        Map<String, Long> delivered = new java.util.TreeMap<>();
+        Map<String, Long> lag = new java.util.TreeMap<>();
+        Map<String, Map<String, Long>> bySink = status.delivered();
+        for (String sink : enabledSinks) {
+            delivered.put(sink, bySink.getOrDefault(sink, Map.of()).values().stream().mapToLong(Long::longValue).sum());
+            lag.put(sink, progress == null ? -1 : progress.lag(sink));
+        }
+        return new ConsoleHistory.Reading(status.captured(), delivered, lag, status.slotLagBytes());
     }
 
     /** Health at a glance: the readiness checks and each enabled sink's state, read now (docs/operations.md). */
@@ -159,6 +195,12 @@ public final class OperationsModule implements Module {
     public void close() {
         if (server != null) {
             server.close();
+        }
+        if (sampler != null) {
+            sampler.shutdownNow();
+        }
+        if (deadLetters != null) {
+            deadLetters.close();
         }
         if (deliveryProgress != null) {
             deliveryProgress.close();

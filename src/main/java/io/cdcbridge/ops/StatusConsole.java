@@ -27,6 +27,8 @@ import org.apache.camel.CamelContext;
  *   <li>{@code GET /api/status}: per table captured / delivered / dead-lettered, last LSN, slot lag, token expiry,
  *   routes and their states, health at a glance ({@link HealthSummary}), whether route actions are allowed for this caller;</li>
  *   <li>{@code GET /api/events?table=schema.table}: the table's last change events, sensitive columns masked;</li>
+ *   <li>{@code GET /api/history}: the charts' series over the last hour ({@link ConsoleHistory});</li>
+ *   <li>{@code /api/deadletters}: {@link DeadLetterConsole};</li>
  *   <li>{@code POST /api/routes/{id}/suspend} and {@code …/resume}.</li>
  * </ul>
  * Who may read and act: {@link ConsoleAccess} (beyond loopback, the token for every {@code /api/*} request; on
@@ -68,7 +70,24 @@ public final class StatusConsole {
         return this;
     }
 
+    private java.util.function.Supplier<Map<String, Object>> history = Map::of;
+
+    /** The charts' series over the last hour ({@link ConsoleHistory}), served as {@code GET /api/history}. */
+    public StatusConsole history(java.util.function.Supplier<Map<String, Object>> series) {
+        this.history = series;
+        return this;
+    }
+
+    ConsoleAccess access() {
+        return access;
+    }
+
     public void install(OpsServer server) {
+        server.handle("/api/history", ex -> {
+            if (readable(ex)) {
+                OpsServer.send(ex, 200, "application/json", JSON.writeValueAsString(history.get()));
+            }
+        });
         server.handle("/api/status", ex -> {
             if (readable(ex)) {
                 OpsServer.send(ex, 200, "application/json", JSON.writeValueAsString(status(ex)));
@@ -127,21 +146,35 @@ public final class StatusConsole {
         ArrayNode out = JSON.createArrayNode();
         for (byte[] e : capture.recent(table)) {
             JsonNode n = JSON.readTree(e);
-            String bare = table.substring(table.indexOf('.') + 1);
-            for (String part : List.of("key", "before", "after")) {
-                if (n.get(part) instanceof ObjectNode o) {
-                    List<String> names = new ArrayList<>();
-                    o.fieldNames().forEachRemaining(names::add);
-                    for (String f : names) {
-                        if (sensitive.contains(f) || sensitive.contains(bare + "." + f) || sensitive.contains(table + "." + f)) {
-                            o.put(f, MASK);
-                        }
-                    }
-                }
-            }
+            mask(n, table, sensitive);
             out.add(n);
         }
         OpsServer.send(ex, 200, "application/json", out.toString());
+    }
+
+    /**
+     * Masks, in a ChangeEvent's {@code key}, {@code before} and {@code after}, the columns of
+     * {@code cdc.console.sensitive-columns} ({@code Column}, {@code Table.Column} or {@code schema.Table.Column}):
+     * the recent events and the dead letters the console shows.
+     */
+    static void mask(JsonNode event, String table, Set<String> sensitive) {
+        String bare = table.substring(table.indexOf('.') + 1);
+        for (String part : List.of("key", "before", "after")) {
+            if (event.get(part) instanceof ObjectNode o) {
+                maskColumns(o, table, bare, sensitive);
+            }
+        }
+    }
+
+    /** Masks the sensitive columns of one row image or key. */
+    static void maskColumns(ObjectNode o, String table, String bare, Set<String> sensitive) {
+        List<String> names = new ArrayList<>();
+        o.fieldNames().forEachRemaining(names::add);
+        for (String f : names) {
+            if (sensitive.contains(f) || sensitive.contains(bare + "." + f) || sensitive.contains(table + "." + f)) {
+                o.put(f, MASK);
+            }
+        }
     }
 
     private void routeAction(HttpExchange ex) throws IOException {

@@ -124,6 +124,26 @@ public final class FakeCarol implements AutoCloseable {
         }
     }
 
+    /** Records Carol's validation refuses (staging, field, value as text), until {@link #acceptAll}. */
+    private record Refusal(String staging, String field, String value) {
+    }
+
+    private final List<Refusal> refusals = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * From now on, a request to {@code staging} holding a record whose {@code field} is {@code value} is refused with
+     * 400 naming the record, as a validation rule in Carol refuses it; the other requests are taken. The sink halves a
+     * refused request until the record is alone, then dead-letters it.
+     */
+    public void refuse(String staging, String field, String value) {
+        refusals.add(new Refusal(staging, field, value));
+    }
+
+    /** Drops the rules of {@link #refuse}: those records are taken again (a replay of their dead letters lands). */
+    public void acceptAll() {
+        refusals.clear();
+    }
+
     private FakeCarol(HttpServer server, Clock clock) {
         this.server = server;
         this.clock = clock;
@@ -576,6 +596,13 @@ public final class FakeCarol implements AutoCloseable {
             if (!r.isObject()) {
                 reply(ex, 400, error(400, "Record " + i + " is not an object"), 0);
                 return;
+            }
+            for (Refusal no : refusals) {
+                if (no.staging().equals(staging) && r.hasNonNull(no.field()) && r.get(no.field()).asText().equals(no.value())) {
+                    reply(ex, 400, error(400, "Record " + i + " rejected by the staging's validation: " + no.field() + " " + no.value()
+                            + " is not allowed"), 0);
+                    return;
+                }
             }
             String problem = mismatch((ObjectNode) r, schema);
             if (problem != null) {

@@ -58,6 +58,16 @@ public final class WebDriver implements AutoCloseable {
         return id == null ? null : call("GET", "/session/" + session + "/element/" + id + "/text", null).path("value").asText();
     }
 
+    /** An attribute of the first element matching the CSS selector (SVG too: a polyline's points), or null if none. */
+    public String attribute(String css, String name) throws Exception {
+        String id = find(css);
+        if (id == null) {
+            return null;
+        }
+        JsonNode v = call("GET", "/session/" + session + "/element/" + id + "/attribute/" + name, null).path("value");
+        return v.isNull() ? null : v.asText();
+    }
+
     /**
      * Clicks the first element matching the selector. The console redraws its tables on every refresh, so the element
      * found may be replaced before the click lands ("stale element"): then it is found again and clicked, a few times.
@@ -77,6 +87,11 @@ public final class WebDriver implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Sets the window's size (a taller window shows the whole page in one screenshot). */
+    public void resize(int width, int height) throws Exception {
+        call("POST", "/session/" + session + "/window/rect", Map.of("width", width, "height", height));
     }
 
     public void screenshot(Path png) throws Exception {
