@@ -64,6 +64,12 @@ class BackfillsTest {
         assertThat(Backfills.supported(130000)).isTrue();
     }
 
+    @Test
+    void publishViaPartitionRootPassesThroughCamelsTypedDefault() {
+        assertThat(configuration(Map.of()).isPublishViaPartitionRoot()).isFalse();
+        assertThat(configuration(Map.of("cdc.capture.debezium.publish.via.partition.root", "true")).isPublishViaPartitionRoot()).isTrue();
+    }
+
     private static Map<String, String> base(Map<String, String> extra) {
         Map<String, String> m = new HashMap<>(Map.of("cdc.source.host", "db.example.com", "cdc.source.password", "pw",
                 "cdc.kafka.brokers", "localhost:9092"));
