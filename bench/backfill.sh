@@ -43,6 +43,8 @@ java -cp "$JAR" "$HERE/StreamLatency.java" "$BOOTSTRAP" bf.public.ticks "jdbc:po
 LOAD=$!; EXTRA_PIDS+=("$LOAD")
 wait_for "the load" 120 grep -q READY "$WORK/latency.out"
 wait_for "the first ticks on the topic" 120 awk 'NF==3{n++} END{exit !(n>0)}' "$WORK/latency.out"
+# the first seconds are the consumer finding the new topic: the baseline starts after them
+sleep 3; B0=$(now_ms)
 sleep "$BASELINE_S" # the baseline's length, not a synchronisation
 
 C0=$(cpu_ms "$BRIDGE_PID"); T0=$(now_ms)
@@ -69,7 +71,7 @@ summary() { # label from to: the events committed in [from, to)
 }
 MS=$(( T1 - T0 ))
 echo "cdc-bridge-backfill: $N rows (published $ROWS) in $(secs $MS) s = $(rate "$ROWS" "$MS") rows/s while $RATE rows/s stream into another table"
-summary "baseline (before the backfill)" 0 "$T0"
+summary "baseline (the ${BASELINE_S} s before the backfill)" "$B0" "$T0"
 summary "during the backfill" "$T0" "$T1"
 echo "  CPU: bridge $(secs $(( C1 - C0 ))) s during the backfill ($(awk -v c=$(( C1 - C0 )) -v n="$N" 'BEGIN{printf "%.2f", c/1000*100000/n}') s per 100k rows, the load's streaming included); peak RSS $(vm "$BRIDGE_PID" VmHWM) MiB"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"

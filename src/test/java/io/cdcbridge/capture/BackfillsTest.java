@@ -68,6 +68,8 @@ class BackfillsTest {
     void publishViaPartitionRootPassesThroughCamelsTypedDefault() {
         assertThat(configuration(Map.of()).isPublishViaPartitionRoot()).isFalse();
         assertThat(configuration(Map.of("cdc.capture.debezium.publish.via.partition.root", "true")).isPublishViaPartitionRoot()).isTrue();
+        assertThat(configuration(Map.of()).getIncrementalSnapshotChunkSize()).isEqualTo(1024);
+        assertThat(configuration(Map.of("cdc.capture.debezium.incremental.snapshot.chunk.size", "256")).getIncrementalSnapshotChunkSize()).isEqualTo(256);
     }
 
     private static Map<String, String> base(Map<String, String> extra) {
