@@ -79,6 +79,13 @@ public final class WebDriver implements AutoCloseable {
         }
     }
 
+    /** The text of the open alert or confirm dialog (WebDriver's user prompt), then accepts it (OK). */
+    public String acceptAlert() throws Exception {
+        String text = call("GET", "/session/" + session + "/alert/text", null).path("value").asText();
+        call("POST", "/session/" + session + "/alert/accept", Map.of());
+        return text;
+    }
+
     public void screenshot(Path png) throws Exception {
         String b64 = call("GET", "/session/" + session + "/screenshot", null).path("value").asText();
         Files.createDirectories(png.toAbsolutePath().getParent());
