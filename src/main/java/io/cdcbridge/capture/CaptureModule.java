@@ -147,21 +147,21 @@ public final class CaptureModule implements Module {
         t.start();
     }
 
-    /** The engine reports streaming a moment after the progress does: a few tries, a second apart. */
+    /**
+     * Streaming is reported a moment before Debezium's own connection has added the table to the publication (or its
+     * metrics turn): a request is tried again, a second apart, for a minute before its refusal is logged.
+     */
     private void requestWhenStreaming(String table) throws InterruptedException {
         for (int i = 0; ; i++) {
             try {
                 LOG.info("{}", backfills.start(table, null));
                 return;
-            } catch (IllegalStateException e) {
+            } catch (IllegalStateException | IllegalArgumentException e) {
                 if (i >= 60) {
                     LOG.error("could not backfill {}, new to {}: {}", table, io.cdcbridge.config.SourceSettings.TABLES.key(), e.getMessage());
                     return;
                 }
                 Thread.sleep(1000); // pacing of a retry, not a synchronisation
-            } catch (IllegalArgumentException e) {
-                LOG.error("could not backfill {}, new to {}: {}", table, io.cdcbridge.config.SourceSettings.TABLES.key(), e.getMessage());
-                return;
             }
         }
     }

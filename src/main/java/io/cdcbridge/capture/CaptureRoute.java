@@ -207,6 +207,14 @@ public final class CaptureRoute extends RouteBuilder {
         // user's own cdc.capture.debezium.skipped.operations says otherwise.
         Object skipped = src.debezium().get("skipped.operations");
         c.setSkippedOperations(skipped != null ? skipped.toString() : DEFAULT_SKIPPED_OPERATIONS);
+        // the same for publish.via.partition.root (camel's typed default false would win over the pass-through): a
+        // publication Debezium creates publishes a partitioned table's changes as the root's (docs/postgres.md)
+        c.setPublishViaPartitionRoot(Boolean.parseBoolean(String.valueOf(src.debezium().getOrDefault("publish.via.partition.root", "false"))));
+        // and for the backfill's chunk size (docs/operations.md, "Backfill": the other tables' wait against its speed)
+        String chunk = src.debezium().get("incremental.snapshot.chunk.size");
+        if (chunk != null && chunk.matches("[1-9][0-9]*")) {
+            c.setIncrementalSnapshotChunkSize(Integer.parseInt(chunk));
+        }
         return c;
     }
 }

@@ -64,6 +64,14 @@ class BackfillsTest {
         assertThat(Backfills.supported(130000)).isTrue();
     }
 
+    @Test
+    void publishViaPartitionRootPassesThroughCamelsTypedDefault() {
+        assertThat(configuration(Map.of()).isPublishViaPartitionRoot()).isFalse();
+        assertThat(configuration(Map.of("cdc.capture.debezium.publish.via.partition.root", "true")).isPublishViaPartitionRoot()).isTrue();
+        assertThat(configuration(Map.of()).getIncrementalSnapshotChunkSize()).isEqualTo(1024);
+        assertThat(configuration(Map.of("cdc.capture.debezium.incremental.snapshot.chunk.size", "256")).getIncrementalSnapshotChunkSize()).isEqualTo(256);
+    }
+
     private static Map<String, String> base(Map<String, String> extra) {
         Map<String, String> m = new HashMap<>(Map.of("cdc.source.host", "db.example.com", "cdc.source.password", "pw",
                 "cdc.kafka.brokers", "localhost:9092"));
