@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fault injection: the jar against an embedded Postgres, an embedded Kafka broker and the BigQuery and Carol fakes,
 # while N row changes run on the bookstore; one fault per run; then every sink's latest state is compared with
-# Postgres'. Prints one line per run: lost=0 duplicates_after_dedup=0 dlq=<n> (only the poison may be there).
+# Postgres'. Prints one line per run: lost=0 stale=0 duplicates=<n> dlq=<n> dlq_repeats=<n> (dlq: distinct letters,
+# only those the faults cause).
 #
 # usage: bench/chaos.sh [N] [OUTAGE_S] [FAULT...]
 #   N         row changes per run (default 50000)

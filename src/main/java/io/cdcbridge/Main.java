@@ -46,6 +46,7 @@ public final class Main {
                 case "routes" -> routes(settings, rest);
                 case "check" -> check(settings);
                 case "resync" -> resync(settings, rest);
+                case "backfill" -> backfill(settings, rest);
                 case "version", "--version" -> version();
                 case "help", "--help", "-h" -> usage(0);
                 default -> usage(2);
@@ -54,7 +55,7 @@ public final class Main {
             System.err.println("cdc-bridge: configuration error: " + e.getMessage());
             code = 2;
         } catch (Exception | Error e) {
-            System.err.println("cdc-bridge: failed to start: " + rootMessage(e));
+            System.err.println("cdc-bridge: failed to start: " + ConfigException.rootMessage(e));
             code = 1;
         }
         exitStatus = code;
@@ -93,6 +94,9 @@ public final class Main {
                            the routes of a running instance, over JMX (it needs cdc.jmx.port)
                   check    validate the settings and reach Postgres, Kafka, BigQuery, Carol: one line per part,
                            exit 0 only when all pass (creates nothing)
+                  backfill --table schema.table [--where SQL] [--jmx host:port]
+                           read a captured table's current rows again (those WHERE selects) while streaming goes on,
+                           as op r events, on a running instance over JMX (docs/operations.md, Backfill)
                   resync [--force]
                            with the bridge stopped, after a lost replication slot: remove the stored offsets, so the
                            next start makes a new slot and snapshots every table again (docs/operations.md, Lost slot)
@@ -177,8 +181,7 @@ public final class Main {
 
     /** {@code routes list|suspend ID|resume ID [--jmx host:port]}: Camel's route MBeans of a running instance. */
     private static int routes(Settings settings, String[] args) throws Exception {
-        String jmx = settings.get(OpsSettings.JMX_HOST) + ":"
-                + (settings.has(OpsSettings.JMX_PORT) ? settings.get(OpsSettings.JMX_PORT) : ROUTES_JMX_PORT);
+        String jmx = defaultJmx(settings);
         java.util.List<String> words = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--jmx") && i + 1 < args.length) {
@@ -192,16 +195,7 @@ public final class Main {
             System.err.println("usage: routes list | suspend ID | resume ID [--jmx host:port]");
             return 2;
         }
-        var url = new javax.management.remote.JMXServiceURL("service:jmx:rmi:///jndi/rmi://" + jmx + "/jmxrmi");
-        java.util.Map<String, Object> env = new java.util.HashMap<>();
-        if (settings.has(OpsSettings.JMX_PASSWORD)) { // the same settings as the bridge's: user and password
-            env.put(javax.management.remote.JMXConnector.CREDENTIALS,
-                    new String[] {settings.get(OpsSettings.JMX_USER), settings.get(OpsSettings.JMX_PASSWORD)});
-        }
-        if (settings.get(OpsSettings.JMX_SSL)) {
-            env.put("com.sun.jndi.rmi.factory.socket", new javax.rmi.ssl.SslRMIClientSocketFactory());
-        }
-        try (var connector = javax.management.remote.JMXConnectorFactory.connect(url, env)) {
+        try (var connector = jmxConnect(settings, jmx)) {
             var server = connector.getMBeanServerConnection();
             var names = server.queryNames(new javax.management.ObjectName("org.apache.camel:type=routes,*"), null);
             if (words.get(0).equals("list")) {
@@ -223,19 +217,72 @@ public final class Main {
         }
     }
 
-    /** The innermost cause's message: the one line a user can act on. */
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            if (t instanceof ConfigException) {
-                break;
+    /** The JMX address {@code routes} and {@code backfill} reach when {@code --jmx} is not given. */
+    private static String defaultJmx(Settings settings) {
+        return settings.get(OpsSettings.JMX_HOST) + ":"
+                + (settings.has(OpsSettings.JMX_PORT) ? settings.get(OpsSettings.JMX_PORT) : ROUTES_JMX_PORT);
+    }
+
+    /** Remote JMX of a running instance, logged in with the same settings as the bridge's (user, password, TLS). */
+    private static javax.management.remote.JMXConnector jmxConnect(Settings settings, String jmx) throws java.io.IOException {
+        var url = new javax.management.remote.JMXServiceURL("service:jmx:rmi:///jndi/rmi://" + jmx + "/jmxrmi");
+        java.util.Map<String, Object> env = new java.util.HashMap<>();
+        if (settings.has(OpsSettings.JMX_PASSWORD)) {
+            env.put(javax.management.remote.JMXConnector.CREDENTIALS,
+                    new String[] {settings.get(OpsSettings.JMX_USER), settings.get(OpsSettings.JMX_PASSWORD)});
+        }
+        if (settings.get(OpsSettings.JMX_SSL)) {
+            env.put("com.sun.jndi.rmi.factory.socket", new javax.rmi.ssl.SslRMIClientSocketFactory());
+        }
+        return javax.management.remote.JMXConnectorFactory.connect(url, env);
+    }
+
+    /**
+     * {@code backfill --table schema.table [--where SQL] [--jmx host:port]}: the bridge MBean's {@code backfill}
+     * operation on a running instance. One line either way: what started, or why not (the bridge's own words).
+     */
+    private static int backfill(Settings settings, String[] args) {
+        String jmx = defaultJmx(settings);
+        String table = null;
+        String where = "";
+        for (int i = 0; i < args.length; i++) {
+            String next = i + 1 < args.length ? args[i + 1] : null;
+            switch (args[i]) {
+                case "--table" -> table = next;
+                case "--where" -> where = next;
+                case "--jmx" -> jmx = next;
+                default -> {
+                    System.err.println("cdc-bridge backfill: unknown argument " + args[i]);
+                    next = "";
+                }
             }
-            t = t.getCause();
+            if (next == null || next.isEmpty()) {
+                System.err.println("usage: backfill --table schema.table [--where SQL] [--jmx host:port]");
+                return 2;
+            }
+            i++;
         }
-        if (t instanceof ConfigException) {
-            return "configuration error: " + t.getMessage();
+        if (table == null) {
+            System.err.println("usage: backfill --table schema.table [--where SQL] [--jmx host:port]");
+            return 2;
         }
-        String m = t.getMessage();
-        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
+        try (var connector = jmxConnect(settings, jmx)) {
+            Object line = connector.getMBeanServerConnection().invoke(new javax.management.ObjectName("io.cdcbridge:type=Bridge"),
+                    "backfill", new Object[] {table, where}, new String[] {String.class.getName(), String.class.getName()});
+            System.out.println(line);
+            return 0;
+        } catch (java.io.IOException e) {
+            System.err.println("cdc-bridge backfill: cannot reach the bridge's JMX at " + jmx + " (" + ConfigException.rootMessage(e)
+                    + "); it needs cdc.jmx.port, and --jmx host:port");
+            return 1;
+        } catch (Exception e) {
+            // the bridge's refusal arrives wrapped by JMX (RuntimeMBeanException, MBeanException): its own words inside
+            Throwable t = e;
+            while (t.getCause() != null && t.getCause() != t) {
+                t = t.getCause();
+            }
+            System.err.println("cdc-bridge backfill: " + (t.getMessage() == null ? t.toString() : t.getMessage()));
+            return 1;
+        }
     }
 }

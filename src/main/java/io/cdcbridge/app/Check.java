@@ -21,6 +21,7 @@ import io.cdcbridge.config.CarolSettings;
 import io.cdcbridge.config.ConfigException;
 import io.cdcbridge.config.KafkaConfig;
 import io.cdcbridge.config.KafkaSettings;
+import io.cdcbridge.config.KafkaTopics;
 import io.cdcbridge.config.Settings;
 import io.cdcbridge.config.SettingsCatalog;
 import io.cdcbridge.config.SinkSettings;
@@ -97,19 +98,10 @@ public final class Check {
         } catch (ConfigException e) {
             return new Result(name, false, e.getMessage());
         } catch (Exception | Error e) {
-            return new Result(name, false, rootMessage(e));
+            return new Result(name, false, ConfigException.rootMessage(e));
         }
     }
 
-    /** The innermost cause, its first line: what the part's client said. */
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t && !(t instanceof ConfigException)) {
-            t = t.getCause();
-        }
-        String m = t.getMessage();
-        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
-    }
 
     private static String postgres(Settings s) {
         if (!s.has(SourceSettings.HOST)) {
@@ -147,11 +139,8 @@ public final class Check {
             if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
                 throw noAnswer(kafka);
             }
-            if (e.getCause() instanceof org.apache.kafka.common.errors.AuthenticationException) {
-                throw new ConfigException(KafkaSettings.CLIENT.key() + "sasl.jaas.config", "Kafka refused the login ("
-                        + e.getCause().getClass().getSimpleName() + ")");
-            }
-            throw e;
+            ConfigException refused = KafkaTopics.loginRefused(kafka, e.getCause());
+            throw refused != null ? refused : e;
         }
     }
 

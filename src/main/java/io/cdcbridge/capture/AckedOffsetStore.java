@@ -29,16 +29,28 @@ public final class AckedOffsetStore implements OffsetBackingStore {
     public static final String DELEGATE = "cdc.capture.offset-store";
 
     private static final Map<String, CapturePublisher> PUBLISHERS = new ConcurrentHashMap<>();
+    private static final Map<String, Runnable> GUARDS = new ConcurrentHashMap<>();
 
     private OffsetBackingStore delegate;
     private CapturePublisher publisher;
+    private Runnable slotGuard;
 
     public static void register(String session, CapturePublisher publisher) {
         PUBLISHERS.put(session, publisher);
     }
 
+    /**
+     * @param slotGuard run before stored offsets are handed to Debezium (each engine start and restart); it throws when
+     *                  the slot was lost under them, so the engine stops instead of making a new slot ({@link LostSlot})
+     */
+    public static void register(String session, CapturePublisher publisher, Runnable slotGuard) {
+        PUBLISHERS.put(session, publisher);
+        GUARDS.put(session, slotGuard);
+    }
+
     public static void unregister(String session) {
         PUBLISHERS.remove(session);
+        GUARDS.remove(session);
     }
 
     @Override
@@ -46,6 +58,7 @@ public final class AckedOffsetStore implements OffsetBackingStore {
         Map<String, String> all = config.originalsStrings();
         String session = all.get(SESSION);
         publisher = PUBLISHERS.get(session);
+        slotGuard = GUARDS.get(session);
         if (publisher == null) {
             throw new IllegalStateException("no capture publisher registered for session " + session);
         }
@@ -80,7 +93,22 @@ public final class AckedOffsetStore implements OffsetBackingStore {
 
     @Override
     public Future<Map<ByteBuffer, ByteBuffer>> get(Collection<ByteBuffer> keys) {
-        return delegate.get(keys);
+        Future<Map<ByteBuffer, ByteBuffer>> stored = delegate.get(keys);
+        if (slotGuard == null) {
+            return stored;
+        }
+        try {
+            Map<ByteBuffer, ByteBuffer> offsets = stored.get();
+            if (offsets.values().stream().anyMatch(java.util.Objects::nonNull)) {
+                slotGuard.run(); // offsets to resume from: the slot must still hold what follows them
+            }
+            return CompletableFuture.completedFuture(offsets);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(e);
+        } catch (java.util.concurrent.ExecutionException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override

@@ -47,6 +47,8 @@ public final class CaptureModule implements Module {
     private CapturePublisher publisher;
     private CaptureProgress progress;
     private String session;
+    private Backfills backfills;
+    private volatile String slotLost;
 
     public CaptureModule(Settings settings, KafkaConfig kafka) {
         this.settings = settings;
@@ -83,13 +85,108 @@ public final class CaptureModule implements Module {
         publisher = new CapturePublisher(kafka, kafkaTimeouts(settings.get(CaptureSettings.KAFKA_TIMEOUT).toMillis()),
                 supervisor::captureFailed);
         createOffsetsTopic();
-        AckedOffsetStore.register(session, publisher);
+        AckedOffsetStore.register(session, publisher, () -> guardSlot(source));
         leftOut = preflight.leftOut();
+        int version = Backfills.serverVersion(source);
         main.configure().addRoutesBuilder(new CaptureRoute(source, kafka, publisher, stats, session, leaderElection(main, source),
-                preflight.publicationMode(), leftOut.keySet()));
+                preflight.publicationMode(), leftOut.keySet())
+                .serverFeatures(Backfills.supported(version), settings.get(CaptureSettings.SLOT_FAILOVER)));
         progress = new CaptureProgress(stats, source, settings.get(CaptureSettings.SLOT_LAG_WARN_BYTES))
                 .start(settings.get(OpsSettings.PROGRESS_INTERVAL).toMillis())
                 .watchStreaming(kafka.topicPrefix());
+        backfills = new Backfills(source, kafka.topicPrefix(), stats, () -> CaptureReadiness.streaming(kafka.topicPrefix()),
+                () -> leftOut.keySet(), version);
+        if (settings.get(CaptureSettings.BACKFILL_NEW_TABLES)) {
+            backfillNewTables(source, preflight);
+        }
+    }
+
+    /**
+     * Include list grows (issue 21 item 1; docs/architecture.md §1): a table in {@code cdc.source.tables} that the
+     * existing publication did not cover before this start is new to capture. Debezium adds it to the publication
+     * (mode {@code filtered}) and streams its changes from now on, but never reads the rows it already had; once capture
+     * streams, each such table is backfilled (the others are not read again). The publication is the record of what
+     * was captured: it sits in Postgres next to the slot, shared by every instance, and Debezium keeps it equal to the
+     * include list. On a first start (no publication, or no stored offsets) the initial snapshot reads every table.
+     */
+    private void backfillNewTables(SourceConfig source, SourcePreflight.Report preflight) {
+        if (source.tables().isBlank() || !preflight.publicationExists() || !SourcePreflight.CREATE_OR_SYNC.equals(preflight.publicationMode())) {
+            return; // all tables: new ones stream from their creation; a publication used as it is: its owner adds tables
+        }
+        java.util.List<String> added = java.util.Arrays.stream(source.tables().split(",")).map(String::trim)
+                .filter(t -> !t.isEmpty() && !preflight.published().contains(t) && !leftOut.containsKey(t)).toList();
+        if (added.isEmpty()) {
+            return;
+        }
+        String stored;
+        try {
+            stored = LostSlot.storedOffsets(source, kafka);
+        } catch (RuntimeException e) {
+            LOG.warn("cdc.source.tables gained {}, but the stored offsets could not be read ({}): backfill them with "
+                    + "java -jar cdc-bridge.jar backfill --table ... if capture ran before", added, e.getClass().getSimpleName());
+            return;
+        }
+        if (stored == null) {
+            return; // first start: the initial snapshot reads them
+        }
+        LOG.info("{} gained {} since the last run: their existing rows are backfilled once capture streams (the other "
+                + "tables are not read again)", io.cdcbridge.config.SourceSettings.TABLES.key(), added);
+        Thread t = new Thread(() -> {
+            try {
+                progress.streaming().get();
+                for (String table : added) {
+                    requestWhenStreaming(table);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                LOG.warn("backfill of the tables new to {}: {}", io.cdcbridge.config.SourceSettings.TABLES.key(), e.toString());
+            }
+        }, "cdc-backfill-new-tables");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * Streaming is reported a moment before Debezium's own connection has added the table to the publication (or its
+     * metrics turn): a request is tried again, a second apart, for a minute before its refusal is logged.
+     */
+    private void requestWhenStreaming(String table) throws InterruptedException {
+        for (int i = 0; ; i++) {
+            try {
+                LOG.info("{}", backfills.start(table, null));
+                return;
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                if (i >= 60) {
+                    LOG.error("could not backfill {}, new to {}: {}", table, io.cdcbridge.config.SourceSettings.TABLES.key(), e.getMessage());
+                    return;
+                }
+                Thread.sleep(1000); // pacing of a retry, not a synchronisation
+            }
+        }
+    }
+
+    /** {@link AckedOffsetStore}'s slot guard: a slot lost under stored offsets stops the engine (one ERROR line). */
+    private void guardSlot(SourceConfig source) {
+        String lost = slotLost != null ? slotLost : LostSlot.lostWhileRunning(source);
+        if (lost == null) {
+            return;
+        }
+        if (slotLost == null) {
+            slotLost = lost;
+            LOG.error("{}", lost);
+        }
+        throw new org.apache.kafka.connect.errors.ConnectException(lost);
+    }
+
+    /** Why capture stopped because its slot was lost under it, or null. */
+    public String slotLost() {
+        return slotLost;
+    }
+
+    /** Backfills on demand; null with capture off. */
+    public Backfills backfills() {
+        return backfills;
     }
 
     /**
@@ -203,7 +300,7 @@ public final class CaptureModule implements Module {
 
     /** Whether the capture route runs and its Debezium engine streams or snapshots. */
     public boolean engineActive(CamelContext ctx) {
-        return ctx.getRouteController().getRouteStatus(CaptureRoute.ROUTE_ID).isStarted()
+        return slotLost == null && ctx.getRouteController().getRouteStatus(CaptureRoute.ROUTE_ID).isStarted()
                 && CaptureReadiness.engineActive(kafka.topicPrefix());
     }
 
@@ -223,6 +320,9 @@ public final class CaptureModule implements Module {
         }
         if (progress != null) {
             progress.close();
+        }
+        if (backfills != null) {
+            backfills.close();
         }
         if (publisher != null) {
             publisher.close();

@@ -77,6 +77,9 @@ public final class CaptureProcessor implements Processor {
         }
         if (publisher.send(record.topic(), kafkaKey, value, types)) {
             stats.captured(schema + "." + table, lsn, snapshot, value);
+            if (snapshot && "incremental".equals(snap.toString())) { // a backfill's row (Backfills), op r
+                stats.backfilled(schema + "." + table);
+            }
         }
     }
 

@@ -47,11 +47,28 @@ public final class CaptureRoute extends RouteBuilder {
         this.session = session;
     }
 
+    private boolean readOnlyBackfills;
+    private boolean slotFailover;
+
+    /**
+     * What the server allows, from the preflight's connection: {@code readOnlyBackfills} (PG 13+) turns on Debezium's
+     * read-only incremental snapshots, {@code slotFailover} asks for a failover slot (Debezium makes one only on a PG
+     * 17+ primary).
+     */
+    public CaptureRoute serverFeatures(boolean readOnlyBackfills, boolean slotFailover) {
+        this.readOnlyBackfills = readOnlyBackfills;
+        this.slotFailover = slotFailover;
+        return this;
+    }
+
     @Override
     public void configure() {
         // camel-debezium-postgres's configuration and engine, with a leaner exchange per event (CaptureEndpoint)
         var component = new CaptureEndpoint.Component();
-        component.setConfiguration(debeziumConfiguration(source, kafka, session, publicationMode, leftOut));
+        var configuration = debeziumConfiguration(source, kafka, session, publicationMode, leftOut);
+        backfillOptions(configuration, source, readOnlyBackfills);
+        configuration.setSlotFailover(slotFailover);
+        component.setConfiguration(configuration);
         getContext().addComponent("debezium-postgres", component);
 
         var route = from(ENDPOINT + engineName(source)).routeId(ROUTE_ID);
@@ -61,6 +78,31 @@ public final class CaptureRoute extends RouteBuilder {
         route
                 .filter(header(DebeziumConstants.HEADER_OPERATION).isNotNull()) // heartbeats, tombstones
                 .process(new CaptureProcessor(publisher, stats, kafka.topicPrefix()));
+    }
+
+    /**
+     * Backfills (docs/operations.md, "Backfill"): Debezium's incremental snapshot in its read-only form
+     * ({@code read.only}, watermarks from {@code pg_current_snapshot()}, so no signal table is written or captured),
+     * signalled and reporting through the in-process channel {@link BackfillChannel}. A channel the user enabled through
+     * {@code cdc.capture.debezium.signal.enabled.channels} (or notifications) is kept next to it. Without read-only
+     * (PG 12 and older) no channel is enabled: Debezium's signal-table snapshot would need a table whose rows it
+     * captures, and the bridge refuses backfills there instead.
+     */
+    static void backfillOptions(PostgresConnectorEmbeddedDebeziumConfiguration c, SourceConfig src, boolean readOnly) {
+        if (!readOnly) {
+            return;
+        }
+        Map<String, Object> extra = new HashMap<>(c.getAdditionalProperties());
+        extra.put("read.only", "true");
+        c.setAdditionalProperties(extra);
+        c.setSignalEnabledChannels(withChannel(src.debezium().get("signal.enabled.channels")));
+        c.setNotificationEnabledChannels(withChannel(src.debezium().get("notification.enabled.channels")));
+        // the channel is a queue in memory: polling it often costs nothing and starts a backfill within a second
+        c.setSignalPollIntervalMs(500);
+    }
+
+    private static String withChannel(String user) {
+        return user == null || user.isBlank() ? BackfillChannel.NAME : user + "," + BackfillChannel.NAME;
     }
 
     /**
@@ -165,6 +207,14 @@ public final class CaptureRoute extends RouteBuilder {
         // user's own cdc.capture.debezium.skipped.operations says otherwise.
         Object skipped = src.debezium().get("skipped.operations");
         c.setSkippedOperations(skipped != null ? skipped.toString() : DEFAULT_SKIPPED_OPERATIONS);
+        // the same for publish.via.partition.root (camel's typed default false would win over the pass-through): a
+        // publication Debezium creates publishes a partitioned table's changes as the root's (docs/postgres.md)
+        c.setPublishViaPartitionRoot(Boolean.parseBoolean(String.valueOf(src.debezium().getOrDefault("publish.via.partition.root", "false"))));
+        // and for the backfill's chunk size (docs/operations.md, "Backfill": the other tables' wait against its speed)
+        String chunk = src.debezium().get("incremental.snapshot.chunk.size");
+        if (chunk != null && chunk.matches("[1-9][0-9]*")) {
+            c.setIncrementalSnapshotChunkSize(Integer.parseInt(chunk));
+        }
         return c;
     }
 }

@@ -47,6 +47,19 @@ public final class CaptureStats {
         snapshotting = snapshot;
     }
 
+    private final Map<String, LongAdder> backfilled = new ConcurrentHashMap<>();
+
+    /** A row of a backfill (Debezium's incremental snapshot, {@code source.snapshot=incremental}) was published. */
+    public void backfilled(String table) {
+        backfilled.computeIfAbsent(table, t -> new LongAdder()).increment();
+    }
+
+    /** Rows of backfills of the table published since start. */
+    public long backfilledRows(String table) {
+        LongAdder n = backfilled.get(table);
+        return n == null ? 0 : n.sum();
+    }
+
     public long total() {
         return total.sum();
     }

@@ -100,6 +100,30 @@ public final class LostSlot {
     }
 
     /**
+     * Under a running bridge (issue 21 item 5): Debezium, reconnecting after the slot's walsender was ended, would make a
+     * new slot and stream from now. {@link AckedOffsetStore} asks this before the restarted engine reads its stored
+     * offsets, so the gap stops capture instead.
+     *
+     * @return null while the slot is healthy or cannot be read (Postgres down: Debezium retries, and so does this),
+     *         else the one ERROR line naming the slot and the way back
+     */
+    static String lostWhileRunning(SourceConfig src) {
+        Slot slot;
+        try {
+            slot = slot(src);
+        } catch (IllegalStateException e) {
+            return null;
+        }
+        if (slot.state() == State.HEALTHY) {
+            return null;
+        }
+        return "replication slot '" + src.slot() + "' is " + describe(slot) + " under the running bridge: the changes since "
+                + "the last captured position are lost from the slot, so capture stopped rather than stream from a new slot. "
+                + "Way back: stop the bridge, run java -jar cdc-bridge.jar resync (a new slot and a new snapshot of every table; "
+                + "the sinks deduplicate by key and LSN), start it again; docs/operations.md, Lost slot";
+    }
+
+    /**
      * {@code resync}, with the bridge stopped: drops an invalidated slot (Debezium cannot use it) and removes the stored
      * offsets, so the next start makes a new slot and snapshots again. Refuses a healthy slot unless {@code force}.
      *

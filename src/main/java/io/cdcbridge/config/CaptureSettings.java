@@ -28,6 +28,15 @@ public final class CaptureSettings {
             .describe("how long a captured event may wait for Kafka before capture stops, waits for Kafka and resumes from "
                     + "the last acknowledged offset"));
 
+    public static final Setting<Boolean> SLOT_FAILOVER = AREA.declare(Setting.bool("cdc.capture.slot-failover", true)
+            .describe("create the replication slot as a failover slot (Debezium's `slot.failover`): on a Postgres 17+ primary "
+                    + "a standby with `sync_replication_slots` keeps a copy, so capture resumes after a failover "
+                    + "(docs/postgres.md); ignored before 17 and for an existing slot"));
+
+    public static final Setting<Boolean> BACKFILL_NEW_TABLES = AREA.declare(Setting.bool("cdc.capture.backfill-new-tables", true)
+            .describe("a table added to `cdc.source.tables` since the last run (not yet in the publication) gets its existing "
+                    + "rows backfilled once capture streams; the other tables are not read again (docs/operations.md, Backfill)"));
+
     public static final Setting<Long> SLOT_LAG_WARN_BYTES = AREA.declare(Setting.bytes("cdc.capture.slot-lag-warn-bytes", 1L << 30)
             .describe("log a warning when the slot holds more WAL than this"));
 

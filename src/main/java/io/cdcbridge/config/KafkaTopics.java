@@ -58,15 +58,9 @@ public final class KafkaTopics implements AutoCloseable {
             admin.describeCluster().clusterId().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof org.apache.kafka.common.errors.SslAuthenticationException) {
-                throw new ConfigException(KafkaSettings.CLIENT.key() + "ssl.truststore.location",
-                        "Kafka's TLS handshake failed (" + KafkaSettings.BROKERS.key() + "=" + kafka.brokers() + "): " + oneLine(cause)
-                                + "; check the cdc.kafka.client.ssl.* settings");
-            }
-            if (cause instanceof org.apache.kafka.common.errors.AuthenticationException) {
-                throw new ConfigException(KafkaSettings.CLIENT.key() + "sasl.jaas.config",
-                        "Kafka refused the login (" + KafkaSettings.BROKERS.key() + "=" + kafka.brokers() + "): " + oneLine(cause)
-                                + "; check the user and password, cdc.kafka.client.sasl.mechanism and security.protocol");
+            ConfigException refused = loginRefused(kafka, cause);
+            if (refused != null) {
+                throw refused;
             }
             log.warn("Kafka at {} did not answer the first request ({}); going on, its clients retry", kafka.brokers(), oneLine(cause));
         } catch (TimeoutException e) {
@@ -74,6 +68,24 @@ public final class KafkaTopics implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * The setting to fix when Kafka refused the TLS handshake or the login (null for any other failure): shared by
+     * start-up and the {@code check} command so both name the same key.
+     */
+    public static ConfigException loginRefused(KafkaConfig kafka, Throwable cause) {
+        if (cause instanceof org.apache.kafka.common.errors.SslAuthenticationException) {
+            return new ConfigException(KafkaSettings.CLIENT.key() + "ssl.truststore.location",
+                    "Kafka's TLS handshake failed (" + KafkaSettings.BROKERS.key() + "=" + kafka.brokers() + "): " + oneLine(cause)
+                            + "; check the cdc.kafka.client.ssl.* settings");
+        }
+        if (cause instanceof org.apache.kafka.common.errors.AuthenticationException) {
+            return new ConfigException(KafkaSettings.CLIENT.key() + "sasl.jaas.config",
+                    "Kafka refused the login (" + KafkaSettings.BROKERS.key() + "=" + kafka.brokers() + "): " + oneLine(cause)
+                            + "; check the user and password, cdc.kafka.client.sasl.mechanism and security.protocol");
+        }
+        return null;
     }
 
     /** An exception's class and first message line; Kafka's messages name mechanisms, never the password. */

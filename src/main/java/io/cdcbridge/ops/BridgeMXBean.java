@@ -33,6 +33,16 @@ public interface BridgeMXBean {
 
     String resumeSink(String sink) throws Exception;
 
+    /**
+     * Backfills a captured table ({@code schema.table}) while streaming goes on: its current rows, or those {@code where}
+     * (a SQL condition; empty for all) selects, as op r events (docs/operations.md, "Backfill"). Returns the line saying
+     * what started; a request that cannot be done throws with the one line saying why.
+     */
+    String backfill(String table, String where);
+
+    /** Backfills since start, id → table, state, rows of the expected total, %, time left. */
+    Map<String, String> getBackfills();
+
     /** Moves a sink's dead letters back to their topics (table {@code schema.table} or empty for all). */
     String replayDeadLetters(String sink, String table, boolean dryRun);
 }

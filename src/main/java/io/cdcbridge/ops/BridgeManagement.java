@@ -87,6 +87,35 @@ public final class BridgeManagement implements BridgeMXBean, AutoCloseable {
     }
 
     @Override
+    public String backfill(String table, String where) {
+        var backfills = status.backfills();
+        if (backfills == null) {
+            throw new IllegalStateException("capture is off on this instance (cdc.capture.enabled=false): backfill on the capturing one");
+        }
+        try {
+            return backfills.start(table, where);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // a JDK exception type, so a remote JMX client can read it without the bridge's classes
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    @Override
+    public Map<String, String> getBackfills() {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        var backfills = status.backfills();
+        if (backfills != null) {
+            java.time.Instant now = java.time.Instant.now();
+            for (var p : backfills.progress()) {
+                long left = p.secondsLeft(now);
+                out.put(p.id(), p.table() + " " + p.state() + " " + p.rows() + "/" + p.total() + " rows "
+                        + Math.round(p.percent()) + "%" + (left < 0 ? "" : " " + left + " s left"));
+            }
+        }
+        return out;
+    }
+
+    @Override
     public String replayDeadLetters(String sink, String table, boolean dryRun) {
         route(sink);
         return replay.replay(sink, table == null || table.isBlank() ? null : table, dryRun).toString();

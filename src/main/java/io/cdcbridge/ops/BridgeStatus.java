@@ -31,6 +31,24 @@ public final class BridgeStatus {
         this.slotLag = slotLag;
     }
 
+    private volatile io.cdcbridge.capture.Backfills backfills;
+
+    /** Capture's backfills, shown and started through the status (null with capture off). */
+    public BridgeStatus backfills(io.cdcbridge.capture.Backfills b) {
+        this.backfills = b;
+        return this;
+    }
+
+    public io.cdcbridge.capture.Backfills backfills() {
+        return backfills;
+    }
+
+    /** Every backfill since start (empty with capture off). */
+    public java.util.List<io.cdcbridge.capture.Backfills.Progress> backfillProgress() {
+        var b = backfills;
+        return b == null ? java.util.List.of() : b.progress();
+    }
+
     public Map<String, Long> captured() {
         return capture.perTable();
     }

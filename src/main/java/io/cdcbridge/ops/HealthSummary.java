@@ -60,9 +60,14 @@ public final class HealthSummary {
      * @param sinks           the enabled sinks
      * @param tokenExpiry     when Carol's token expires, or null (none yet)
      * @param carolNeedsToken whether Carol delivers with a token (password grant, not dry run or API key)
+     * @param slotLost        why capture stopped because the slot was lost under it (names the slot and resync), or null
      */
     public record Inputs(Map<String, String> checks, Map<String, String> leftOut, long slotLagBytes, long slotLagWarn,
-                         List<Sink> sinks, Instant tokenExpiry, boolean carolNeedsToken) {
+                         List<Sink> sinks, Instant tokenExpiry, boolean carolNeedsToken, String slotLost) {
+        public Inputs(Map<String, String> checks, Map<String, String> leftOut, long slotLagBytes, long slotLagWarn,
+                      List<Sink> sinks, Instant tokenExpiry, boolean carolNeedsToken) {
+            this(checks, leftOut, slotLagBytes, slotLagWarn, sinks, tokenExpiry, carolNeedsToken, null);
+        }
     }
 
     private HealthSummary() {
@@ -72,7 +77,8 @@ public final class HealthSummary {
         List<Part> out = new ArrayList<>();
         String capture = in.checks().get("capture"); // absent: this instance does not capture (capture off, standby)
         out.add(postgres(capture, in.leftOut()));
-        out.add(slot(capture, in.slotLagBytes(), in.slotLagWarn()));
+        out.add(in.slotLost() != null ? new Part("slot", State.red, in.slotLost())
+                : slot(capture, in.slotLagBytes(), in.slotLagWarn()));
         out.add(fromCheck("kafka", in.checks().get("kafka"), "brokers answer"));
         for (Sink s : in.sinks()) {
             out.add(sink(s, in.checks(), now));

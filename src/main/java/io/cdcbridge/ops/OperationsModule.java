@@ -98,7 +98,7 @@ public final class OperationsModule implements Module {
 
     /** Once Camel and its routes run: the status answers from the running context. */
     private void start(CamelContext ctx) throws Exception {
-        status = new BridgeStatus(ctx, capture.stats(), capture::slotLagBytes);
+        status = new BridgeStatus(ctx, capture.stats(), capture::slotLagBytes).backfills(capture.backfills());
         metrics.bind(status);
         if (!enabledSinks.isEmpty()) {
             deliveryProgress = new DeliveryProgress(kafka.clients(), status::delivered, () -> enabledSinks,
@@ -113,7 +113,7 @@ public final class OperationsModule implements Module {
             DeliveryProgress progress = deliveryProgress;
             OpsServer http = new OpsServer(host, port, ctx, metrics, kafka.clients(),
                     () -> capture.expected(ctx), () -> capture.engineActive(ctx),
-                    () -> progress == null ? Map.of() : progress.problems(), capture::leftOut);
+                    () -> progress == null ? Map.of() : progress.problems(), capture::leftOut).slotLost(capture::slotLost);
             server = http;
             boolean loopback = InetAddress.getByName(host).isLoopbackAddress();
             Set<String> sensitive = Set.copyOf(settings.get(OpsSettings.CONSOLE_SENSITIVE_COLUMNS));
@@ -176,7 +176,8 @@ public final class OperationsModule implements Module {
         }
         boolean carolToken = !settings.get(SinkSettings.DRY_RUN) && "password".equals(settings.get(CarolSettings.AUTH));
         return HealthSummary.compute(new HealthSummary.Inputs(http.ready(), capture.leftOut(), status.slotLagBytes(),
-                settings.get(CaptureSettings.SLOT_LAG_WARN_BYTES), sinks, status.carolTokenExpiry(), carolToken), Instant.now());
+                settings.get(CaptureSettings.SLOT_LAG_WARN_BYTES), sinks, status.carolTokenExpiry(), carolToken, capture.slotLost()),
+                Instant.now());
     }
 
     /** Null until Camel has fully started. */

@@ -62,10 +62,35 @@ public final class OpsMetrics {
         if (s != null) {
             s.captured().keySet().forEach(table -> FunctionCounter.builder("cdc.captured.events", s, st -> st.captured().getOrDefault(table, 0L))
                     .tag("table", table).description("change events captured").register(registry));
+            backfills(s);
             perSink("cdc.delivered.records", "records accepted by the sink", s.delivered(), s, true);
             perSink("cdc.dead.lettered.records", "records the sink dead-lettered", s.deadLettered(), s, false);
         }
         return registry.scrape();
+    }
+
+    /**
+     * Per table, its latest backfill: {@code cdc_backfill_rows_done}, {@code cdc_backfill_rows_expected} (the estimate
+     * the % is of), {@code cdc_backfill_progress_ratio} (0-1), {@code cdc_backfill_remaining_seconds} (-1 unknown),
+     * {@code cdc_backfill_running} (1 while under way).
+     */
+    private void backfills(BridgeStatus s) {
+        java.util.Set<String> tables = new java.util.TreeSet<>();
+        s.backfillProgress().forEach(p -> tables.add(p.table()));
+        for (String table : tables) {
+            java.util.function.Function<java.util.function.ToDoubleFunction<io.cdcbridge.capture.Backfills.Progress>, java.util.function.ToDoubleFunction<BridgeStatus>> latest =
+                    f -> st -> st.backfillProgress().stream().filter(p -> p.table().equals(table)).reduce((a, b) -> b).map(f::applyAsDouble).orElse(0.0);
+            Gauge.builder("cdc.backfill.rows.done", s, latest.apply(p -> p.rows())).tag("table", table)
+                    .description("rows the table's latest backfill has published").register(registry);
+            Gauge.builder("cdc.backfill.rows.expected", s, latest.apply(p -> p.total())).tag("table", table)
+                    .description("rows the latest backfill expects (WHERE count or pg_class.reltuples)").register(registry);
+            Gauge.builder("cdc.backfill.progress", s, latest.apply(p -> p.percent() / 100)).baseUnit("ratio").tag("table", table)
+                    .description("share of the latest backfill done, 0 to 1").register(registry);
+            Gauge.builder("cdc.backfill.remaining", s, latest.apply(p -> p.secondsLeft(java.time.Instant.now()))).baseUnit("seconds")
+                    .tag("table", table).description("estimated time left of the latest backfill (-1 not known yet)").register(registry);
+            Gauge.builder("cdc.backfill.running", s, latest.apply(p -> p.finished() == null ? 1 : 0)).tag("table", table)
+                    .description("1 while the table's latest backfill is under way").register(registry);
+        }
     }
 
     private void perSink(String name, String description, Map<String, Map<String, Long>> bySink, BridgeStatus s, boolean delivered) {

@@ -45,6 +45,8 @@ public final class OpsServer implements AutoCloseable {
     private final java.util.function.Supplier<Map<String, String>> leftOut;
     private volatile long kafkaCheckedAt;
     private volatile String kafkaProblem = "not checked yet";
+    /** The Kafka check under way, if any: requests read the last answer instead of waiting for a broker that is down. */
+    private volatile org.apache.kafka.common.KafkaFuture<?> kafkaCheck;
 
     static {
         // small JSON answers go out at once, not after the client's delayed ACK (the JDK server's default is Nagle's
@@ -98,6 +100,14 @@ public final class OpsServer implements AutoCloseable {
         });
     }
 
+    private java.util.function.Supplier<String> slotLost = () -> null;
+
+    /** Why capture stopped because its slot was lost under it (null: it was not), named by the capture check. */
+    public OpsServer slotLost(java.util.function.Supplier<String> why) {
+        this.slotLost = why;
+        return this;
+    }
+
     Map<String, String> live() {
         Map<String, String> checks = new LinkedHashMap<>();
         checks.put("camel", camel.isStarted() || camel.isStarting() ? "UP" : "DOWN: " + camel.getStatus());
@@ -110,7 +120,9 @@ public final class OpsServer implements AutoCloseable {
         String kafka = kafka();
         checks.put("kafka", kafka == null ? "UP" : "DOWN: " + kafka);
         if (captureExpected.getAsBoolean()) {
-            checks.put("capture", engineActive.getAsBoolean() ? "UP" : "DOWN: the Debezium engine is not streaming");
+            String lost = slotLost.get();
+            checks.put("capture", engineActive.getAsBoolean() ? "UP"
+                    : "DOWN: " + (lost != null ? lost : "the Debezium engine is not streaming"));
         }
         checks.putAll(sinkProblems.get()); // e.g. events lost to retention (DeliveryProgress)
         for (HealthCheck.Result r : HealthCheckHelper.invokeReadiness(camel)) {
@@ -125,17 +137,32 @@ public final class OpsServer implements AutoCloseable {
         return checks;
     }
 
-    /** Null when Kafka answers (checked at most every 3 s), else why not. */
+    /**
+     * Null when Kafka answers, else why not. Checked at most every 3 s, in the background: a request waits (up to 3 s)
+     * only for the very first answer, so /health/ready and /api/status stay fast while the brokers are down.
+     */
     private String kafka() {
         long now = System.nanoTime();
-        if (now - kafkaCheckedAt > TimeUnit.SECONDS.toNanos(3)) {
-            try {
-                admin.describeCluster().nodes().get(3, TimeUnit.SECONDS);
-                kafkaProblem = null;
-            } catch (Exception e) {
-                kafkaProblem = "brokers do not answer (" + e.getClass().getSimpleName() + ")";
+        org.apache.kafka.common.KafkaFuture<?> running = kafkaCheck;
+        if ((running == null || running.isDone()) && now - kafkaCheckedAt > TimeUnit.SECONDS.toNanos(3)) {
+            synchronized (this) {
+                if (kafkaCheck == null || kafkaCheck.isDone()) {
+                    kafkaCheckedAt = now;
+                    running = admin.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions().timeoutMs(3000))
+                            .nodes().whenComplete((nodes, e) -> {
+                                kafkaProblem = e == null ? null : "brokers do not answer (" + (e.getCause() != null
+                                        ? e.getCause() : e).getClass().getSimpleName() + ")";
+                            });
+                    kafkaCheck = running;
+                }
             }
-            kafkaCheckedAt = now;
+        }
+        if (running != null && "not checked yet".equals(kafkaProblem)) {
+            try {
+                running.get(3, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // the callback records why; a timeout here leaves "not checked yet", which is DOWN as well
+            }
         }
         return kafkaProblem;
     }

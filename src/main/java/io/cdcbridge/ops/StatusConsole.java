@@ -99,6 +99,7 @@ public final class StatusConsole {
             }
         });
         server.handle("/api/routes/", this::routeAction);
+        server.handle("/api/backfill", this::backfill);
         server.handle("/", this::page);
     }
 
@@ -130,6 +131,8 @@ public final class StatusConsole {
         out.put("routes", routes);
         out.put("leftOut", leftOut.get());
         out.put("health", health.get());
+        java.time.Instant now = java.time.Instant.now();
+        out.put("backfills", status.backfillProgress().stream().map(p -> p.json(now)).toList());
         out.put("actionsAllowed", access.act(ex.getRequestHeaders()) == null);
         return out;
     }
@@ -202,6 +205,46 @@ public final class StatusConsole {
         }
         OpsServer.send(ex, 200, "application/json",
                 JSON.writeValueAsString(Map.of("id", id, "state", String.valueOf(camel.getRouteController().getRouteStatus(id)))));
+    }
+
+    /**
+     * {@code POST /api/backfill} with {@code {"table":"schema.table","where":"…"}} (where optional): starts a backfill
+     * (docs/operations.md, "Backfill"), under the same rules as the route actions. 200 with the line saying what
+     * started, 400 with the reason for a request that cannot be done, 409 when this instance cannot backfill now.
+     */
+    private void backfill(HttpExchange ex) throws IOException {
+        if (!"POST".equals(ex.getRequestMethod())) {
+            OpsServer.send(ex, 405, "application/json", JSON.writeValueAsString(Map.of("error", "POST /api/backfill with {\"table\":\"schema.table\", \"where\":\"...\"}")));
+            return;
+        }
+        String refused = access.act(ex.getRequestHeaders());
+        if (refused != null) {
+            OpsServer.send(ex, 403, "application/json", JSON.writeValueAsString(Map.of("error", refused)));
+            return;
+        }
+        JsonNode body;
+        try (InputStream in = ex.getRequestBody()) {
+            body = JSON.readTree(in.readNBytes(64 * 1024));
+        } catch (IOException e) {
+            body = null;
+        }
+        if (body == null || !body.path("table").isTextual()) {
+            OpsServer.send(ex, 400, "application/json", JSON.writeValueAsString(Map.of("error", "the body must be {\"table\":\"schema.table\", \"where\":\"...\"}")));
+            return;
+        }
+        var backfills = status.backfills();
+        if (backfills == null) {
+            OpsServer.send(ex, 409, "application/json", JSON.writeValueAsString(Map.of("error", "capture is off on this instance")));
+            return;
+        }
+        try {
+            String line = backfills.start(body.get("table").asText(), body.path("where").isTextual() ? body.get("where").asText() : null);
+            OpsServer.send(ex, 200, "application/json", JSON.writeValueAsString(Map.of("message", line)));
+        } catch (IllegalArgumentException e) {
+            OpsServer.send(ex, 400, "application/json", JSON.writeValueAsString(Map.of("error", e.getMessage())));
+        } catch (IllegalStateException e) {
+            OpsServer.send(ex, 409, "application/json", JSON.writeValueAsString(Map.of("error", e.getMessage())));
+        }
     }
 
     /** Whether the caller may read the API; if not, the refusal has been answered (403, the reason, never the token). */

@@ -137,4 +137,16 @@ class HealthSummaryTest {
         checks.put("kafka", "DOWN: " + "x".repeat(1000));
         assertThat(part(HealthSummary.compute(inputs(checks, List.of()), NOW), "kafka").reason()).hasSize(301);
     }
+
+    @Test
+    void aSlotLostUnderTheRunningBridgeIsRedNamingTheSlotAndResync() {
+        Map<String, String> checks = upChecks();
+        String lost = "replication slot 'cdc_bridge' is missing (dropped, or a failover to a server without it) under the running "
+                + "bridge: ... Way back: stop the bridge, run java -jar cdc-bridge.jar resync ...";
+        checks.put("capture", "DOWN: " + lost);
+        List<Part> parts = HealthSummary.compute(new HealthSummary.Inputs(checks, Map.of(), -1, WARN, List.of(), null, false, lost), NOW);
+        assertThat(part(parts, "slot").state()).isEqualTo(State.red);
+        assertThat(part(parts, "slot").reason()).contains("'cdc_bridge'", "resync");
+        assertThat(part(parts, "postgres").state()).isEqualTo(State.red);
+    }
 }

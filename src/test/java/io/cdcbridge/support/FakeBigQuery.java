@@ -422,6 +422,18 @@ public final class FakeBigQuery implements AutoCloseable {
                 }
             }
         }
+        JsonNode pk = body.path("tableConstraints").path("primaryKey").path("columns");
+        if (pk.isArray()) {
+            // BigQuery CDC's limit (docs: "composite primary keys containing up to 16 columns")
+            if (pk.isEmpty() || pk.size() > 16) {
+                return "A primary key must have between 1 and 16 columns, got " + pk.size() + ".";
+            }
+            for (JsonNode name : pk) {
+                if (!fields.containsKey(name.asText().toLowerCase(Locale.ROOT))) {
+                    return "Primary key column " + name.asText() + " is not in the table schema.";
+                }
+            }
+        }
         JsonNode cl = body.path("clustering").path("fields");
         if (cl.isArray()) {
             if (cl.size() > 4) {

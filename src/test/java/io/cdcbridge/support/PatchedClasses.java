@@ -33,8 +33,11 @@ public final class PatchedClasses {
             return resource.substring(0, resource.length() - ".class".length()).replace('/', '.');
         }
 
+        /** The source file: a nested class ({@code Outer$Inner.class}) is in its outer class's. */
         public String source() {
-            return resource.substring(0, resource.length() - ".class".length()) + ".java";
+            String name = resource.substring(0, resource.length() - ".class".length());
+            int nested = name.indexOf('$');
+            return (nested < 0 ? name : name.substring(0, nested)) + ".java";
         }
 
         public String artifactId() {
