@@ -94,6 +94,11 @@ public final class WebDriver implements AutoCloseable {
         call("POST", "/session/" + session + "/window/rect", Map.of("width", width, "height", height));
     }
 
+    /** Runs a script in the page (e.g. {@code window.scrollTo(0, 0)} before a screenshot). */
+    public void script(String js) throws Exception {
+        call("POST", "/session/" + session + "/execute/sync", Map.of("script", js, "args", List.of()));
+    }
+
     public void screenshot(Path png) throws Exception {
         String b64 = call("GET", "/session/" + session + "/screenshot", null).path("value").asText();
         Files.createDirectories(png.toAbsolutePath().getParent());
