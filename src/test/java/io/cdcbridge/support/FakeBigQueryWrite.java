@@ -186,6 +186,10 @@ public final class FakeBigQueryWrite implements AutoCloseable {
         failuresLeft.set(count);
     }
 
+    public int failuresLeft() {
+        return Math.max(0, failuresLeft.get());
+    }
+
     public List<String> requestLog() {
         synchronized (requestLog) {
             return List.copyOf(requestLog);
