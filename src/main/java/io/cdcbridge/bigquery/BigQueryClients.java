@@ -26,6 +26,12 @@ import io.cdcbridge.config.Settings;
  */
 public final class BigQueryClients {
 
+    /**
+     * The Storage Write client logs every stream connection, opened and closed, at INFO through java.util.logging (not
+     * our logback): one line per table and reconnect on stderr. Its warnings stay. Held here: JUL keeps loggers weakly.
+     */
+    private static final java.util.logging.Logger STORAGE_CLIENT_LOG = java.util.logging.Logger.getLogger("com.google.cloud.bigquery.storage");
+
     private BigQueryClients() {
     }
 
@@ -93,6 +99,9 @@ public final class BigQueryClients {
      */
     public static com.google.cloud.bigquery.storage.v1.BigQueryWriteClient createWrite(Settings settings) {
         String endpoint = settings.get(BigQuerySettings.STORAGE_ENDPOINT);
+        if (STORAGE_CLIENT_LOG.getLevel() == null) {
+            STORAGE_CLIENT_LOG.setLevel(java.util.logging.Level.WARNING);
+        }
         try {
             var b = com.google.cloud.bigquery.storage.v1.BigQueryWriteSettings.newBuilder();
             if (endpoint != null && loopback(endpoint.substring(0, endpoint.lastIndexOf(':')))) {

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *   bad row's message: those rows are dead-lettered with their cause, the others go again;</li>
  *   <li>NOT_FOUND (the table was deleted behind the bridge) → the table made again, then retried, as on insertAll;</li>
  *   <li>UNAVAILABLE, INTERNAL, ABORTED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, CANCELLED, UNKNOWN, a timeout, a closed
- *   writer → {@link Outcome.Retry} (the writer is dropped and made again on the next attempt);</li>
+ *   writer ({@link Exceptions.StreamWriterClosedException}, FAILED_PRECONDITION from the client) → {@link Outcome.Retry}
+ *   (a writer whose connection is gone is made again on the next attempt);</li>
  *   <li>INVALID_ARGUMENT for the request as a whole ("too large" among them) → {@link Outcome.RequestRefused},
  *   splittable, so the engine halves it until the bad row is alone or the halves fit;</li>
  *   <li>PERMISSION_DENIED, UNAUTHENTICATED → {@link Outcome.Stop}, naming the credentials setting.</li>
@@ -131,11 +132,17 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
             e.getRowIndexToErrorMessage().forEach((i, m) -> refused.put(i, "BigQuery rejected the row for " + table + ": " + m));
             return new Outcome.ItemsRefused(refused);
         }
+        Status.Code code = code(t);
         JsonStreamWriter w = writers.get(table);
-        if (w != null) {
+        // a writer whose connection is gone is made again; one that merely carried an error answer goes on (dropping it
+        // would fail the table's other requests in flight on it)
+        if (w != null && (w.isClosed() || t instanceof Exceptions.StreamWriterClosedException || code == Status.Code.NOT_FOUND)) {
             drop(table, w);
         }
-        Status.Code code = code(t);
+        if (t instanceof Exceptions.StreamWriterClosedException) {
+            // FAILED_PRECONDITION from the client itself: the connection closed under this request, nothing was refused
+            return Outcome.retry("BigQuery Storage Write connection for " + table + " closed: " + t.getMessage(), t);
+        }
         String reason = "BigQuery Storage Write " + (code == null ? t.getClass().getSimpleName() : code) + " for " + table + ": "
                 + t.getMessage();
         if (code == null) {
