@@ -69,7 +69,7 @@ final class BigQueryClient implements SinkClient<BigQueryRowMapper.Row> {
      * The row's values under the columns they go to: a column whose type changed incompatibly has its values in its
      * retyped column ({@link BigQueryTables#column}); the row's own map when nothing moves (nearly always).
      */
-    private Map<String, Object> placed(String table, BigQueryRowMapper.Row r) {
+    Map<String, Object> placed(String table, BigQueryRowMapper.Row r) {
         Map<String, Object> out = null;
         Map<String, String> moved = null;
         for (Map.Entry<String, ColumnType> c : r.columns().entrySet()) {

@@ -2,6 +2,7 @@ package io.cdcbridge.bigquery;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,14 +87,19 @@ public final class BigQuerySink implements SinkModule {
             client = new DryRunClient<>(out, BigQuerySink::dryRunLines);
         } else {
             BigQuery bigQuery = BigQueryClients.create(settings, false);
-            client = new BigQueryClient(bigQuery, project, dataset, new BigQueryTables(bigQuery, project, dataset, BigQueryTables.Layout.from(settings)));
+            BigQueryTables tables = new BigQueryTables(bigQuery, project, dataset, BigQueryTables.Layout.from(settings));
+            BigQueryClient rest = new BigQueryClient(bigQuery, project, dataset, tables);
+            client = "storage".equals(settings.get(BigQuerySettings.WRITE_API))
+                    ? new StorageWriteClient(rest, BigQueryClients.createWrite(settings), project, dataset, tables, Duration.ofSeconds(60))
+                    : rest;
         }
         BigQueryMapper mapper = new BigQueryMapper(new BigQueryRowMapper(names, clock, settings.get(SinkSettings.TIMESTAMP_ZONE)), passthrough);
         SinkModule.register(context, settings, new DeliveryEngine<>(name(), mapper, client,
                 SinkModule.options(settings, name(), batchSize, maxBytes, concurrency),
                 () -> context.getRegistry().lookupByNameAndType("deadLetters", DeadLetters.class)));
-        LOG.info("BigQuery sink: project {} dataset {} {}{}{}", project, dataset, names,
-                settings.has(BigQuerySettings.ENDPOINT) ? " endpoint " + settings.get(BigQuerySettings.ENDPOINT) : "",
+        LOG.info("BigQuery sink: project {} dataset {} {} write API {}{}{}", project, dataset, names, settings.get(BigQuerySettings.WRITE_API),
+                (settings.has(BigQuerySettings.ENDPOINT) ? " endpoint " + settings.get(BigQuerySettings.ENDPOINT) : "")
+                        + (settings.has(BigQuerySettings.STORAGE_ENDPOINT) ? " storage endpoint " + settings.get(BigQuerySettings.STORAGE_ENDPOINT) : ""),
                 dryRun ? " (dry run: rows written to " + out + ")" : "");
     }
 

@@ -9,7 +9,7 @@ import java.util.List;
 public final class BigQuerySettings {
 
     public static final SettingsArea AREA = new SettingsArea("BigQuery sink (`cdc.bigquery.*`)",
-            "One changelog table per source table, loaded with insertAll ([docs/bigquery.md](bigquery.md)).");
+            "One changelog table per source table, loaded with insertAll or the Storage Write API ([docs/bigquery.md](bigquery.md)).");
 
     /** insertAll's limits: rows and bytes per request. */
     public static final int MAX_ROWS = 500;
@@ -36,6 +36,19 @@ public final class BigQuerySettings {
     public static final Setting<URI> ENDPOINT = AREA.declare(Setting.string("cdc.bigquery.endpoint")
             .as("URL", BigQuerySettings::httpUrl, URI::toString)
             .describe("API root override (an emulator or a fake), e.g. `http://localhost:9050`"));
+
+    public static final Setting<String> WRITE_API = AREA.declare(Setting.choice("cdc.bigquery.write-api", "insertall",
+                    "insertall", "storage")
+            .describe("how rows are written: `insertall` (tabledata.insertAll, REST, deduplicated by insertId for about a "
+                    + "minute) or `storage` (the Storage Write API's default stream over gRPC, at least once; cheaper, "
+                    + "docs/bigquery.md, Write paths). Tables are managed over REST either way"));
+
+    public static final Setting<String> STORAGE_ENDPOINT = AREA.declare(Setting.string("cdc.bigquery.storage-endpoint")
+            .matching("\\[?[A-Za-z0-9.:_-]+]?:[0-9]{1,5}", "must be host:port, e.g. 127.0.0.1:9060")
+            .defaultText("*(bigquerystorage.googleapis.com:443)*")
+            .describe("Storage Write API endpoint override, `host:port` (an emulator or a fake). A loopback host "
+                    + "(localhost, 127.x, ::1) is spoken to in plaintext and without credentials; any other host only "
+                    + "over TLS with the configured credentials: plaintext never leaves the machine"));
 
     public static final Setting<List<String>> TABLES = AREA.declare(SinkSettings.tableList("cdc.bigquery.tables",
             "include list `schema.table,…`; empty: all captured tables").defaultText("*(all)*"));
@@ -73,7 +86,8 @@ public final class BigQuerySettings {
 
     public static final Setting<Long> MAX_REQUEST_BYTES = AREA.declare(Setting.bytes("cdc.bigquery.max-request-bytes", 9_000_000L)
             .range(1024, MAX_REQUEST_BYTES_LIMIT)
-            .describe("bytes per insertAll request"));
+            .describe("bytes per request (insertAll's JSON; a Storage Write request, proto, is smaller still); both "
+                    + "APIs refuse requests over 10 MB"));
 
     public static final Setting<Integer> CONCURRENCY = AREA.declare(Setting.integer("cdc.bigquery.concurrency", 4).range(1, 64)
             .describe("insertAll requests of one Kafka batch sent side by side (the batch commits when all are done)"));

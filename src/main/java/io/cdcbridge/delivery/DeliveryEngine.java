@@ -470,5 +470,13 @@ public final class DeliveryEngine<T> {
         if (senders != null) {
             senders.shutdownNow();
         }
+        // a client holding connections (BigQuery's Storage Write streams) closes them with its engine
+        if (client instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                org.slf4j.LoggerFactory.getLogger(DeliveryEngine.class).warn("{}: closing its client: {}", sink, e.toString());
+            }
+        }
     }
 }

@@ -11,11 +11,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdcbridge.demo.Bookstore;
 import io.cdcbridge.support.CaptureFixture;
 import io.cdcbridge.support.FakeBigQuery;
+import io.cdcbridge.support.FakeBigQueryWrite;
 import io.cdcbridge.support.FakeCarol;
 import io.cdcbridge.support.KafkaTestConsumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The whole application end to end, as {@code java -jar} wires it: the bookstore in the real embedded Postgres →
@@ -24,23 +27,29 @@ import org.junit.jupiter.api.Test;
 class PipelineIT {
 
     static FakeBigQuery bigQuery;
+    static FakeBigQueryWrite storageWrite;
 
     @BeforeAll
     static void startFakes() {
         bigQuery = FakeBigQuery.start();
+        storageWrite = FakeBigQueryWrite.start(bigQuery);
     }
 
     @AfterAll
     static void stopFakes() {
+        storageWrite.close();
         bigQuery.close();
     }
 
-    @Test
-    void bookstoreChangesLandInBigQueryThroughAnAlterTableAndAnOutage() throws Exception {
+    /** On both write paths (cdc.bigquery.write-api): insertAll over REST, or the Storage Write API over gRPC. */
+    @ParameterizedTest
+    @ValueSource(strings = {"insertall", "storage"})
+    void bookstoreChangesLandInBigQueryThroughAnAlterTableAndAnOutage(String writeApi) throws Exception {
+        boolean storage = writeApi.equals("storage");
         CaptureFixture f = CaptureFixture.create("pipeline", Bookstore.SCHEMA_SQL, "ALTER TABLE \"Sales\" REPLICA IDENTITY FULL",
                 Bookstore.SEED_SQL);
         String dataset = "ds_" + f.prefix;
-        try (Bridge bridge = Bridge.start(f.settings(Map.of(
+        Map<String, String> settings = new java.util.HashMap<>(Map.of(
                 "cdc.bigquery.project", "test-project",
                 "cdc.bigquery.dataset", dataset,
                 "cdc.bigquery.endpoint", bigQuery.endpoint(),
@@ -48,7 +57,14 @@ class PipelineIT {
                 "cdc.bigquery.batch-timeout-ms", "50",
                 "cdc.delivery.retry-delay-ms", "100",
                 "cdc.delivery.max-retry-delay-ms", "500",
-                "cdc.routes.reload", "false")))) {
+                "cdc.routes.reload", "false",
+                "cdc.bigquery.write-api", writeApi));
+        if (storage) {
+            settings.put("cdc.bigquery.storage-endpoint", storageWrite.endpoint());
+        }
+        int appendsBefore = storageWrite.appendRequests();
+        int insertAllsBefore = bigQuery.insertAllRequests();
+        try (Bridge bridge = Bridge.start(f.settings(settings))) {
             bridge.awaitStreaming(Duration.ofSeconds(60));
             String users = f.prefix + "_public_Users";
             await("snapshot in BigQuery").atMost(Duration.ofSeconds(60)).until(() -> rows(dataset, users).size() == 3
@@ -67,10 +83,20 @@ class PipelineIT {
             assertThat(rows(dataset, users).get(4).path("Department").asText()).isEqualTo("Logística");
             assertThat(rows(dataset, users).get(6).path("Email").asText()).isEqualTo("bia@exemplo.com.br");
             assertThat(bigQuery.schema("test-project", dataset, users)).containsEntry("Email", "STRING").containsEntry("UserId", "INTEGER");
-            assertThat(rows(dataset, f.prefix + "_public_Books").get(0).path("Price").asText()).isEqualTo("39.90");
+            if (storage) {
+                // a BIGNUMERIC travels as its encoded value over gRPC: BigQuery keeps no trailing zeros
+                assertThat(new java.math.BigDecimal(rows(dataset, f.prefix + "_public_Books").get(0).path("Price").asText()))
+                        .isEqualByComparingTo("39.90");
+            } else {
+                assertThat(rows(dataset, f.prefix + "_public_Books").get(0).path("Price").asText()).isEqualTo("39.90");
+            }
 
-            // BigQuery answers 503 for a while: the rows committed meanwhile arrive afterwards, none lost
-            bigQuery.failFor(503, Duration.ofSeconds(3), "/insertAll");
+            // BigQuery answers 503 (UNAVAILABLE on gRPC) for a while: the rows committed meanwhile arrive afterwards, none lost
+            if (storage) {
+                storageWrite.failFor(io.grpc.Status.Code.UNAVAILABLE, Duration.ofSeconds(3));
+            } else {
+                bigQuery.failFor(503, Duration.ofSeconds(3), "/insertAll");
+            }
             for (int i = 0; i < 20; i++) {
                 f.sql("INSERT INTO \"Sales\" (\"BookId\", \"BookTypeId\", \"UserId\", \"Value\") VALUES (1, 2, 1, " + (10 + i) + ".5)");
             }
@@ -79,6 +105,13 @@ class PipelineIT {
             assertThat(rows(dataset, sales)).extracting(r -> r.path("Value").asDouble()).containsExactlyInAnyOrderElementsOf(
                     java.util.stream.IntStream.range(0, 20).mapToObj(i -> 10 + i + 0.5).toList());
             assertThat(KafkaTestConsumer.readAll(f.prefix + ".dlq.bigquery")).isEmpty();
+            // the rows took the path asked for
+            if (storage) {
+                assertThat(storageWrite.appendRequests()).isGreaterThan(appendsBefore);
+                assertThat(bigQuery.insertAllRequests()).isEqualTo(insertAllsBefore);
+            } else {
+                assertThat(bigQuery.insertAllRequests()).isGreaterThan(insertAllsBefore);
+            }
         }
     }
 

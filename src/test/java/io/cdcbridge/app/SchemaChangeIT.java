@@ -12,9 +12,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdcbridge.support.BigQueryLatestView;
 import io.cdcbridge.support.CaptureFixture;
 import io.cdcbridge.support.FakeBigQuery;
+import io.cdcbridge.support.FakeBigQueryWrite;
 import io.cdcbridge.support.FakeCarol;
 import io.cdcbridge.support.KafkaTestConsumer;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Schema changes while streaming (issue 21 item 4; docs/types.md, "Schema changes"; docs/architecture.md §7, §8): on a
@@ -24,15 +26,19 @@ import org.junit.jupiter.api.Test;
  */
 class SchemaChangeIT {
 
-    @Test
-    void droppedWidenedRenamedAndRetypedColumnsKeepTheTableFlowing() throws Exception {
+    /** On both BigQuery write paths (cdc.bigquery.write-api): insertAll, and the Storage Write API whose writers must follow the new columns. */
+    @ParameterizedTest
+    @ValueSource(strings = {"insertall", "storage"})
+    void droppedWidenedRenamedAndRetypedColumnsKeepTheTableFlowing(String writeApi) throws Exception {
         CaptureFixture f = CaptureFixture.create("schemachg",
                 "CREATE TABLE wide (id int PRIMARY KEY, n int, v varchar(10), amount numeric(10,2), gone text, old_name text, code int)",
                 "ALTER TABLE wide REPLICA IDENTITY FULL",
                 "CREATE TABLE other (id int PRIMARY KEY, x text)", "ALTER TABLE other REPLICA IDENTITY FULL",
                 "INSERT INTO wide VALUES (1, 7, 'short', 12.34, 'bye', 'o1', 42)", "INSERT INTO other VALUES (1, 'a')");
-        try (FakeBigQuery bq = FakeBigQuery.start(); FakeCarol carol = FakeCarol.start(java.time.Clock.systemUTC())) {
-            try (Bridge bridge = Bridge.start(f.settingsWithSinks(bq, carol))) {
+        try (FakeBigQuery bq = FakeBigQuery.start(); FakeBigQueryWrite write = FakeBigQueryWrite.start(bq);
+                FakeCarol carol = FakeCarol.start(java.time.Clock.systemUTC())) {
+            try (Bridge bridge = Bridge.start(f.settingsWithSinks(bq, carol).with(Map.of("cdc.bigquery.write-api", writeApi,
+                    "cdc.bigquery.storage-endpoint", write.endpoint())))) {
                 bridge.awaitStreaming(Duration.ofSeconds(60));
                 String dataset = "ds_" + f.prefix;
                 String wide = f.prefix + "_public_wide";

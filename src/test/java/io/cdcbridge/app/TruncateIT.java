@@ -16,10 +16,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cdcbridge.support.BigQueryLatestView;
 import io.cdcbridge.support.CaptureFixture;
 import io.cdcbridge.support.FakeBigQuery;
+import io.cdcbridge.support.FakeBigQueryWrite;
 import io.cdcbridge.support.FakeCarol;
 import io.cdcbridge.support.KafkaTestConsumer;
 import io.cdcbridge.support.TestInfra;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * TRUNCATE end to end (issue 21 item 3, docs/architecture.md §4, §7, §8): capture sends it as op t on the table's topic,
@@ -30,15 +32,19 @@ class TruncateIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Test
-    void aTruncateEmptiesBigQuerysLatestStateAndIsDeadLetteredForCarol() throws Exception {
+    /** On both BigQuery write paths (cdc.bigquery.write-api). */
+    @ParameterizedTest
+    @ValueSource(strings = {"insertall", "storage"})
+    void aTruncateEmptiesBigQuerysLatestStateAndIsDeadLetteredForCarol(String writeApi) throws Exception {
         CaptureFixture f = CaptureFixture.create("trunc",
                 "CREATE TABLE \"Items\" (\"Id\" int PRIMARY KEY, \"Name\" text)",
                 "CREATE TABLE \"Log\" (\"Line\" text)", "ALTER TABLE \"Log\" REPLICA IDENTITY FULL",
                 "INSERT INTO \"Items\" VALUES (1, 'um'), (2, 'dois'), (3, 'três')", "INSERT INTO \"Log\" VALUES ('a')");
-        try (FakeBigQuery bq = FakeBigQuery.start(); FakeCarol carol = FakeCarol.start(java.time.Clock.systemUTC())) {
+        try (FakeBigQuery bq = FakeBigQuery.start(); FakeBigQueryWrite write = FakeBigQueryWrite.start(bq);
+                FakeCarol carol = FakeCarol.start(java.time.Clock.systemUTC())) {
             // Log has no key and no crosswalk: Carol would refuse its rows anyway; only Items goes there
-            var settings = f.settingsWithSinks(bq, carol).with(Map.of("cdc.carol.tables", "public.Items"));
+            var settings = f.settingsWithSinks(bq, carol).with(Map.of("cdc.carol.tables", "public.Items",
+                    "cdc.bigquery.write-api", writeApi, "cdc.bigquery.storage-endpoint", write.endpoint()));
             try (Bridge bridge = Bridge.start(settings)) {
                 bridge.awaitStreaming(Duration.ofSeconds(60));
                 String dataset = "ds_" + f.prefix;

@@ -14,11 +14,13 @@ import io.cdcbridge.errors.DeadLetterReplay;
 import io.cdcbridge.support.BigQueryTestBridge;
 import io.cdcbridge.support.BridgeProcess;
 import io.cdcbridge.support.FakeBigQuery;
+import io.cdcbridge.support.FakeBigQueryWrite;
 import io.cdcbridge.support.TestInfra;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Dead letters of an outage longer than the retry budget are replayed once BigQuery is back: with the jar's
@@ -28,30 +30,43 @@ import org.junit.jupiter.api.Test;
 class BigQueryReplayIT {
 
     static FakeBigQuery fake;
+    static FakeBigQueryWrite write;
 
     @BeforeAll
     static void startFake() {
         fake = FakeBigQuery.start();
+        write = FakeBigQueryWrite.start(fake);
     }
 
     @AfterAll
     static void stopFake() {
+        write.close();
         fake.close();
     }
 
-    @Test
-    void deadLettersAreReplayedToTheSinkOnceItIsBack() throws Exception {
-        try (BigQueryTestBridge bridge = new BigQueryTestBridge("bqreplaycli", fake)) {
+    /** On both write paths: the outage is insertAll's 503 or the Storage Write service's UNAVAILABLE. */
+    @ParameterizedTest
+    @ValueSource(strings = {"insertall", "storage"})
+    void deadLettersAreReplayedToTheSinkOnceItIsBack(String writeApi) throws Exception {
+        boolean storage = writeApi.equals("storage");
+        try (BigQueryTestBridge bridge = storage ? new BigQueryTestBridge("bqreplaygrpc", fake, write)
+                : new BigQueryTestBridge("bqreplaycli", fake)) {
             bridge.settings.put("cdc.delivery.max-retries", "1");
             for (int i = 1; i <= 4; i++) {
                 send(bridge, "Users", i, 100 + i);
             }
             send(bridge, "Books", 1, 200);
-            fake.failFor(503, Duration.ofSeconds(60), "/insertAll");
+            if (storage) {
+                write.failFor(io.grpc.Status.Code.UNAVAILABLE, Duration.ofSeconds(60));
+            } else {
+                fake.failFor(503, Duration.ofSeconds(60), "/insertAll");
+            }
             bridge.start();
             await().atMost(Duration.ofSeconds(30)).until(() -> bridge.deadLetters().size() == 5);
+            assertThat(fake.rows(bridge.project, bridge.dataset, bridge.prefix + "_public_Users")).isEmpty();
             fake.failNext(503, 0, "");
             fake.failFor(503, Duration.ZERO, "");
+            write.failFor(io.grpc.Status.Code.UNAVAILABLE, Duration.ZERO);
 
             Map<String, String> settings = Map.of("cdc.kafka.brokers", TestInfra.kafka().bootstrapServers(),
                     "cdc.kafka.topic-prefix", bridge.prefix);

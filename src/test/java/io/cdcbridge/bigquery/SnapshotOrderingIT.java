@@ -16,10 +16,12 @@ import io.cdcbridge.app.Bridge;
 import io.cdcbridge.support.BigQueryLatestView;
 import io.cdcbridge.support.CaptureFixture;
 import io.cdcbridge.support.FakeBigQuery;
+import io.cdcbridge.support.FakeBigQueryWrite;
 import io.cdcbridge.support.TestInfra;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Issue 18 item 9 (suspected): a transaction that wrote before the snapshot point and commits after it. Were it
@@ -33,19 +35,28 @@ import org.junit.jupiter.api.Test;
 class SnapshotOrderingIT {
 
     static FakeBigQuery bigQuery;
+    static FakeBigQueryWrite storageWrite;
 
     @BeforeAll
     static void startFake() {
         bigQuery = FakeBigQuery.start();
+        storageWrite = FakeBigQueryWrite.start(bigQuery);
     }
 
     @AfterAll
     static void stopFake() {
+        storageWrite.close();
         bigQuery.close();
     }
 
-    @Test
-    void aTransactionThatWroteBeforeTheSnapshotPointAndCommitsAfterItWinsInTheLatestView() throws Exception {
+    /** The BigQuery settings of a run on one write path (cdc.bigquery.write-api). */
+    private static Map<String, String> writePath(String writeApi) {
+        return Map.of("cdc.bigquery.write-api", writeApi, "cdc.bigquery.storage-endpoint", storageWrite.endpoint());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"insertall", "storage"})
+    void aTransactionThatWroteBeforeTheSnapshotPointAndCommitsAfterItWinsInTheLatestView(String writeApi) throws Exception {
         CaptureFixture f = CaptureFixture.create("snaporder",
                 "CREATE TABLE \"Items\" (\"ItemId\" int PRIMARY KEY, \"Name\" text)",
                 "INSERT INTO \"Items\" VALUES (1, 'antes'), (2, 'antes'), (3, 'antes')");
@@ -69,7 +80,7 @@ class SnapshotOrderingIT {
                             "cdc.bigquery.endpoint", bigQuery.endpoint(),
                             "cdc.bigquery.group-id", "bq-" + f.prefix,
                             "cdc.bigquery.batch-timeout-ms", "50",
-                            "cdc.routes.reload", "false")));
+                            "cdc.routes.reload", "false")).with(writePath(writeApi)));
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -109,8 +120,9 @@ class SnapshotOrderingIT {
      * later). Should a snapshot ever hold the old image with the transaction's changes below its LSN, this test fails:
      * that is the stale case of issue 18 item 9, not noise.
      */
-    @Test
-    void withAnExistingSlotATransactionCommittedWhileTheSnapshotRunsWinsInTheLatestView() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"insertall", "storage"})
+    void withAnExistingSlotATransactionCommittedWhileTheSnapshotRunsWinsInTheLatestView(String writeApi) throws Exception {
         CaptureFixture f = CaptureFixture.create("snapslot",
                 "CREATE TABLE \"Items\" (\"ItemId\" int PRIMARY KEY, \"Name\" text)",
                 "INSERT INTO \"Items\" VALUES (1, 'antes'), (2, 'antes'), (3, 'antes')",
@@ -132,7 +144,7 @@ class SnapshotOrderingIT {
                     "cdc.bigquery.group-id", "bq-" + f.prefix,
                     "cdc.bigquery.batch-timeout-ms", "50",
                     "cdc.bigquery.tables", "public.Items",
-                    "cdc.routes.reload", "false")))) {
+                    "cdc.routes.reload", "false")).with(writePath(writeApi)))) {
                 // the snapshot's transaction has its MVCC snapshot (taken while ours runs) and is reading the filler
                 await("the snapshot reading the filler table").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
                         .until(() -> snapshotReading(f.database, "Filler"));

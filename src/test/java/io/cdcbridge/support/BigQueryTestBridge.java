@@ -46,6 +46,17 @@ public final class BigQueryTestBridge implements AutoCloseable {
     public DeadLetters deadLetters;
     private KafkaProducer<byte[], byte[]> producer;
 
+    /**
+     * Rows through the Storage Write API ({@code cdc.bigquery.write-api=storage}) into {@code write}, tables over REST
+     * into {@code fake} ({@code write} must serve {@code fake}'s tables: {@link FakeBigQueryWrite#start(FakeBigQuery)}).
+     */
+    public BigQueryTestBridge(String hint, FakeBigQuery fake, FakeBigQueryWrite write) {
+        this(hint, fake);
+        settings.put("cdc.bigquery.write-api", "storage");
+        settings.put("cdc.bigquery.storage-endpoint", write.endpoint());
+    }
+
+    /** Rows through the default write API ({@code cdc.bigquery.write-api}, insertAll today) into {@code fake}. */
     public BigQueryTestBridge(String hint, FakeBigQuery fake) {
         prefix = TestInfra.newPrefix(hint);
         dataset = "ds_" + prefix;

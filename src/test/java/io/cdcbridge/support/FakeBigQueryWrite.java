@@ -146,6 +146,7 @@ public final class FakeBigQueryWrite implements AutoCloseable {
     private final AtomicInteger appendRequests = new AtomicInteger();
     private final AtomicInteger failuresLeft = new AtomicInteger();
     private volatile Status.Code failureCode = Status.Code.UNAVAILABLE;
+    private volatile long failUntilNanos = System.nanoTime();
     private final List<String> requestLog = java.util.Collections.synchronizedList(new ArrayList<>());
 
     private FakeBigQueryWrite(FakeBigQuery rest, int port) throws IOException {
@@ -184,6 +185,16 @@ public final class FakeBigQueryWrite implements AutoCloseable {
     public void failNext(Status.Code code, int count) {
         failureCode = code;
         failuresLeft.set(count);
+    }
+
+    /** For {@code window} from now, every AppendRows request answers {@code code} ({@link Duration#ZERO} ends it). */
+    public void failFor(Status.Code code, java.time.Duration window) {
+        failureCode = code;
+        failUntilNanos = System.nanoTime() + window.toNanos();
+    }
+
+    public int failuresLeft() {
+        return Math.max(0, failuresLeft.get());
     }
 
     public List<String> requestLog() {
@@ -533,7 +544,7 @@ public final class FakeBigQueryWrite implements AutoCloseable {
                     return error(Status.Code.INVALID_ARGUMENT, "Invalid proto schema: " + e.getMessage(), null);
                 }
             }
-            if (failuresLeft.get() > 0 && failuresLeft.getAndDecrement() > 0) {
+            if (System.nanoTime() - failUntilNanos < 0 || (failuresLeft.get() > 0 && failuresLeft.getAndDecrement() > 0)) {
                 return error(failureCode, "Injected failure " + failureCode + ": retrying may solve the problem.", null);
             }
             int size = request.getSerializedSize();

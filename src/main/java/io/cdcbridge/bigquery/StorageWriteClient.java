@@ -1,0 +1,239 @@
+package io.cdcbridge.bigquery;
+
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.google.api.gax.rpc.ApiException;
+import com.google.cloud.bigquery.storage.v1.BigQueryWriteClient;
+import com.google.cloud.bigquery.storage.v1.Exceptions;
+import com.google.cloud.bigquery.storage.v1.JsonStreamWriter;
+import com.google.protobuf.ByteString;
+import io.cdcbridge.delivery.Outcome;
+import io.cdcbridge.delivery.SinkClient;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import org.json.JSONArray;
+import org.json.JSONObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The BigQuery sink's Storage Write protocol (docs/architecture.md §7, {@code cdc.bigquery.write-api=storage}): tables
+ * are made and extended over REST exactly as on the insertAll path ({@link BigQueryClient#prepare}, {@link BigQueryTables}),
+ * rows go to each table's {@code _default} stream through one {@link JsonStreamWriter} per table (at least once: no
+ * offsets, no insertId; a retried request may store its rows twice, and the {@code _latest} view collapses repeats by
+ * {@code _lsn} as it does for insertAll's best-effort deduplication).
+ *
+ * <p>Answers become {@link Outcome}s:
+ * <ul>
+ *   <li>row errors ({@link Exceptions.AppendSerializationError}: the client's own JSON→proto conversion, or the
+ *   service's {@code row_errors}; the service then stores none of the request) → {@link Outcome.ItemsRefused} with each
+ *   bad row's message: those rows are dead-lettered with their cause, the others go again;</li>
+ *   <li>NOT_FOUND (the table was deleted behind the bridge) → the table made again, then retried, as on insertAll;</li>
+ *   <li>UNAVAILABLE, INTERNAL, ABORTED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, CANCELLED, UNKNOWN, a timeout, a closed
+ *   writer ({@link Exceptions.StreamWriterClosedException}, FAILED_PRECONDITION from the client) → {@link Outcome.Retry}
+ *   (a writer whose connection is gone is made again on the next attempt);</li>
+ *   <li>INVALID_ARGUMENT for the request as a whole ("too large" among them) → {@link Outcome.RequestRefused},
+ *   splittable, so the engine halves it until the bad row is alone or the halves fit;</li>
+ *   <li>PERMISSION_DENIED, UNAUTHENTICATED → {@link Outcome.Stop}, naming the credentials setting.</li>
+ * </ul>
+ */
+final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StorageWriteClient.class);
+
+    private final BigQueryClient rest;
+    private final BigQueryWriteClient write;
+    private final String project;
+    private final String dataset;
+    private final BigQueryTables tables;
+    private final Duration timeout;
+    private final Map<String, JsonStreamWriter> writers = new ConcurrentHashMap<>();
+
+    StorageWriteClient(BigQueryClient rest, BigQueryWriteClient write, String project, String dataset, BigQueryTables tables,
+            Duration timeout) {
+        this.rest = rest;
+        this.write = write;
+        this.project = project;
+        this.dataset = dataset;
+        this.tables = tables;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public Outcome prepare(String table, List<BigQueryRowMapper.Row> rows) {
+        return rest.prepare(table, rows);
+    }
+
+    String streamName(String table) {
+        return "projects/" + project + "/datasets/" + dataset + "/tables/" + table + "/streams/_default";
+    }
+
+    @Override
+    public Outcome send(String table, List<BigQueryRowMapper.Row> rows) {
+        JSONArray batch = new JSONArray();
+        for (BigQueryRowMapper.Row r : rows) {
+            batch.put(json(table, r));
+        }
+        JsonStreamWriter writer;
+        try {
+            writer = writers.computeIfAbsent(table, this::open);
+        } catch (RuntimeException e) {
+            return failed(table, rows, e);
+        }
+        try {
+            writer.append(batch).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return Outcome.DELIVERED;
+        } catch (ExecutionException e) {
+            return failed(table, rows, e.getCause() == null ? e : e.getCause());
+        } catch (TimeoutException e) {
+            drop(table, writer);
+            return Outcome.retry("BigQuery Storage Write: no answer for " + table + " within " + timeout.toMillis() + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Outcome.retry("interrupted", e);
+        } catch (Exception e) {
+            // append() itself throws the client's conversion errors (AppendSerializationError) and I/O failures
+            return failed(table, rows, e);
+        }
+    }
+
+    private JsonStreamWriter open(String table) {
+        try {
+            return JsonStreamWriter.newBuilder(streamName(table), write).build();
+        } catch (Exception e) {
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("cannot open the Storage Write stream of " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void drop(String table, JsonStreamWriter writer) {
+        if (writers.remove(table, writer)) {
+            try {
+                writer.close();
+            } catch (RuntimeException e) {
+                LOG.debug("closing the writer of {}: {}", table, e.toString());
+            }
+        }
+    }
+
+    private Outcome failed(String table, List<BigQueryRowMapper.Row> rows, Throwable t) {
+        if (t instanceof Exceptions.AppendSerializationError e && !e.getRowIndexToErrorMessage().isEmpty()) {
+            Map<Integer, String> refused = new LinkedHashMap<>();
+            e.getRowIndexToErrorMessage().forEach((i, m) -> refused.put(i, "BigQuery rejected the row for " + table + ": " + m));
+            return new Outcome.ItemsRefused(refused);
+        }
+        Status.Code code = code(t);
+        JsonStreamWriter w = writers.get(table);
+        // a writer whose connection is gone is made again; one that merely carried an error answer goes on (dropping it
+        // would fail the table's other requests in flight on it)
+        if (w != null && (w.isClosed() || t instanceof Exceptions.StreamWriterClosedException || code == Status.Code.NOT_FOUND)) {
+            drop(table, w);
+        }
+        if (t instanceof Exceptions.StreamWriterClosedException) {
+            // FAILED_PRECONDITION from the client itself: the connection closed under this request, nothing was refused
+            return Outcome.retry("BigQuery Storage Write connection for " + table + " closed: " + t.getMessage(), t);
+        }
+        String reason = "BigQuery Storage Write " + (code == null ? t.getClass().getSimpleName() : code) + " for " + table + ": "
+                + t.getMessage();
+        if (code == null) {
+            return Outcome.retry(reason, t);
+        }
+        switch (code) {
+            case NOT_FOUND:
+                return remake(table, rows, reason, t);
+            case UNAVAILABLE, INTERNAL, ABORTED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, CANCELLED, UNKNOWN:
+                return Outcome.retry(reason, t);
+            case PERMISSION_DENIED, UNAUTHENTICATED:
+                return new Outcome.Stop("BigQuery refused the credentials for the Storage Write API (" + code
+                        + "): check cdc.bigquery.keyfile and the account's bigquery.tables.updateData permission");
+            case INVALID_ARGUMENT, OUT_OF_RANGE, FAILED_PRECONDITION:
+                return new Outcome.RequestRefused(reason, rows.size() > 1, t);
+            default:
+                return new Outcome.RequestRefused(reason, false, t);
+        }
+    }
+
+    private Outcome remake(String table, List<BigQueryRowMapper.Row> rows, String reason, Throwable t) {
+        tables.forget(table);
+        Outcome made = rest.prepare(table, rows);
+        if (!(made instanceof Outcome.Delivered)) {
+            return made;
+        }
+        return new Outcome.Retry("BigQuery table " + dataset + "." + table + " was not found (deleted?): made again, its rows go "
+                + "again: " + reason, 0, t);
+    }
+
+    static Status.Code code(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof StatusRuntimeException s) {
+                return s.getStatus().getCode();
+            }
+            if (c instanceof ApiException a && a.getStatusCode() != null && a.getStatusCode().getCode() != null) {
+                return Status.Code.valueOf(a.getStatusCode().getCode().name());
+            }
+        }
+        return null;
+    }
+
+    /**
+     * One row as the JSON object JsonStreamWriter converts to the table's proto: the placed values
+     * ({@link BigQueryClient#placed}), nulls left out, BYTES (base64 on the insertAll path) as bytes, arrays as arrays.
+     */
+    JSONObject json(String table, BigQueryRowMapper.Row r) {
+        Map<String, Object> values = rest.placed(table, r);
+        Map<String, ColumnType> types = new LinkedHashMap<>();
+        r.columns().forEach((name, type) -> types.put(tables == null ? name : tables.column(table, name, type), type));
+        JSONObject o = new JSONObject();
+        values.forEach((name, value) -> {
+            if (value == null) {
+                return;
+            }
+            ColumnType type = types.get(name);
+            boolean bytes = type != null && ColumnType.BYTES.equals(type.type());
+            if (value instanceof List<?> list) {
+                JSONArray a = new JSONArray();
+                for (Object e : list) {
+                    if (e != null) {
+                        a.put(bytes ? bytes(e) : e);
+                    }
+                }
+                o.put(name, a);
+            } else {
+                o.put(name, bytes ? bytes(value) : value);
+            }
+        });
+        return o;
+    }
+
+    private static Object bytes(Object v) {
+        if (v instanceof String s) {
+            try {
+                return ByteString.copyFrom(Base64.getDecoder().decode(s));
+            } catch (IllegalArgumentException e) {
+                return s; // not base64: the client refuses the row, and it is dead-lettered with that reason
+            }
+        }
+        return v;
+    }
+
+    @Override
+    public void close() {
+        writers.forEach((table, w) -> drop(table, w));
+        write.shutdown();
+        try {
+            write.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
