@@ -9,7 +9,8 @@
 # round N rows in one transaction -> N events on the topic. Round 1 is the cold JVM, the
 # following rounds are warm. Environment: ROUNDS (default 3), PG_BIN, BRIDGE_OPTS (JVM flags
 # for the bridge, default -Xmx512m -XX:+UseParallelGC -XX:TieredStopAtLevel=1), JAVA_HOME (the
-# JDK), THREADS=1 (each round's busiest bridge threads), WIDTH=50 (a 50-column table), KEEP_WORK=1.
+# JDK), THREADS=1 (each round's busiest bridge threads), WIDTH=50 (a 50-column table), KEEP_WORK=1,
+# BRIDGE_JAR (another build of the jar, for an A/B in one session).
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 N="${1:-100000}"
 ROUNDS="${ROUNDS:-3}"

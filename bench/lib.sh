@@ -2,7 +2,8 @@
 # (KRaft, its own JVM) in a temp dir removed on exit. Source it; then call start_postgres and start_kafka.
 set -Eeuo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-JAR="$ROOT/target/cdc-bridge.jar"
+# BRIDGE_JAR: another build of the jar (an A/B of two builds in one session); default the one mvn package made
+JAR="${BRIDGE_JAR:-$ROOT/target/cdc-bridge.jar}"
 # JAVA_HOME picks the JDK for everything started here (as it does for ../shared/peer-bench/run.sh)
 if [[ -n "${JAVA_HOME:-}" ]]; then export PATH="$JAVA_HOME/bin:$PATH"; fi
 source "$ROOT/bench/defaults.sh"

@@ -8,7 +8,7 @@
 # before the clock starts. Then the bridge is launched (snapshot mode initial, that table only): t0 = the launch (the
 # request: a bridge starting on a database it has not captured), t1 = N events on the topic. The peer's clock starts
 # when its connector is created on an already running worker, so the output also gives the time from the first event
-# to the last (JVM start and preflight left out). Environment: BRIDGE_OPTS, PG_BIN, JAVA_HOME,
+# to the last (JVM start and preflight left out). Environment: BRIDGE_OPTS, BRIDGE_JAR (another build), PG_BIN, JAVA_HOME,
 # KEEP_WORK=1.
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 N="${1:-200000}"

@@ -1,0 +1,283 @@
+package io.cdcbridge.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdcbridge.support.FakeBigQuery;
+import io.cdcbridge.support.FakeCarol;
+
+/**
+ * Soak driver for bench/soak.sh (not a test): the BigQuery and Carol fakes in this JVM, the bridge's jar as its own
+ * process, then RATE changes/s over four tables for SECONDS, committed every 10 ms (per tick and table: inserts and
+ * one update of an earlier row). Prints per minute the bridge's RSS, commit → BigQuery p50/p99/max of the rows that
+ * arrived in that minute, the GC pauses of that minute (the bridge's {@code -Xlog:gc}) and how far the fakes are
+ * behind; at the end whether the latest state of every row in both fakes equals Postgres's (zero lost, none stale).
+ *
+ * <pre>SoakBench JAR PG_PORT KAFKA_BOOTSTRAP WORK_DIR RATE SECONDS</pre>
+ */
+public final class SoakBench {
+
+    private static final List<String> TABLES = List.of("soak_a", "soak_b", "soak_c", "soak_d");
+    private static final Pattern PAUSE = Pattern.compile("^\\[([0-9.]+)s\\].*Pause.* ([0-9.]+)ms$");
+
+    public static void main(String[] a) throws Exception {
+        String jar = a[0];
+        int pgPort = Integer.parseInt(a[1]);
+        String bootstrap = a[2];
+        Path work = Path.of(a[3]);
+        int rate = Integer.parseInt(a[4]);
+        int seconds = Integer.parseInt(a[5]);
+        String url = "jdbc:postgresql://127.0.0.1:" + pgPort + "/bench";
+        Files.createDirectories(work);
+        Path gcLog = work.resolve("gc.log");
+
+        try (FakeBigQuery bq = FakeBigQuery.start(); FakeCarol carol = FakeCarol.start(java.time.Clock.systemUTC());
+             Connection c = DriverManager.getConnection(url, "postgres", "postgres")) {
+            try (Statement st = c.createStatement()) {
+                for (String t : TABLES) {
+                    st.execute("CREATE TABLE " + t + "(id serial PRIMARY KEY, book_id int, user_id int, quantity int, "
+                            + "price numeric(10,2), sold_at timestamptz DEFAULT now())");
+                }
+            }
+            Path log = work.resolve("bridge-soak.log");
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            cmd.addAll(words("BRIDGE_OPTS"));
+            cmd.add("-Xlog:gc:file=" + gcLog + ":uptime");
+            cmd.addAll(List.of("-Dcdc.source.host=127.0.0.1", "-Dcdc.source.port=" + pgPort, "-Dcdc.source.database=bench",
+                    "-Dcdc.source.password=postgres", "-Dcdc.source.tables=" + String.join(",", TABLES.stream().map(t -> "public." + t).toList()),
+                    "-Dcdc.source.slot=cdc_soak", "-Dcdc.source.publication=cdc_soak", "-Dcdc.source.snapshot-mode=no_data",
+                    "-Dcdc.kafka.brokers=" + bootstrap, "-Dcdc.kafka.topic-prefix=soak", "-Dcdc.routes.reload=false", "-Dcdc.http.port=0",
+                    "-Dcdc.bigquery.project=bench", "-Dcdc.bigquery.dataset=bench", "-Dcdc.bigquery.endpoint=" + bq.endpoint(),
+                    "-Dcdc.bigquery.batch-timeout-ms=20", "-Dcdc.carol.url=" + carol.url(), "-Dcdc.carol.connector-id=" + FakeCarol.CONNECTOR,
+                    "-Dcdc.carol.username=" + FakeCarol.USER, "-Dcdc.carol.password=" + FakeCarol.PASSWORD,
+                    "-Dcdc.carol.tenant=" + FakeCarol.TENANT, "-Dcdc.carol.org=" + FakeCarol.ORG, "-Dcdc.carol.batch-timeout-ms=20"));
+            cmd.addAll(words("SOAK_OPTS"));
+            cmd.addAll(List.of("-jar", jar));
+            long launch = System.currentTimeMillis();
+            Process bridge = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                long streamingDeadline = launch + 120_000;
+                while (!Files.readString(log).contains("Streaming changes from slot")) {
+                    if (!bridge.isAlive() || System.currentTimeMillis() > streamingDeadline) {
+                        throw new IllegalStateException("the bridge did not stream:\n" + Files.readString(log));
+                    }
+                    Thread.sleep(20);
+                }
+                System.out.printf("soak: streaming %.3f s after launch; %d changes/s over %d tables for %d s%n",
+                        (System.currentTimeMillis() - launch) / 1000.0, rate, TABLES.size(), seconds);
+                run(c, bq, carol, bridge, gcLog, rate, seconds);
+            } finally {
+                bridge.destroy();
+                if (!bridge.waitFor(60, TimeUnit.SECONDS)) {
+                    bridge.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    private static void run(Connection c, FakeBigQuery bq, FakeCarol carol, Process bridge, Path gcLog, int rate, int seconds)
+            throws Exception {
+        // per 10 ms tick and table: one update of an earlier row, the rest inserts
+        int perTickPerTable = Math.max(2, rate / 100 / TABLES.size());
+        int inserts = perTickPerTable - 1;
+        long changes = 0;
+        int[] maxId = new int[TABLES.size()];
+        java.util.Random random = new java.util.Random(23);
+        long start = System.nanoTime();
+        long startMs = System.currentTimeMillis();
+        int[] seen = new int[TABLES.size()]; // BigQuery rows already counted into a minute, per table
+        int gcLines = 0;
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            int ticks = seconds * 100;
+            for (int tick = 0; tick < ticks; tick++) {
+                long due = start + tick * 10_000_000L;
+                // parked, not spinning: a spinning driver would take one of the two cores from the bridge
+                for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                }
+                for (int t = 0; t < TABLES.size(); t++) {
+                    st.execute("INSERT INTO " + TABLES.get(t) + "(book_id, user_id, quantity, price) SELECT 1 + g % 1000, g, 1, 2.5 "
+                            + "FROM generate_series(1, " + inserts + ") g");
+                    if (maxId[t] > 0) {
+                        st.execute("UPDATE " + TABLES.get(t) + " SET quantity = quantity + 1 WHERE id = " + (1 + random.nextInt(maxId[t])));
+                        changes++;
+                    }
+                    changes += inserts;
+                }
+                c.commit();
+                for (int t = 0; t < TABLES.size(); t++) {
+                    maxId[t] += inserts;
+                }
+                if ((tick + 1) % 6000 == 0 || tick == ticks - 1) {
+                    gcLines = minute(bq, carol, bridge, gcLog, gcLines, seen, (tick + 1) / 6000.0, changes, startMs);
+                }
+            }
+        }
+        c.setAutoCommit(true);
+        // the end: everything committed reaches both fakes, and each row's latest state there is Postgres's. Carol's
+        // record count is no measure: the sink keeps the last change of a key within a batch (an update of a row inserted
+        // in the same batch), so the check itself is what is waited for
+        long drainStart = System.currentTimeMillis();
+        long deadline = drainStart + 120_000;
+        int[] result;
+        while (true) {
+            result = latestState(c, bq, carol, false);
+            if ((result[0] == 0 && result[1] == 0 && bigQueryRows(bq) >= changes) || System.currentTimeMillis() > deadline) {
+                break;
+            }
+            Thread.sleep(500);
+        }
+        System.out.printf("soak: drained %.1f s after the last commit: BigQuery %d rows (%d changes; at least once), Carol %d records%n",
+                (System.currentTimeMillis() - drainStart) / 1000.0, bigQueryRows(bq), changes, carolRecords(carol));
+        minute(bq, carol, bridge, gcLog, gcLines, seen, -1, changes, startMs);
+        result = latestState(c, bq, carol, true);
+        System.out.printf("soak-result: %d changes, lost %d, stale %d (latest state in both fakes against Postgres)%n", changes,
+                result[0], result[1]);
+    }
+
+    /** Rows missing from a fake, and rows whose latest state there is not Postgres's, over all tables. */
+    private static int[] latestState(Connection c, FakeBigQuery bq, FakeCarol carol, boolean print) throws Exception {
+        int lost = 0;
+        int stale = 0;
+        for (String t : TABLES) {
+            Map<Integer, Integer> pg = new HashMap<>();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT id, quantity FROM " + t)) {
+                while (rs.next()) {
+                    pg.put(rs.getInt(1), rs.getInt(2));
+                }
+            }
+            // BigQuery: its rows arrive from parallel requests, so the latest of a row is the one with the highest LSN
+            Map<Integer, long[]> bqLatest = new HashMap<>();
+            FakeBigQuery.Table table = bq.table("bench", "bench", "soak_public_" + t);
+            if (table != null) {
+                synchronized (table) {
+                    for (ObjectNode r : table.rows) {
+                        int id = r.path("id").asInt();
+                        long lsn = r.path("_lsn").asLong();
+                        long[] was = bqLatest.get(id);
+                        if (was == null || lsn >= was[0]) {
+                            bqLatest.put(id, new long[] {lsn, r.path("quantity").asInt()});
+                        }
+                    }
+                }
+            }
+            // Carol: one consumer per topic partition, so a row's records arrive in commit order
+            Map<Integer, Integer> carolLatest = new HashMap<>();
+            for (ObjectNode r : carol.records(t)) {
+                carolLatest.put(r.path("id").asInt(), r.path("quantity").asInt());
+            }
+            int tableLost = 0;
+            int tableStale = 0;
+            for (Map.Entry<Integer, Integer> e : pg.entrySet()) {
+                long[] b = bqLatest.get(e.getKey());
+                Integer q = carolLatest.get(e.getKey());
+                if (b == null || q == null) {
+                    tableLost++;
+                } else if (b[1] != e.getValue() || !q.equals(e.getValue())) {
+                    tableStale++;
+                }
+            }
+            if (print) {
+                System.out.printf("soak: %s: %d rows in Postgres; BigQuery holds %d, Carol %d; lost %d, stale %d%n", t, pg.size(),
+                        bqLatest.size(), carolLatest.size(), tableLost, tableStale);
+            }
+            lost += tableLost;
+            stale += tableStale;
+        }
+        return new int[] {lost, stale};
+    }
+
+    /** One line for the minute that ended: RSS, commit → BigQuery latency of the rows that arrived in it, GC pauses. */
+    private static int minute(FakeBigQuery bq, FakeCarol carol, Process bridge, Path gcLog, int gcLinesBefore, int[] seen,
+                              double minute, long changes, long startMs) throws Exception {
+        List<Long> lat = new ArrayList<>();
+        for (int t = 0; t < TABLES.size(); t++) {
+            FakeBigQuery.Table table = bq.table("bench", "bench", "soak_public_" + TABLES.get(t));
+            if (table == null) {
+                continue;
+            }
+            synchronized (table) {
+                for (int i = seen[t]; i < table.rows.size(); i++) {
+                    long commit = Instant.parse(table.rows.get(i).path("_source_ts").asText()).toEpochMilli();
+                    lat.add(table.rowArrivalMillis.get(i) - commit);
+                }
+                seen[t] = table.rows.size();
+            }
+        }
+        Collections.sort(lat);
+        List<String> gc = Files.exists(gcLog) ? Files.readAllLines(gcLog) : List.of();
+        int pauses = 0;
+        double total = 0;
+        double max = 0;
+        for (int i = gcLinesBefore; i < gc.size(); i++) {
+            Matcher m = PAUSE.matcher(gc.get(i));
+            if (m.matches()) {
+                double ms = Double.parseDouble(m.group(2));
+                pauses++;
+                total += ms;
+                max = Math.max(max, ms);
+            }
+        }
+        String label = minute < 0 ? "drain" : String.format("minute %.1f", minute);
+        System.out.printf("soak %s: RSS %d MiB (peak %d); commit→BigQuery p50 %s, p99 %s, max %s ms (%d rows); GC %d pauses, %.1f ms, "
+                        + "max %.1f ms; BigQuery behind by %d of %d changes, Carol holds %d records%n",
+                label, vm(bridge.pid(), "VmRSS"), vm(bridge.pid(), "VmHWM"), pct(lat, 0.5), pct(lat, 0.99),
+                lat.isEmpty() ? "-" : lat.get(lat.size() - 1), lat.size(), pauses, total, max,
+                changes - bigQueryRows(bq), changes, carolRecords(carol));
+        return gc.size();
+    }
+
+    private static String pct(List<Long> sorted, double p) {
+        return sorted.isEmpty() ? "-" : String.valueOf(sorted.get(Math.min(sorted.size() - 1, (int) (sorted.size() * p))));
+    }
+
+    private static long bigQueryRows(FakeBigQuery bq) {
+        long n = 0;
+        for (String t : TABLES) {
+            FakeBigQuery.Table table = bq.table("bench", "bench", "soak_public_" + t);
+            if (table != null) {
+                synchronized (table) {
+                    n += table.rows.size();
+                }
+            }
+        }
+        return n;
+    }
+
+    private static long carolRecords(FakeCarol carol) {
+        long n = 0;
+        for (String t : TABLES) {
+            n += carol.count(t);
+        }
+        return n;
+    }
+
+    private static List<String> words(String variable) {
+        String value = System.getenv().getOrDefault(variable, "").trim();
+        return value.isEmpty() ? List.of() : List.of(value.split("\\s+"));
+    }
+
+    private static long vm(long pid, String key) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith(key + ":")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+            }
+        }
+        return -1;
+    }
+}
