@@ -130,6 +130,9 @@ public final class EndToEndBench {
                         rate, seconds, lat.size(), lat.get(lat.size() / 2), lat.get((int) (lat.size() * 0.99)), lat.get(lat.size() - 1));
                 System.out.printf("cdc-bridge-e2e-peak-rss: %d MiB (VmHWM of the bridge process)%n", vmHwmMiB(bridge.pid()));
                 System.out.printf("cdc-bridge-e2e-startup: streaming %.3f s after launch%n", streaming / 1000.0);
+                // which write path the rows took (WRITE_API): the requests each fake received
+                System.out.printf("cdc-bridge-e2e-write-path: insertAll requests %d, Storage Write appends %d%n",
+                        bq.insertAllRequests(), bq.storageWrite().appendRequests());
             } finally {
                 bridge.destroy();
                 if (!bridge.waitFor(60, TimeUnit.SECONDS)) {
