@@ -8,11 +8,14 @@
 # Environment: ROUNDS (default 2: round 1 cold, then warm), BRIDGE_OPTS (the bridge's JVM flags, default
 # -Xmx512m -XX:+UseParallelGC -XX:TieredStopAtLevel=1), DRIVER_OPTS (the driver's, default -Xmx1G), E2E_OPTS
 # (bridge settings under test, e.g. "-Dcdc.kafka.partitions=2 -Dcdc.bigquery.consumers=2 -Dcdc.carol.consumers=2"),
-# JAVA_HOME (the JDK).
+# WRITE_API (cdc.bigquery.write-api: storage, the default, or insertall), JAVA_HOME (the JDK).
 # The fakes run in the driver JVM (io.cdcbridge.bench.EndToEndBench, test classes); the bridge is the jar.
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 N="${1:-100000}"; RATE="${2:-2000}"; SECONDS_="${3:-20}"
 source "$HERE/lib.sh"
+# the write path under test goes first: an explicit -Dcdc.bigquery.write-api in E2E_OPTS still wins (later flag)
+export E2E_OPTS="-Dcdc.bigquery.write-api=${WRITE_API:-storage} ${E2E_OPTS:-}"
+echo "write API: ${WRITE_API:-storage}"
 build_jar tests
 start_postgres
 start_kafka

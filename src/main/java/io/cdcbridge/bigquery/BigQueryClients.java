@@ -99,6 +99,12 @@ public final class BigQueryClients {
      */
     public static com.google.cloud.bigquery.storage.v1.BigQueryWriteClient createWrite(Settings settings) {
         String endpoint = settings.get(BigQuerySettings.STORAGE_ENDPOINT);
+        if (endpoint == null && settings.get(BigQuerySettings.ENDPOINT) != null) {
+            // tables at an emulator but rows at Google's service: never meant, and without credentials it cannot work
+            throw new ConfigException(BigQuerySettings.STORAGE_ENDPOINT.key(), "not set while " + BigQuerySettings.ENDPOINT.key()
+                    + " points at " + settings.get(BigQuerySettings.ENDPOINT) + ": set it to that service's Storage Write "
+                    + "(gRPC) host:port, or " + BigQuerySettings.WRITE_API.key() + "=insertall");
+        }
         if (STORAGE_CLIENT_LOG.getLevel() == null) {
             STORAGE_CLIENT_LOG.setLevel(java.util.logging.Level.WARNING);
         }

@@ -37,11 +37,13 @@ public final class BigQuerySettings {
             .as("URL", BigQuerySettings::httpUrl, URI::toString)
             .describe("API root override (an emulator or a fake), e.g. `http://localhost:9050`"));
 
-    public static final Setting<String> WRITE_API = AREA.declare(Setting.choice("cdc.bigquery.write-api", "insertall",
+    public static final Setting<String> WRITE_API = AREA.declare(Setting.choice("cdc.bigquery.write-api", "storage",
                     "insertall", "storage")
-            .describe("how rows are written: `insertall` (tabledata.insertAll, REST, deduplicated by insertId for about a "
-                    + "minute) or `storage` (the Storage Write API's default stream over gRPC, at least once; cheaper, "
-                    + "docs/bigquery.md, Write paths). Tables are managed over REST either way"));
+            .describe("how rows are written: `storage` (the Storage Write API's default stream over gRPC, at least once; "
+                    + "Google's recommended path, and cheaper: billed per byte with 2 TiB a month free, where insertAll "
+                    + "bills every row as at least 1 KB) or `insertall` (tabledata.insertAll, REST, deduplicated by insertId "
+                    + "for about a minute; the fallback where gRPC cannot pass, or for an emulator without it). "
+                    + "docs/bigquery.md, Write paths. Tables are managed over REST either way"));
 
     public static final Setting<String> STORAGE_ENDPOINT = AREA.declare(Setting.string("cdc.bigquery.storage-endpoint")
             .matching("\\[?[A-Za-z0-9.:_-]+]?:[0-9]{1,5}", "must be host:port, e.g. 127.0.0.1:9060")

@@ -52,7 +52,7 @@ class CheckIT {
         s.put("cdc.bigquery.enabled", "true");
         s.put("cdc.bigquery.project", "check-project");
         s.put("cdc.bigquery.dataset", "check_ds");
-        s.put("cdc.bigquery.endpoint", bigquery.endpoint());
+        s.putAll(bigquery.bridgeSettings());
         s.put("cdc.carol.enabled", "true");
         return s;
     }

@@ -39,7 +39,7 @@ class FailoverIT {
             s.put("cdc.capture.lock-dir", f.dir.resolve("locks").toString());
             s.put("cdc.bigquery.project", "test-project");
             s.put("cdc.bigquery.dataset", "ds_" + f.prefix);
-            s.put("cdc.bigquery.endpoint", bigQuery.endpoint());
+            s.putAll(bigQuery.bridgeSettings());
             s.put("cdc.bigquery.group-id", "bq-" + f.prefix);
             s.put("cdc.bigquery.batch-timeout-ms", "50");
             String table = f.prefix + "_public_Orders";

@@ -53,7 +53,7 @@ class LeaseFailoverIT {
             s.put("cdc.offsets.flush-interval-ms", "200");
             s.put("cdc.bigquery.project", "test-project");
             s.put("cdc.bigquery.dataset", "ds_" + f.prefix);
-            s.put("cdc.bigquery.endpoint", bigQuery.endpoint());
+            s.putAll(bigQuery.bridgeSettings());
             s.put("cdc.bigquery.group-id", "bq-" + f.prefix);
             s.put("cdc.bigquery.batch-timeout-ms", "50");
             String table = f.prefix + "_public_Orders";

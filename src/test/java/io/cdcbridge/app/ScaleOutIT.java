@@ -42,7 +42,7 @@ class ScaleOutIT {
             s.put("cdc.kafka.session-timeout-ms", String.valueOf(SESSION_TIMEOUT.toMillis()));
             s.put("cdc.bigquery.project", "test-project");
             s.put("cdc.bigquery.dataset", "ds_" + f.prefix);
-            s.put("cdc.bigquery.endpoint", bigQuery.endpoint());
+            s.putAll(bigQuery.bridgeSettings());
             s.put("cdc.bigquery.group-id", "bq-" + f.prefix);
             s.put("cdc.bigquery.batch-timeout-ms", "50");
             // small polls, so each instance has batches in flight when one dies

@@ -121,12 +121,13 @@ class SecuredKafkaIT {
                 }
 
                 // BigQuery down past the retry budget: the row is dead-lettered (over SASL), Carol has it anyway
-                bigQuery.failFor(503, Duration.ofSeconds(60), "/insertAll");
+                bigQuery.failWritesFor(503, Duration.ofSeconds(60));
                 f.sql("INSERT INTO \"Users\" VALUES (5, 'Bia')");
                 await("the dead letter").atMost(WAIT).until(() -> endOffset(f.prefix + ".dlq.bigquery") == 1);
                 await("Carol").atMost(WAIT).until(() -> carol.records("users").size() == 5);
                 bigQuery.failNext(503, 0, "");
                 bigQuery.failFor(503, Duration.ZERO, "");
+                bigQuery.failWritesFor(503, Duration.ZERO);
 
                 // the dead letter carries the failure (BigQuery's answer) in its headers, and no password
                 List<KafkaTestConsumer.Rec> dead = KafkaTestConsumer.readAll(TestInfra.securedKafka().bootstrapServers(),

@@ -117,7 +117,7 @@ public final class ChaosRun {
             s.put("cdc.kafka.topic-prefix", name);
             s.put("cdc.bigquery.project", "chaos");
             s.put("cdc.bigquery.dataset", name);
-            s.put("cdc.bigquery.endpoint", bq.endpoint());
+            s.putAll(bq.bridgeSettings());
             s.put("cdc.bigquery.group-id", "bq-" + name);
             s.put("cdc.carol.group-id", "carol-" + name);
             // Sales has no primary key: its staging's crosswalk must be named, else its records are dead-lettered
@@ -195,7 +195,7 @@ public final class ChaosRun {
                 kafka.stop();
                 kafka.start();
             }
-            case "bigquery-503" -> bq.failFor(503, outage, "/insertAll");
+            case "bigquery-503" -> bq.failWritesFor(503, outage);
             case "carol-503" -> carol.failFor(503, outage, 1);
             case "token-revoked" -> carol.revokeTokens();
             case "poison" -> {

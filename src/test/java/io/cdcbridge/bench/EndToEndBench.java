@@ -53,11 +53,13 @@ public final class EndToEndBench {
                     "-Dcdc.source.password=postgres", "-Dcdc.source.tables=public.sales", "-Dcdc.source.slot=cdc_e2e",
                     "-Dcdc.source.publication=cdc_e2e", "-Dcdc.source.snapshot-mode=no_data", "-Dcdc.kafka.brokers=" + bootstrap,
                     "-Dcdc.kafka.topic-prefix=e2e", "-Dcdc.routes.reload=false", "-Dcdc.http.port=0",
-                    "-Dcdc.bigquery.project=bench", "-Dcdc.bigquery.dataset=bench", "-Dcdc.bigquery.endpoint=" + bq.endpoint(),
+                    "-Dcdc.bigquery.project=bench", "-Dcdc.bigquery.dataset=bench",
                     "-Dcdc.bigquery.batch-timeout-ms=20", "-Dcdc.carol.url=" + carol.url(), "-Dcdc.carol.connector-id=" + io.cdcbridge.support.FakeCarol.CONNECTOR,
                     "-Dcdc.carol.username=" + io.cdcbridge.support.FakeCarol.USER, "-Dcdc.carol.password=" + io.cdcbridge.support.FakeCarol.PASSWORD,
                     "-Dcdc.carol.tenant=" + io.cdcbridge.support.FakeCarol.TENANT, "-Dcdc.carol.org=" + io.cdcbridge.support.FakeCarol.ORG,
                     "-Dcdc.carol.batch-timeout-ms=20"));
+            // both fakes (REST and Storage Write), whichever write API E2E_OPTS / WRITE_API picks
+            cmd.addAll(bq.bridgeSystemProperties());
             // E2E_OPTS: settings under test, e.g. -Dcdc.kafka.partitions=4
             cmd.addAll(words("E2E_OPTS"));
             cmd.addAll(List.of("-jar", jar));
@@ -128,6 +130,9 @@ public final class EndToEndBench {
                         rate, seconds, lat.size(), lat.get(lat.size() / 2), lat.get((int) (lat.size() * 0.99)), lat.get(lat.size() - 1));
                 System.out.printf("cdc-bridge-e2e-peak-rss: %d MiB (VmHWM of the bridge process)%n", vmHwmMiB(bridge.pid()));
                 System.out.printf("cdc-bridge-e2e-startup: streaming %.3f s after launch%n", streaming / 1000.0);
+                // which write path the rows took (WRITE_API): the requests each fake received
+                System.out.printf("cdc-bridge-e2e-write-path: insertAll requests %d, Storage Write appends %d%n",
+                        bq.insertAllRequests(), bq.storageWrite().appendRequests());
             } finally {
                 bridge.destroy();
                 if (!bridge.waitFor(60, TimeUnit.SECONDS)) {

@@ -73,7 +73,7 @@ class BigQueryDeliveryIT {
 
     @Test
     void deliversTypedChangelogRowsAndCommitsOffsets() throws Exception {
-        bridge = new BigQueryTestBridge("bqtyped", fake);
+        bridge = BigQueryTestBridge.insertAll("bqtyped", fake);
         sendUser("r", 1, "Ana", "Vendas", 100);
         sendUser("r", 2, "Bruno", "Ação", 100);
         sendUser("c", 3, null, "TI", 200);
@@ -119,7 +119,7 @@ class BigQueryDeliveryIT {
 
     @Test
     void columnAddedMidStreamAppearsAndLaterRowsCarryIt() throws Exception {
-        bridge = new BigQueryTestBridge("bqalter", fake).start();
+        bridge = BigQueryTestBridge.insertAll("bqalter", fake).start();
         sendUser("c", 1, "Ana", "Vendas", 100);
         await().atMost(Duration.ofSeconds(30)).until(() -> rows("Users").size() == 1);
 
@@ -144,7 +144,7 @@ class BigQueryDeliveryIT {
     void aReplayWithinTheDedupWindowStoresNothingTwiceAndOneAfterItStoresDuplicatesTheLatestViewCollapses() throws Exception {
         MutableClock clock = new MutableClock();
         fake.clock(clock);
-        bridge = new BigQueryTestBridge("bqreplay", fake);
+        bridge = BigQueryTestBridge.insertAll("bqreplay", fake);
         for (int i = 1; i <= 30; i++) {
             sendUser(i % 3 == 0 ? "u" : "c", i, "User " + i, "D" + (i % 4), 1000 + i);
         }
@@ -190,7 +190,7 @@ class BigQueryDeliveryIT {
 
     @Test
     void anOutageOfBigQueryLosesNothing() throws Exception {
-        bridge = new BigQueryTestBridge("bqoutage", fake);
+        bridge = BigQueryTestBridge.insertAll("bqoutage", fake);
         for (int i = 1; i <= 12; i++) {
             sendUser("c", i, "User " + i, "Vendas", 100 + i);
         }
@@ -219,7 +219,7 @@ class BigQueryDeliveryIT {
 
     @Test
     void anOutageLongerThanTheRetryBudgetDeadLettersTheBatchAndCommits() throws Exception {
-        bridge = new BigQueryTestBridge("bqlong", fake);
+        bridge = BigQueryTestBridge.insertAll("bqlong", fake);
         bridge.settings.put("cdc.delivery.max-retries", "3");
         for (int i = 1; i <= 5; i++) {
             sendUser("c", i, "User " + i, "Vendas", 100 + i);
@@ -259,7 +259,7 @@ class BigQueryDeliveryIT {
 
     @Test
     void whenEvenTheDeadLetterWriteFailsNothingIsCommittedAndTheBatchIsReadAgain() throws Exception {
-        bridge = new BigQueryTestBridge("bqdlqdown", fake);
+        bridge = BigQueryTestBridge.insertAll("bqdlqdown", fake);
         bridge.settings.put("cdc.delivery.max-retries", "2");
         try (var broken = unreachableProducer()) {
             bridge.deadLetters = new io.cdcbridge.errors.DeadLetters(broken, bridge.prefix);
@@ -286,7 +286,7 @@ class BigQueryDeliveryIT {
 
     @Test
     void whenARequestCanBeNeitherDeliveredNorDeadLetteredTheBatchIsReadAgain() throws Exception {
-        bridge = new BigQueryTestBridge("bqreqdown", fake);
+        bridge = BigQueryTestBridge.insertAll("bqreqdown", fake);
         bridge.settings.put("cdc.delivery.max-retries", "1");
         bridge.settings.put("cdc.delivery.retry-delay-ms", "50");
         try (var broken = unreachableProducer()) {
@@ -319,7 +319,7 @@ class BigQueryDeliveryIT {
 
     @Test
     void aLargeTransactionArrivesCompleteInRequestsOfAtMost500Rows() throws Exception {
-        bridge = new BigQueryTestBridge("bqbulk", fake);
+        bridge = BigQueryTestBridge.insertAll("bqbulk", fake);
         bridge.start();
         int n = 3000;
         var producer = bridge.producer();
@@ -350,7 +350,7 @@ class BigQueryDeliveryIT {
 
     @Test
     void aRequestRefusedAsAWholeDeadLettersOnlyItsRows() throws Exception {
-        bridge = new BigQueryTestBridge("bqrefused", fake);
+        bridge = BigQueryTestBridge.insertAll("bqrefused", fake);
         sendUser("c", 1, "Ana", "Vendas", 100);
         sendUser("c", 2, "Bia", "TI", 101);
         String saleKey = "{\"SaleId\":1}";
@@ -373,7 +373,7 @@ class BigQueryDeliveryIT {
 
     @Test
     void aRejectedRowAndPoisonRecordsGoToTheDeadLetterTopicWhileTheirNeighboursLand() throws Exception {
-        bridge = new BigQueryTestBridge("bqreject", fake);
+        bridge = BigQueryTestBridge.insertAll("bqreject", fake);
         sendUser("c", 1, "Ana", "Vendas", 100);
         String key = "{\"UserId\":2}";
         // UserId is INT64 in BigQuery: "dois" cannot be converted; BigQuery refuses this row only
@@ -414,7 +414,7 @@ class BigQueryDeliveryIT {
 
     @Test
     void dryRunWritesTheRowsAsJsonLinesAndCallsNoBigQuery() throws Exception {
-        bridge = new BigQueryTestBridge("bqdry", fake);
+        bridge = BigQueryTestBridge.insertAll("bqdry", fake);
         bridge.settings.put("cdc.sink.dry-run", "true");
         bridge.settings.remove("cdc.bigquery.endpoint");
         sendUser("c", 1, "Ana", "Vendas", 100);
@@ -436,7 +436,7 @@ class BigQueryDeliveryIT {
 
     @Test
     void latestViewSelectsTheNewestRowPerKeyAndHidesDeletes() throws Exception {
-        bridge = new BigQueryTestBridge("bqview", fake);
+        bridge = BigQueryTestBridge.insertAll("bqview", fake);
         sendUser("r", 3, "Caio", "TI", 90);
         sendUser("c", 1, "Ana", "Vendas", 100);
         sendUser("c", 2, "Bia", "TI", 101);

@@ -50,7 +50,7 @@ class BigQueryReplayIT {
     void deadLettersAreReplayedToTheSinkOnceItIsBack(String writeApi) throws Exception {
         boolean storage = writeApi.equals("storage");
         try (BigQueryTestBridge bridge = storage ? new BigQueryTestBridge("bqreplaygrpc", fake, write)
-                : new BigQueryTestBridge("bqreplaycli", fake)) {
+                : BigQueryTestBridge.insertAll("bqreplaycli", fake)) {
             bridge.settings.put("cdc.delivery.max-retries", "1");
             for (int i = 1; i <= 4; i++) {
                 send(bridge, "Users", i, 100 + i);

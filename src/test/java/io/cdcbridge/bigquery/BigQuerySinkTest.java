@@ -29,6 +29,7 @@ class BigQuerySinkTest {
         m.put("cdc.bigquery.project", "my-project");
         m.put("cdc.bigquery.dataset", "cdc");
         m.put("cdc.bigquery.endpoint", "http://localhost:9050");
+        m.put("cdc.bigquery.storage-endpoint", "localhost:9060");
         for (int i = 0; i < kv.length; i += 2) {
             m.put(kv[i], kv[i + 1]);
         }
@@ -61,6 +62,10 @@ class BigQuerySinkTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("cdc.bigquery.max-request-bytes"));
         assertThatThrownBy(() -> sink.install(settings("cdc.bigquery.endpoint", "localhost:9050"), new DefaultCamelContext()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("cdc.bigquery.endpoint"));
+        // tables at an emulator, rows on the default write API (storage) but no Storage Write endpoint: named, not a credentials hunt
+        assertThatThrownBy(() -> sink.install(Settings.of(Map.of("cdc.bigquery.project", "my-project", "cdc.bigquery.dataset", "cdc",
+                "cdc.bigquery.endpoint", "http://localhost:9050")), new DefaultCamelContext()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("cdc.bigquery.storage-endpoint"));
         assertThatThrownBy(() -> sink.install(settings("cdc.bigquery.keyfile", "/no/such/key.json"), new DefaultCamelContext()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("cdc.bigquery.keyfile"));
         assertThatThrownBy(() -> sink.install(settings("cdc.bigquery.tables", "Users"), new DefaultCamelContext()))

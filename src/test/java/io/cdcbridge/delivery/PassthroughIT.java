@@ -30,7 +30,7 @@ class PassthroughIT {
             Map<String, String> s = TestInfra.deliverySettings(prefix, TestInfra.newDir(prefix), carol);
             s.put("cdc.bigquery.project", "p");
             s.put("cdc.bigquery.dataset", "ds_" + prefix);
-            s.put("cdc.bigquery.endpoint", bq.endpoint());
+            s.putAll(bq.bridgeSettings());
             s.put("cdc.bigquery.group-id", "bq-" + prefix);
             s.put("cdc.bigquery.batch-timeout-ms", "50");
             s.put("cdc.passthrough.ingestion_newstaging.carol-staging", "newstaging");

@@ -74,7 +74,7 @@ class SinkStepTest {
             Map<String, String> s = common();
             s.put("cdc.bigquery.project", "test-project");
             s.put("cdc.bigquery.dataset", "ds");
-            s.put("cdc.bigquery.endpoint", fake.endpoint());
+            s.putAll(fake.bridgeSettings());
             try (CamelContext ctx = context(s, new BigQuerySink(Clock.systemUTC()))) {
                 KafkaBatches b = batch(ctx);
                 ProducerTemplate t = ctx.createProducerTemplate();
@@ -94,7 +94,7 @@ class SinkStepTest {
         Map<String, String> s = common();
         s.put("cdc.bigquery.project", "test-project");
         s.put("cdc.bigquery.dataset", "ds");
-        s.put("cdc.bigquery.endpoint", fake.endpoint());
+        s.putAll(fake.bridgeSettings());
         return s;
     }
 
@@ -153,6 +153,7 @@ class SinkStepTest {
         try (FakeBigQuery fake = FakeBigQuery.start()) {
             Map<String, String> s = bigQuery(fake);
             s.put("cdc.passthrough.orders.bigquery-table", "orders");
+            s.put("cdc.bigquery.write-api", "insertall"); // insertIds are insertAll's
             try (CamelContext ctx = context(s, new BigQuerySink(Clock.systemUTC()))) {
                 ProducerTemplate t = ctx.createProducerTemplate();
                 String value = "[{\"id\":1},{\"id\":2}]";

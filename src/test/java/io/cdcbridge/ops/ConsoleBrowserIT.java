@@ -43,9 +43,10 @@ class ConsoleBrowserIT {
             s.putAll(Map.of("cdc.demo.postgres-port", String.valueOf(postgres),
                     "cdc.demo.kafka-port", String.valueOf(EmbeddedKafkaBroker.freePort()), "cdc.http.port", String.valueOf(http),
                     "cdc.demo.generator-rate", "20", "cdc.console.sensitive-columns", "Users.UserName", "cdc.sink.dry-run", "false",
-                    "cdc.bigquery.project", "console", "cdc.bigquery.dataset", "bookstore", "cdc.bigquery.endpoint", bigQuery.endpoint(),
+                    "cdc.bigquery.project", "console", "cdc.bigquery.dataset", "bookstore",
                     // Sales has no primary key: Carol's staging needs its crosswalk named
                     "cdc.carol.crosswalk.public.Sales", "SaleId"));
+            s.putAll(bigQuery.bridgeSettings());
             // BigQuery down longer than RED_AFTER must keep retrying (not dead-letter) and recover quickly once back
             s.put("cdc.delivery.max-retries", "1000");
             s.put("cdc.delivery.max-retry-delay-ms", "2000");
@@ -99,13 +100,14 @@ class ConsoleBrowserIT {
                     .until(() -> browser.text(badge("carol")), t -> t.startsWith("carol · green"));
 
             // BigQuery answers 503: its sink retries, amber at once, red once it has retried for longer than RED_AFTER
-            bigQuery.failFor(503, Duration.ofMinutes(5), "/insertAll");
+            bigQuery.failWritesFor(503, Duration.ofMinutes(5));
             await("BigQuery amber").atMost(Duration.ofSeconds(30)).ignoreExceptions()
                     .until(() -> browser.text(badge("bigquery")), t -> t.startsWith("bigquery · amber") && t.contains("retrying for"));
             await("BigQuery red").atMost(HealthSummary.RED_AFTER.plusSeconds(30)).ignoreExceptions()
                     .until(() -> browser.text(badge("bigquery")), t -> t.startsWith("bigquery · red") && t.contains("retrying for"));
             assertThat(browser.text(badge("carol"))).startsWith("carol · green");
             bigQuery.failFor(503, Duration.ZERO, "");
+            bigQuery.failWritesFor(503, Duration.ZERO);
             await("BigQuery green again").atMost(Duration.ofSeconds(30)).ignoreExceptions()
                     .until(() -> browser.text(badge("bigquery")), t -> t.startsWith("bigquery · green"));
             assertThat(browser.text("#events")).doesNotContain("undefined");

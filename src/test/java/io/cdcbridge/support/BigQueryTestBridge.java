@@ -56,7 +56,17 @@ public final class BigQueryTestBridge implements AutoCloseable {
         settings.put("cdc.bigquery.storage-endpoint", write.endpoint());
     }
 
-    /** Rows through the default write API ({@code cdc.bigquery.write-api}, insertAll today) into {@code fake}. */
+    /** Rows through insertAll ({@code cdc.bigquery.write-api=insertall}, the fallback path) into {@code fake}. */
+    public static BigQueryTestBridge insertAll(String hint, FakeBigQuery fake) {
+        BigQueryTestBridge b = new BigQueryTestBridge(hint, fake);
+        b.settings.put("cdc.bigquery.write-api", "insertall");
+        return b;
+    }
+
+    /**
+     * Rows through the default write API ({@code cdc.bigquery.write-api}, the Storage Write API) into {@code fake}'s
+     * Storage Write sibling, tables over REST ({@link FakeBigQuery#bridgeSettings()}).
+     */
     public BigQueryTestBridge(String hint, FakeBigQuery fake) {
         prefix = TestInfra.newPrefix(hint);
         dataset = "ds_" + prefix;
@@ -67,7 +77,7 @@ public final class BigQueryTestBridge implements AutoCloseable {
         settings.put("cdc.bigquery.enabled", "true");
         settings.put("cdc.bigquery.project", project);
         settings.put("cdc.bigquery.dataset", dataset);
-        settings.put("cdc.bigquery.endpoint", fake.endpoint());
+        settings.putAll(fake.bridgeSettings());
         settings.put("cdc.bigquery.group-id", "cdc-bridge-bigquery-" + prefix);
         settings.put("cdc.bigquery.batch-timeout-ms", "50");
         settings.put("cdc.sink.dry-run", "false");

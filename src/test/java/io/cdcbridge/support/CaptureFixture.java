@@ -59,7 +59,7 @@ public final class CaptureFixture {
         m.put("cdc.carol.batch-timeout-ms", "50");
         m.put("cdc.bigquery.project", "p");
         m.put("cdc.bigquery.dataset", "ds_" + prefix);
-        m.put("cdc.bigquery.endpoint", bq.endpoint());
+        m.putAll(bq.bridgeSettings());
         m.put("cdc.bigquery.group-id", "bq-" + prefix);
         m.put("cdc.bigquery.batch-timeout-ms", "50");
         m.put("cdc.routes.reload", "false");

@@ -98,6 +98,8 @@ public final class FakeBigQuery implements AutoCloseable {
     /** BigQuery deduplicates insertIds best effort, "for at least one minute": the fake for exactly this long. */
     public static final Duration DEDUP_WINDOW = Duration.ofSeconds(60);
 
+    private FakeBigQueryWrite storageWrite;
+
     private FakeBigQuery(HttpServer server) {
         this.server = server;
     }
@@ -129,10 +131,58 @@ public final class FakeBigQuery implements AutoCloseable {
         return start(0);
     }
 
-    /** Runs the fake on its own (for scripts): {@code java -cp <test classpath> io.cdcbridge.support.FakeBigQuery [port]}. */
+    /**
+     * The Storage Write sibling over this fake's tables ({@link FakeBigQueryWrite}), started on first use: a bridge on
+     * the default write API ({@code storage}) appends rows there while managing tables here.
+     */
+    public synchronized FakeBigQueryWrite storageWrite() {
+        if (storageWrite == null) {
+            storageWrite = FakeBigQueryWrite.start(this);
+        }
+        return storageWrite;
+    }
+
+    /**
+     * The settings a bridge needs to reach this fake on either write API: {@code cdc.bigquery.endpoint} (REST: tables,
+     * insertAll) and {@code cdc.bigquery.storage-endpoint} (the Storage Write sibling, started here). Every test or bench
+     * pointing a bridge at the fake takes these, so none falls through to Google's real endpoints.
+     */
+    public Map<String, String> bridgeSettings() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("cdc.bigquery.endpoint", endpoint());
+        m.put("cdc.bigquery.storage-endpoint", storageWrite().endpoint());
+        return m;
+    }
+
+    /** {@link #bridgeSettings()} as JVM flags ({@code -Dkey=value}) for a bridge started as a process. */
+    public List<String> bridgeSystemProperties() {
+        return bridgeSettings().entrySet().stream().map(e -> "-D" + e.getKey() + "=" + e.getValue()).toList();
+    }
+
+    /**
+     * Row writes answer an HTTP {@code status} for {@code window} on both write APIs: insertAll with it, the Storage
+     * Write sibling's AppendRows with its gRPC equivalent (503 → UNAVAILABLE, 500 → INTERNAL, 429 → RESOURCE_EXHAUSTED),
+     * so an outage test holds whichever path the bridge uses. {@link Duration#ZERO} ends it.
+     */
+    public void failWritesFor(int status, Duration window) {
+        failFor(status, window, "/insertAll");
+        storageWrite().failFor(switch (status) {
+            case 500 -> io.grpc.Status.Code.INTERNAL;
+            case 429 -> io.grpc.Status.Code.RESOURCE_EXHAUSTED;
+            case 403 -> io.grpc.Status.Code.PERMISSION_DENIED;
+            default -> io.grpc.Status.Code.UNAVAILABLE;
+        }, window);
+    }
+
+    /**
+     * Runs the fake on its own (for scripts): {@code java -cp <test classpath> io.cdcbridge.support.FakeBigQuery [port]};
+     * REST on {@code port}, its Storage Write sibling on {@code port + 10} (9050, 9060 as the emulator).
+     */
     public static void main(String[] args) throws InterruptedException {
-        FakeBigQuery fake = start(args.length > 0 ? Integer.parseInt(args[0]) : 9050);
-        System.out.println("FakeBigQuery listening on " + fake.endpoint());
+        int port = args.length > 0 ? Integer.parseInt(args[0]) : 9050;
+        FakeBigQuery fake = start(port);
+        fake.storageWrite = FakeBigQueryWrite.start(fake, port == 0 ? 0 : port + 10);
+        System.out.println("FakeBigQuery listening on " + fake.endpoint() + ", Storage Write on " + fake.storageWrite.endpoint());
         Thread.currentThread().join();
     }
 
@@ -219,6 +269,13 @@ public final class FakeBigQuery implements AutoCloseable {
 
     @Override
     public void close() {
+        FakeBigQueryWrite w;
+        synchronized (this) {
+            w = storageWrite;
+        }
+        if (w != null) {
+            w.close();
+        }
         server.stop(0);
         ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
     }
