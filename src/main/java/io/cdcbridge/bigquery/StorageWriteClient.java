@@ -132,7 +132,7 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
                         + "table keeps its rows until they are deleted or re-snapshotted (docs/bigquery.md, Current-state tables)"
                         : "BigQuery {}{}: an update left a TOAST column unchanged and did not carry it; BigQuery CDC has no "
                         + "partial upsert, so that update is not applied to the current table (the row stays at its previous "
-                        + "state; set cdc.capture.reselect-toast=true to have capture re-select such columns)", table,
+                        + "state; enable Debezium's reselect post-processor in capture, docs/bigquery.md, Current-state tables)", table,
                         BigQueryTables.CURRENT_SUFFIX);
             }
         }
