@@ -137,6 +137,18 @@ class CurrentTableClientTest {
     }
 
     @Test
+    void theFakeRefusesAMaxStalenessThatIsNoInterval() {
+        assertThat(deliver(List.of(row("c", 10, 1, "a", "x", false)))).isEqualTo(Outcome.DELIVERED);
+        var patch = new com.google.api.services.bigquery.model.Table().setTableReference(
+                new com.google.api.services.bigquery.model.TableReference().setProjectId("p").setDatasetId("ds").setTableId("t_current"))
+                .setMaxStaleness("15 minutes");
+        var rpc = (com.google.cloud.bigquery.spi.v2.BigQueryRpc) bq.getOptions().getRpc();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> rpc.patch(patch, Map.of()))
+                .isInstanceOf(com.google.cloud.bigquery.BigQueryException.class).hasMessageContaining("maxStaleness");
+        assertThat(rest.table("p", "ds", "t_current").resource.path("maxStaleness").asText()).isEqualTo("0-0 0 0:5:0");
+    }
+
+    @Test
     void aSnapshotRowAtTheLsnOfAStreamedChangeLosesTheTie() {
         assertThat(deliver(List.of(row("u", 700, 1, "streamed", "s", false)))).isEqualTo(Outcome.DELIVERED);
         assertThat(deliver(List.of(row("r", 700, 1, "snapshot", "s", false)))).isEqualTo(Outcome.DELIVERED);
