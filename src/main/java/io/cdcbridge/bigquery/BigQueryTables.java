@@ -40,6 +40,7 @@ public final class BigQueryTables {
 
     private static final Logger LOG = LoggerFactory.getLogger(BigQueryTables.class);
     public static final String VIEW_SUFFIX = "_latest";
+    public static final String CURRENT_SUFFIX = "_current";
 
     /** @param columns lower-case column name → its type in BigQuery */
     private record Known(Map<String, ColumnType> columns, List<String> keyColumns) {
@@ -51,6 +52,13 @@ public final class BigQueryTables {
     private final Map<String, Known> known = new ConcurrentHashMap<>();
     private final Set<String> conflictsLogged = ConcurrentHashMap.newKeySet();
     private final Set<String> unpartitionedLogged = ConcurrentHashMap.newKeySet();
+    /** changelog table → the key columns of its {@code _current} table and a version bumped whenever its schema grew */
+    private final Map<String, Current> currents = new ConcurrentHashMap<>();
+    private final Set<String> tooWideLogged = ConcurrentHashMap.newKeySet();
+
+    /** A current-state table as made: its key and how often its schema changed (a writer built before is stale). */
+    record Current(List<String> keyColumns, int version) {
+    }
     private final Layout layout;
     private volatile boolean datasetReady;
 
@@ -146,11 +154,15 @@ public final class BigQueryTables {
      * How a changelog table the bridge creates is laid out (docs/bigquery.md, "Partitioning"): time partitioning on
      * {@code _ingested_at} (the default, {@code day}, or per table), and clustering by the key columns, then {@code _lsn}.
      */
-    public record Layout(String partitioning, Map<String, String> perTable, boolean clustering) {
+    public record Layout(String partitioning, Map<String, String> perTable, boolean clustering, boolean currentTable,
+                         String maxStaleness) {
 
         public static Layout from(Settings s) {
             return new Layout(s.get(BigQuerySettings.PARTITIONING), s.under(BigQuerySettings.PARTITIONING_TABLE),
-                    s.get(BigQuerySettings.CLUSTERING));
+                    s.get(BigQuerySettings.CLUSTERING),
+                    // CDC upserts exist only on the Storage Write API
+                    s.get(BigQuerySettings.CURRENT_TABLE) && "storage".equals(s.get(BigQuerySettings.WRITE_API)),
+                    s.get(BigQuerySettings.MAX_STALENESS));
         }
 
         String partitioning(String tableId) {
@@ -267,7 +279,86 @@ public final class BigQueryTables {
         }
         List<String> keys = !keyColumns.isEmpty() ? keyColumns : previous != null ? previous.keyColumns() : List.of();
         ensureView(tableId, viewColumns, keys);
+        if (layout.currentTable() && !keys.isEmpty()) {
+            ensureCurrent(tableId, table.getDefinition().getSchema().getFields(), keys);
+        }
         known.put(tableId, new Known(names, keys));
+    }
+
+    /** The current-state table of a changelog table, or null: none (keyless, too wide a key, or the setting off). */
+    public Current current(String tableId) {
+        return currents.get(tableId);
+    }
+
+    /**
+     * Makes {@code <table>_current} (docs/architecture.md §7): the changelog's columns, the key as primary key NOT
+     * ENFORCED (BigQuery CDC applies upserts by it), {@code maxStaleness} from {@code cdc.bigquery.max-staleness}; later
+     * columns of the changelog are added to it too. Not partitioned: BigQuery CDC tables may be, but a key's row must
+     * not move between partitions, and the table only holds one row per key.
+     */
+    private void ensureCurrent(String tableId, FieldList changelogFields, List<String> keys) {
+        if (keys.size() > CurrentTableRows.MAX_KEY_COLUMNS) {
+            if (tooWideLogged.add(tableId)) {
+                LOG.warn("BigQuery table {}.{}: its key has {} columns, BigQuery CDC takes at most {}: no {} table, the "
+                        + "changelog and its {} view only", dataset, tableId, keys.size(), CurrentTableRows.MAX_KEY_COLUMNS,
+                        CURRENT_SUFFIX, VIEW_SUFFIX);
+            }
+            return;
+        }
+        Current had = currents.get(tableId);
+        TableId id = TableId.of(dataset, tableId + CURRENT_SUFFIX);
+        Table table = bigquery.getTable(id);
+        if (table == null) {
+            try {
+                table = bigquery.create(TableInfo.newBuilder(id, StandardTableDefinition.of(Schema.of(changelogFields)))
+                        .setTableConstraints(com.google.cloud.bigquery.TableConstraints.newBuilder()
+                                .setPrimaryKey(com.google.cloud.bigquery.PrimaryKey.newBuilder().setColumns(keys).build()).build())
+                        .build());
+                setMaxStaleness(id);
+                LOG.info("Created BigQuery table {}.{} (current state, primary key {}, max staleness {})", dataset,
+                        id.getTable(), keys, layout.maxStaleness());
+            } catch (BigQueryException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+                table = bigquery.getTable(id);
+            }
+        }
+        FieldList existing = table.getDefinition().getSchema() == null ? FieldList.of() : table.getDefinition().getSchema().getFields();
+        Set<String> have = new java.util.HashSet<>();
+        existing.forEach(f -> have.add(f.getName().toLowerCase(Locale.ROOT)));
+        List<Field> all = new ArrayList<>(existing);
+        changelogFields.forEach(f -> {
+            if (!have.contains(f.getName().toLowerCase(Locale.ROOT))) {
+                all.add(f);
+            }
+        });
+        int version = had == null ? 0 : had.version();
+        if (all.size() > existing.size()) {
+            StandardTableDefinition wider = ((StandardTableDefinition) table.getDefinition()).toBuilder().setSchema(Schema.of(all)).build();
+            bigquery.update(table.toBuilder().setDefinition(wider).build());
+            LOG.info("Added columns to BigQuery table {}.{}", dataset, id.getTable());
+            version++;
+        }
+        currents.put(tableId, new Current(keys, version));
+    }
+
+    /**
+     * The Java client's TableInfo has no {@code maxStaleness} (the REST table resource's field, an INTERVAL string): set
+     * through the client's own REST layer, a PATCH of that field alone.
+     */
+    private void setMaxStaleness(TableId id) {
+        com.google.api.services.bigquery.model.Table patch = new com.google.api.services.bigquery.model.Table()
+                .setTableReference(new com.google.api.services.bigquery.model.TableReference()
+                        .setProjectId(project).setDatasetId(dataset).setTableId(id.getTable()))
+                .setMaxStaleness(layout.maxStaleness());
+        try {
+            ((com.google.cloud.bigquery.spi.v2.BigQueryRpc) bigquery.getOptions().getRpc()).patch(patch, Map.of());
+        } catch (com.google.cloud.bigquery.BigQueryException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new BigQueryException(0, "cannot set maxStaleness on " + dataset + "." + id.getTable() + ": " + e.getMessage(), e);
+        }
     }
 
     private void ensureDataset() {

@@ -5,6 +5,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -90,7 +91,6 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
         }
         try {
             writer.append(batch).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return Outcome.DELIVERED;
         } catch (ExecutionException e) {
             return failed(table, rows, e.getCause() == null ? e : e.getCause());
         } catch (TimeoutException e) {
@@ -103,6 +103,128 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
             // append() itself throws the client's conversion errors (AppendSerializationError) and I/O failures
             return failed(table, rows, e);
         }
+        return sendCurrent(table, rows, batch);
+    }
+
+    /**
+     * The same batch as CDC rows into {@code <table>_current} (docs/architecture.md §7), after the changelog took it: a
+     * failure here makes the batch go again, changelog included (at least once; the view and the sequence numbers make
+     * the repeat harmless). Row errors are answered by the changelog row's index.
+     */
+    private Outcome sendCurrent(String table, List<BigQueryRowMapper.Row> rows, JSONArray changelog) {
+        BigQueryTables.Current current = tables == null ? null : tables.current(table);
+        if (current == null) {
+            return Outcome.DELIVERED;
+        }
+        JSONArray cdc = new JSONArray();
+        List<Integer> from = new java.util.ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            BigQueryRowMapper.Row r = rows.get(i);
+            Object op = r.values().get(BigQueryRowMapper.OP);
+            CurrentTableRows.Skip skip = CurrentTableRows.skip(op instanceof String s ? s : null, r.values().get(BigQueryRowMapper.LSN),
+                    r.values().get(BigQueryRowMapper.UNCHANGED));
+            if (skip == CurrentTableRows.Skip.NONE) {
+                cdc.put(CurrentTableRows.of(changelog.getJSONObject(i), current.keyColumns()));
+                from.add(i);
+            } else if (skip != CurrentTableRows.Skip.NO_CHANGE && skipLogged.add(table + ":" + skip)) {
+                LOG.warn(skip == CurrentTableRows.Skip.TRUNCATE
+                        ? "BigQuery {}{}: a TRUNCATE is recorded in the changelog, but BigQuery CDC has no truncate: the current "
+                        + "table keeps its rows until they are deleted or re-snapshotted (docs/bigquery.md, Current-state tables)"
+                        : "BigQuery {}{}: an update left a TOAST column unchanged and did not carry it; BigQuery CDC has no "
+                        + "partial upsert, so that update is not applied to the current table (the row stays at its previous "
+                        + "state; enable Debezium's reselect post-processor in capture, docs/bigquery.md, Current-state tables)", table,
+                        BigQueryTables.CURRENT_SUFFIX);
+            }
+        }
+        if (cdc.isEmpty()) {
+            return Outcome.DELIVERED;
+        }
+        String name = table + BigQueryTables.CURRENT_SUFFIX;
+        JsonStreamWriter writer;
+        try {
+            writer = currentWriter(table, name, current);
+            writer.append(cdc).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return Outcome.DELIVERED;
+        } catch (ExecutionException e) {
+            return failedCurrent(table, name, rows, from, e.getCause() == null ? e : e.getCause());
+        } catch (TimeoutException e) {
+            dropCurrent(name);
+            return Outcome.retry("BigQuery Storage Write: no answer for " + name + " within " + timeout.toMillis() + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Outcome.retry("interrupted", e);
+        } catch (Exception e) {
+            return failedCurrent(table, name, rows, from, e);
+        }
+    }
+
+    private final Set<String> skipLogged = ConcurrentHashMap.newKeySet();
+
+    /** A writer of a current table and the schema version it was built for. */
+    private record CurrentWriter(JsonStreamWriter writer, int version) {
+    }
+
+    private final Map<String, CurrentWriter> currentWriters = new ConcurrentHashMap<>();
+
+    /**
+     * The writer of a current table: built with the table's schema plus the two CDC pseudo-columns (the service's schema
+     * answer does not name them, and the client refuses fields the schema lacks); made again after the schema grew.
+     */
+    private JsonStreamWriter currentWriter(String table, String name, BigQueryTables.Current current) throws Exception {
+        CurrentWriter w = currentWriters.get(name);
+        if (w != null && w.version() == current.version() && !w.writer().isClosed()) {
+            return w.writer();
+        }
+        if (w != null) {
+            dropCurrent(name);
+        }
+        String stream = streamName(name);
+        com.google.cloud.bigquery.storage.v1.WriteStream ws = write.getWriteStream(
+                com.google.cloud.bigquery.storage.v1.GetWriteStreamRequest.newBuilder().setName(stream)
+                        .setView(com.google.cloud.bigquery.storage.v1.WriteStreamView.FULL).build());
+        com.google.cloud.bigquery.storage.v1.TableSchema.Builder schema = ws.getTableSchema().toBuilder();
+        for (String pseudo : List.of(CurrentTableRows.CHANGE_TYPE, CurrentTableRows.CHANGE_SEQUENCE_NUMBER)) {
+            schema.addFields(com.google.cloud.bigquery.storage.v1.TableFieldSchema.newBuilder().setName(pseudo)
+                    .setType(com.google.cloud.bigquery.storage.v1.TableFieldSchema.Type.STRING)
+                    .setMode(com.google.cloud.bigquery.storage.v1.TableFieldSchema.Mode.NULLABLE));
+        }
+        JsonStreamWriter made = JsonStreamWriter.newBuilder(stream, schema.build(), write).build();
+        currentWriters.put(name, new CurrentWriter(made, current.version()));
+        return made;
+    }
+
+    private void dropCurrent(String name) {
+        CurrentWriter w = currentWriters.remove(name);
+        if (w != null) {
+            try {
+                w.writer().close();
+            } catch (RuntimeException e) {
+                LOG.debug("closing the writer of {}: {}", name, e.toString());
+            }
+        }
+    }
+
+    private Outcome failedCurrent(String table, String name, List<BigQueryRowMapper.Row> rows, List<Integer> from, Throwable t) {
+        if (t instanceof Exceptions.AppendSerializationError e && !e.getRowIndexToErrorMessage().isEmpty()) {
+            Map<Integer, String> refused = new LinkedHashMap<>();
+            e.getRowIndexToErrorMessage().forEach((i, m) -> refused.put(from.get(i), "BigQuery rejected the row for " + name + ": " + m));
+            return new Outcome.ItemsRefused(refused);
+        }
+        Status.Code code = code(t);
+        dropCurrent(name);
+        String reason = "BigQuery Storage Write " + (code == null ? t.getClass().getSimpleName() : code) + " for " + name + ": "
+                + t.getMessage();
+        if (code == Status.Code.NOT_FOUND) {
+            return remake(table, rows, reason, t);
+        }
+        if (code == Status.Code.PERMISSION_DENIED || code == Status.Code.UNAUTHENTICATED) {
+            return new Outcome.Stop("BigQuery refused the credentials for the Storage Write API (" + code
+                    + "): check cdc.bigquery.keyfile and the account's bigquery.tables.updateData permission");
+        }
+        if (code == Status.Code.INVALID_ARGUMENT || code == Status.Code.OUT_OF_RANGE) {
+            return new Outcome.RequestRefused(reason, rows.size() > 1, t);
+        }
+        return Outcome.retry(reason, t);
     }
 
     private JsonStreamWriter open(String table) {
@@ -229,6 +351,7 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
     @Override
     public void close() {
         writers.forEach((table, w) -> drop(table, w));
+        new java.util.ArrayList<>(currentWriters.keySet()).forEach(this::dropCurrent);
         write.shutdown();
         try {
             write.awaitTermination(5, TimeUnit.SECONDS);

@@ -209,6 +209,13 @@ public final class CaptureRoute extends RouteBuilder {
         // user's own cdc.capture.debezium.skipped.operations says otherwise.
         Object skipped = src.debezium().get("skipped.operations");
         c.setSkippedOperations(skipped != null ? skipped.toString() : DEFAULT_SKIPPED_OPERATIONS);
+        // post.processors is one of camel's typed options too: Debezium's ReselectColumnsPostProcessor (re-selects the
+        // TOAST values an update did not carry, which BigQuery's current tables need: docs/bigquery.md, Current-state
+        // tables) is enabled through cdc.capture.debezium.post.processors and its reselector.* properties
+        Object postProcessors = src.debezium().get("post.processors");
+        if (postProcessors != null) {
+            c.setPostProcessors(postProcessors.toString());
+        }
         // the same for publish.via.partition.root (camel's typed default false would win over the pass-through): a
         // publication Debezium creates publishes a partitioned table's changes as the root's (docs/postgres.md)
         c.setPublishViaPartitionRoot(Boolean.parseBoolean(String.valueOf(src.debezium().getOrDefault("publish.via.partition.root", "false"))));

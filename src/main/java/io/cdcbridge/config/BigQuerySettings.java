@@ -75,6 +75,17 @@ public final class BigQuerySettings {
     public static final Setting<Boolean> CLUSTERING = AREA.declare(Setting.bool("cdc.bigquery.clustering", true)
             .describe("cluster the changelog tables the bridge creates by their key columns (up to three), then `_lsn`"));
 
+    public static final Setting<Boolean> CURRENT_TABLE = AREA.declare(Setting.bool("cdc.bigquery.current-table", true)
+            .describe("with `cdc.bigquery.write-api=storage`: keep a current-state table `<table>_current` per keyed source "
+                    + "table beside the changelog, through BigQuery CDC upserts (docs/bigquery.md, Current-state tables); "
+                    + "keyless tables and the insertall path have the changelog and its `_latest` view only"));
+
+    public static final Setting<String> MAX_STALENESS = AREA.declare(Setting.string("cdc.bigquery.max-staleness", "0-0 0 0:15:0")
+            .matching("\\d+-\\d+ \\d+ \\d+:\\d+:\\d+", "must be a BigQuery INTERVAL in canonical form, e.g. 0-0 0 0:15:0 (15 minutes)")
+            .describe("the `max_staleness` table option of the `_current` tables the bridge creates (BigQuery INTERVAL, "
+                    + "`Y-M D H:M:S`): queries may read data that old, BigQuery applies the pending upserts in the "
+                    + "background at most that often; `0-0 0 0:0:0` applies them at query time (dearer)"));
+
     public static final Setting<String> PASSTHROUGH_TABLE = AREA.declare(Setting.prefix("cdc.passthrough.<topic>.bigquery-table")
             .matching("[A-Za-z0-9_]{1,1024}", "must be a staging or table name (letters, digits, _)")
             .describe("the topic's JSON records load into this table as they are (README: passthrough)"));

@@ -458,8 +458,27 @@ public final class FakeBigQuery implements AutoCloseable {
         send(ex, 200, resource);
     }
 
+    /**
+     * The table resource's {@code maxStaleness}: an INTERVAL as text, canonical {@code Y-M D H:M:S[.F]} (BigQuery also
+     * refuses a negative or malformed one); the fake stores it as given and answers it on get.
+     */
+    static String checkMaxStaleness(JsonNode body) {
+        JsonNode ms = body.path("maxStaleness");
+        if (ms.isMissingNode() || ms.isNull()) {
+            return null;
+        }
+        if (!ms.isTextual() || !ms.asText().matches("\\d+-\\d+ \\d+ \\d+:[0-5]?\\d:[0-5]?\\d(\\.\\d{1,6})?")) {
+            return "Invalid value for maxStaleness: " + ms + " is not a valid INTERVAL (expected Y-M D H:M:S)";
+        }
+        return null;
+    }
+
     /** BigQuery's checks of a new table's time partitioning and clustering, with its messages. */
     private static String checkLayout(ObjectNode body) {
+        String staleness = checkMaxStaleness(body);
+        if (staleness != null) {
+            return staleness;
+        }
         Map<String, JsonNode> fields = new HashMap<>();
         body.path("schema").path("fields").forEach(f -> fields.put(f.path("name").asText().toLowerCase(Locale.ROOT), f));
         JsonNode tp = body.path("timePartitioning");
@@ -616,6 +635,11 @@ public final class FakeBigQuery implements AutoCloseable {
                     error(ex, 400, "invalid", problem);
                     return;
                 }
+            }
+            String staleness = checkMaxStaleness(body);
+            if (staleness != null) {
+                error(ex, 400, "invalid", staleness);
+                return;
             }
             // BigQuery keeps a table's partitioning for life: an update that would change it (or drop it, with PUT) is refused
             JsonNode wasPartitioned = t.resource.path("timePartitioning");

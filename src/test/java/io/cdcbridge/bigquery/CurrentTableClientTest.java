@@ -1,0 +1,157 @@
+package io.cdcbridge.bigquery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.cloud.NoCredentials;
+import com.google.cloud.ServiceOptions;
+import com.google.cloud.bigquery.BigQuery;
+import com.google.cloud.bigquery.BigQueryOptions;
+import com.google.cloud.bigquery.TableId;
+import io.cdcbridge.config.Settings;
+import io.cdcbridge.delivery.Outcome;
+import io.cdcbridge.support.FakeBigQuery;
+import io.cdcbridge.support.FakeBigQueryWrite;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@code <table>_current} tables through StorageWriteClient against the two fakes (the real clients; the gRPC fake
+ * applies BigQuery CDC by primary key and sequence number): replayed and out-of-order batches leave the current state.
+ */
+class CurrentTableClientTest {
+
+    FakeBigQuery rest;
+    FakeBigQueryWrite write;
+    StorageWriteClient client;
+    BigQuery bq;
+
+    @BeforeEach
+    void start() {
+        rest = FakeBigQuery.start();
+        write = FakeBigQueryWrite.start(rest);
+        Settings s = Settings.of(Map.of("cdc.bigquery.project", "p", "cdc.bigquery.dataset", "ds",
+                "cdc.bigquery.endpoint", rest.endpoint(), "cdc.bigquery.write-api", "storage",
+                "cdc.bigquery.storage-endpoint", write.endpoint(), "cdc.bigquery.max-staleness", "0-0 0 0:5:0"));
+        bq = BigQueryOptions.newBuilder().setProjectId("p").setHost(rest.endpoint()).setCredentials(NoCredentials.getInstance())
+                .setRetrySettings(ServiceOptions.getNoRetrySettings()).build().getService();
+        BigQueryTables tables = new BigQueryTables(bq, "p", "ds", BigQueryTables.Layout.from(s));
+        client = new StorageWriteClient(new BigQueryClient(bq, "p", "ds", tables), BigQueryClients.createWrite(s), "p", "ds", tables,
+                Duration.ofSeconds(30));
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        write.close();
+        rest.close();
+    }
+
+    private static final Map<String, ColumnType> COLUMNS = new LinkedHashMap<>(Map.of(
+            "id", ColumnType.scalar(ColumnType.INT64), "name", ColumnType.scalar(ColumnType.STRING),
+            "body", ColumnType.scalar(ColumnType.STRING)));
+
+    /** A changelog row as BigQueryRowMapper makes it; a null body with {@code unchanged} is a TOAST value not carried. */
+    private static BigQueryRowMapper.Row row(String op, long lsn, long id, String name, String body, boolean unchanged) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        if (!op.equals("t")) {
+            v.put("id", id);
+            if (!op.equals("d")) {
+                v.put("name", name);
+                if (!unchanged) {
+                    v.put("body", body);
+                }
+            }
+        }
+        v.put(BigQueryRowMapper.OP, op);
+        v.put(BigQueryRowMapper.LSN, lsn);
+        v.put(BigQueryRowMapper.INGESTED_AT, "2026-12-02T04:00:00Z");
+        v.put(BigQueryRowMapper.UNCHANGED, unchanged ? "body" : null);
+        return new BigQueryRowMapper.Row("t", op + lsn + "-" + id, v, op.equals("t") ? Map.of() : COLUMNS,
+                op.equals("t") ? List.of() : List.of("id"));
+    }
+
+    private Outcome deliver(List<BigQueryRowMapper.Row> rows) {
+        Outcome prepared = client.prepare("t", rows);
+        return prepared instanceof Outcome.Delivered ? client.send("t", rows) : prepared;
+    }
+
+    private Map<Long, String> current() {
+        Map<Long, String> out = new TreeMap<>();
+        for (ObjectNode r : rest.rows("p", "ds", "t_current")) {
+            out.put(r.get("id").asLong(), r.path("name").asText() + "|" + r.path("body").asText("<null>"));
+        }
+        return out;
+    }
+
+    @Test
+    void theCurrentTableHasTheKeyAsPrimaryKeyAndTheMaxStaleness() {
+        assertThat(deliver(List.of(row("c", 10, 1, "a", "x", false)))).isEqualTo(Outcome.DELIVERED);
+        var table = bq.getTable(TableId.of("ds", "t_current"));
+        assertThat(table.getTableConstraints().getPrimaryKey().getColumns()).containsExactly("id");
+        assertThat(rest.table("p", "ds", "t_current").resource.path("maxStaleness").asText()).isEqualTo("0-0 0 0:5:0");
+        assertThat(rest.rows("p", "ds", "t")).hasSize(1);
+        assertThat(current()).containsExactly(Map.entry(1L, "a|x"));
+    }
+
+    @Test
+    void insertsUpdatesDeletesManyUpdatesOfOneKeyAReplayAndAnOutOfOrderBatchLeaveTheLatestState() {
+        String big = "B".repeat(9000);
+        List<BigQueryRowMapper.Row> snapshot = List.of(row("r", 100, 1, "a0", big, false), row("r", 100, 2, "b0", "y", false),
+                row("r", 100, 3, "c0", "z", false));
+        assertThat(deliver(snapshot)).isEqualTo(Outcome.DELIVERED);
+        List<BigQueryRowMapper.Row> streamed = new ArrayList<>();
+        for (int i = 1; i <= 20; i++) {
+            streamed.add(row("u", 200 + i, 2, "b" + i, "y", false)); // one key updated many times in one transaction
+        }
+        streamed.add(row("d", 300, 3, null, null, false));
+        streamed.add(row("c", 301, 4, "d0", "w", false));
+        streamed.add(row("u", 302, 1, "a1", null, true)); // TOAST body unchanged: never nulled
+        assertThat(deliver(streamed)).isEqualTo(Outcome.DELIVERED);
+        Map<Long, String> expected = Map.of(1L, "a0|" + big, 2L, "b20|y", 4L, "d0|w");
+        assertThat(current()).containsExactlyInAnyOrderEntriesOf(expected);
+
+        // the same records again (a consumer group reset, a dead-letter replay): nothing changes
+        assertThat(deliver(snapshot)).isEqualTo(Outcome.DELIVERED);
+        assertThat(deliver(streamed)).isEqualTo(Outcome.DELIVERED);
+        assertThat(current()).containsExactlyInAnyOrderEntriesOf(expected);
+
+        // newer changes first, then an older batch: the older one never overwrites
+        assertThat(deliver(List.of(row("u", 500, 2, "b-new", "y2", false), row("d", 501, 4, null, null, false)))).isEqualTo(Outcome.DELIVERED);
+        assertThat(deliver(List.of(row("u", 400, 2, "b-old", "y1", false), row("c", 450, 4, "d-old", "w", false),
+                row("u", 450, 3, "c-undead", "z", false)))).isEqualTo(Outcome.DELIVERED);
+        // key 3 was deleted at 300, and 450 is later: it is back, as Postgres would have it after such an update
+        assertThat(current()).containsExactlyInAnyOrderEntriesOf(Map.of(1L, "a0|" + big, 2L, "b-new|y2", 3L, "c-undead|z"));
+        // a TRUNCATE is in the changelog, the current table keeps its rows (BigQuery CDC has no truncate)
+        assertThat(deliver(List.of(row("t", 600, 0, null, null, false)))).isEqualTo(Outcome.DELIVERED);
+        assertThat(current()).hasSize(3);
+        assertThat(rest.rows("p", "ds", "t")).hasSize(snapshot.size() * 2 + streamed.size() * 2 + 5 + 1);
+    }
+
+    @Test
+    void theFakeRefusesAMaxStalenessThatIsNoInterval() {
+        assertThat(deliver(List.of(row("c", 10, 1, "a", "x", false)))).isEqualTo(Outcome.DELIVERED);
+        var patch = new com.google.api.services.bigquery.model.Table().setTableReference(
+                new com.google.api.services.bigquery.model.TableReference().setProjectId("p").setDatasetId("ds").setTableId("t_current"))
+                .setMaxStaleness("15 minutes");
+        var rpc = (com.google.cloud.bigquery.spi.v2.BigQueryRpc) bq.getOptions().getRpc();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> rpc.patch(patch, Map.of()))
+                .isInstanceOf(com.google.cloud.bigquery.BigQueryException.class).hasMessageContaining("maxStaleness");
+        assertThat(rest.table("p", "ds", "t_current").resource.path("maxStaleness").asText()).isEqualTo("0-0 0 0:5:0");
+    }
+
+    @Test
+    void aSnapshotRowAtTheLsnOfAStreamedChangeLosesTheTie() {
+        assertThat(deliver(List.of(row("u", 700, 1, "streamed", "s", false)))).isEqualTo(Outcome.DELIVERED);
+        assertThat(deliver(List.of(row("r", 700, 1, "snapshot", "s", false)))).isEqualTo(Outcome.DELIVERED);
+        assertThat(current()).containsExactly(Map.entry(1L, "streamed|s"));
+    }
+}
