@@ -133,6 +133,10 @@ class StorageWriteDeliveryIT {
     @Test
     void anOutageOfTheStorageWriteServiceLosesNothing() throws Exception {
         bridge = new BigQueryTestBridge("swoutage", fake, write);
+        // the changelog's outage alone: with current tables on, a failed append to <table>_current sends the whole
+        // batch again and the changelog stores its rows twice (at least once; the _latest view absorbs it), which is
+        // CurrentTableIT's and CurrentTableClientTest's business, not what this test counts
+        bridge.settings.put("cdc.bigquery.current-table", "false");
         for (int i = 1; i <= 12; i++) {
             sendUser("c", i, "User " + i, "Vendas", 100 + i);
         }
