@@ -1,7 +1,6 @@
 package io.cdcbridge.ops;
 
 import java.io.IOException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -192,9 +191,9 @@ final class DeadLetterConsole {
             OpsServer.send(ex, 403, "application/json", JSON.writeValueAsString(Map.of("error", refused)));
             return;
         }
-        Map<String, String> q = query(ex);
+        Map<String, String> q = OpsServer.query(ex);
         String sink = q.get("sink");
-        String table = q.get("table");
+        String table = "".equals(q.get("table")) ? null : q.get("table"); // "table=" with no value: every table
         if (sink == null || !sinks.get().contains(sink)) {
             OpsServer.send(ex, 400, "application/json", JSON.writeValueAsString(Map.of("error", "sink must be one of " + new TreeSet<>(sinks.get()))));
             return;
@@ -257,20 +256,6 @@ final class DeadLetterConsole {
             m.put("error", error);
         }
         return m;
-    }
-
-    private static Map<String, String> query(HttpExchange ex) {
-        Map<String, String> out = new LinkedHashMap<>();
-        String q = ex.getRequestURI().getRawQuery();
-        if (q != null) {
-            for (String p : q.split("&")) {
-                int i = p.indexOf('=');
-                if (i > 0 && i < p.length() - 1) {
-                    out.put(URLDecoder.decode(p.substring(0, i), StandardCharsets.UTF_8), URLDecoder.decode(p.substring(i + 1), StandardCharsets.UTF_8));
-                }
-            }
-        }
-        return out;
     }
 
     void close() {

@@ -3,6 +3,7 @@ package io.cdcbridge.ops;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -176,6 +177,21 @@ public final class OpsServer implements AutoCloseable {
             body.put("leftOut", leftOut);
         }
         send(ex, up ? 200 : 503, "application/json", JSON.writeValueAsString(body));
+    }
+
+    /** The request's query parameters, decoded; a parameter given without a value maps to "". */
+    static Map<String, String> query(HttpExchange ex) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String q = ex.getRequestURI().getRawQuery();
+        if (q != null) {
+            for (String p : q.split("&")) {
+                int i = p.indexOf('=');
+                if (i > 0) {
+                    out.put(URLDecoder.decode(p.substring(0, i), StandardCharsets.UTF_8), URLDecoder.decode(p.substring(i + 1), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return out;
     }
 
     public static void send(HttpExchange ex, int status, String type, String body) throws IOException {

@@ -2,7 +2,6 @@ package io.cdcbridge.ops;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -138,7 +137,7 @@ public final class StatusConsole {
     }
 
     private void events(HttpExchange ex) throws IOException {
-        String table = query(ex).get("table");
+        String table = OpsServer.query(ex).get("table");
         if (table == null) {
             OpsServer.send(ex, 400, "application/json", "{\"error\":\"?table=schema.table is required\"}");
             return;
@@ -265,19 +264,5 @@ public final class StatusConsole {
         try (InputStream in = StatusConsole.class.getResourceAsStream("/console/index.html")) {
             OpsServer.send(ex, 200, "text/html; charset=utf-8", new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
-    }
-
-    private static Map<String, String> query(HttpExchange ex) {
-        Map<String, String> out = new LinkedHashMap<>();
-        String q = ex.getRequestURI().getRawQuery();
-        if (q != null) {
-            for (String p : q.split("&")) {
-                int i = p.indexOf('=');
-                if (i > 0) {
-                    out.put(URLDecoder.decode(p.substring(0, i), StandardCharsets.UTF_8), URLDecoder.decode(p.substring(i + 1), StandardCharsets.UTF_8));
-                }
-            }
-        }
-        return out;
     }
 }

@@ -699,7 +699,8 @@ public final class FakeBigQuery implements AutoCloseable {
         return null;
     }
 
-    private static String normalize(String type) {
+    /** A column type as the REST API names it (the legacy names); the Storage Write fake checks against the same. */
+    static String normalize(String type) {
         return switch (type.toUpperCase(Locale.ROOT)) {
             case "INT64" -> "INTEGER";
             case "FLOAT64" -> "FLOAT";

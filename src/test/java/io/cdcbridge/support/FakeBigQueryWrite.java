@@ -684,7 +684,7 @@ public final class FakeBigQueryWrite implements AutoCloseable {
                 extra.add(f.getName());
                 continue;
             }
-            String type = normalize(col.path("type").asText());
+            String type = FakeBigQuery.normalize(col.path("type").asText());
             boolean repeated = "REPEATED".equals(col.path("mode").asText());
             if (repeated != f.isRepeated() || !takes(type, f.getJavaType())) {
                 return "The proto field mismatched with BigQuery field at " + d.getName() + "." + f.getName()
@@ -720,16 +720,6 @@ public final class FakeBigQueryWrite implements AutoCloseable {
         };
     }
 
-    private static String normalize(String type) {
-        return switch (type.toUpperCase(Locale.ROOT)) {
-            case "INT64" -> "INTEGER";
-            case "FLOAT64" -> "FLOAT";
-            case "BOOL" -> "BOOLEAN";
-            case "STRUCT" -> "RECORD";
-            default -> type.toUpperCase(Locale.ROOT);
-        };
-    }
-
     /** One row as JSON in insertAll's form (what the REST fake stores), its problems into {@code problems}. */
     private static ObjectNode decode(DynamicMessage msg, Map<String, JsonNode> fields, List<String> problems) {
         ObjectNode row = NODES.objectNode();
@@ -746,7 +736,7 @@ public final class FakeBigQueryWrite implements AutoCloseable {
             }
             JsonNode col = fields.get(lower);
             String name = col.path("name").asText();
-            String type = normalize(col.path("type").asText());
+            String type = FakeBigQuery.normalize(col.path("type").asText());
             if (f.isRepeated()) {
                 ArrayNode a = row.putArray(name);
                 for (Object v : (List<?>) e.getValue()) {
