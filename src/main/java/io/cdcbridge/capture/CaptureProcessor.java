@@ -1,5 +1,7 @@
 package io.cdcbridge.capture;
 
+import java.util.Map;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdcbridge.config.KafkaSettings;
@@ -60,10 +62,19 @@ public final class CaptureProcessor implements Processor {
         Struct key = (Struct) record.key();
         Struct before = envelope.getStruct("before");
         Struct after = envelope.getStruct("after");
-        long lsn = number(src.get("lsn"));
         Object snap = src.get("snapshot");
         boolean snapshot = snap != null && !"false".equals(snap.toString());
+        Object lsnValue = src.get("lsn");
         Object tx = src.get("txId");
+        if (lsnValue == null && snapshot) {
+            // Debezium leaves lsn and txId out of an incremental snapshot's (a backfill's) rows; the record's offset is
+            // the stream position when the chunk was emitted, after every change the chunk saw: what a backfill row
+            // carries (docs/architecture.md §4, Backfill rows), so the sinks order it after those changes
+            Map<String, ?> offset = record.sourceOffset();
+            lsnValue = offset == null ? null : offset.get("lsn");
+            tx = offset == null ? null : offset.get("txId");
+        }
+        long lsn = number(lsnValue);
         var source = new ChangeEventEncoder.Source(lsn, tx == null ? null : number(tx), number(src.get("ts_ms")), snapshot);
 
         byte[] value = encoder.value(op, schema, table, key, before, after, source);

@@ -20,8 +20,11 @@ public final class KafkaTestConsumer {
     private KafkaTestConsumer() {
     }
 
-    /** A record as text: key, value and headers (header values as UTF-8). */
-    public record Rec(String topic, int partition, long offset, String key, String value, Map<String, String> headers) {
+    /**
+     * A record as text: key, value and headers (header values as UTF-8), and its timestamp (the producer's send time:
+     * the bridge's producers use CreateTime).
+     */
+    public record Rec(String topic, int partition, long offset, String key, String value, Map<String, String> headers, long timestamp) {
     }
 
     /**
@@ -84,7 +87,7 @@ public final class KafkaTestConsumer {
         Map<String, String> headers = new java.util.LinkedHashMap<>();
         r.headers().forEach(h -> headers.put(h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8)));
         return new Rec(r.topic(), r.partition(), r.offset(), r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8),
-                r.value() == null ? null : new String(r.value(), StandardCharsets.UTF_8), headers);
+                r.value() == null ? null : new String(r.value(), StandardCharsets.UTF_8), headers, r.timestamp());
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer() {
