@@ -12,7 +12,7 @@
 # done. Per `ticks` event: its commit (client time, right after the commit) -> its arrival on the topic. Reported for
 # the baseline and for the backfill: median, p99 and max latency, and the longest gap between two arrivals; plus the
 # backfill's duration, rows/s, and the bridge's CPU seconds per 100k backfilled rows (the load's share included).
-# Environment: RATE, BASELINE_S, TAIL_S, BRIDGE_OPTS, PG_BIN, JAVA_HOME, KEEP_WORK=1.
+# Environment: RATE, BASELINE_S, TAIL_S, THREADS=1 (the bridge's busiest threads during the backfill), BRIDGE_OPTS, PG_BIN, JAVA_HOME, KEEP_WORK=1.
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 N="${1:-1000000}"
 [[ "$N" =~ ^[1-9][0-9]*$ ]] || { echo "N must be a positive integer (got '$N')" >&2; exit 1; }
@@ -47,11 +47,13 @@ wait_for "the first ticks on the topic" 120 awk 'NF==3{n++} END{exit !(n>0)}' "$
 sleep 3; B0=$(now_ms)
 sleep "$BASELINE_S" # the baseline's length, not a synchronisation
 
-C0=$(cpu_ms "$BRIDGE_PID"); T0=$(now_ms)
+C0=$(cpu_ms "$BRIDGE_PID"); T0=$(now_ms); K0=$(cpu_ms "$KAFKA_PID")
+[[ "${THREADS:-0}" == 1 ]] && thread_ticks "$BRIDGE_PID" >"$WORK/threads.0"
 (cd "$WORK" && java -jar "$JAR" backfill --table public.big --jmx "127.0.0.1:$JMX_PORT") >"$WORK/backfill.out" 2>&1 || die "backfill: $(cat "$WORK/backfill.out")"
 log "$(cat "$WORK/backfill.out")"
 wait_for "the backfill done" 7200 grep -q "Backfill backfill-.* done:" "$LOGS/bridge.log"
-T1=$(now_ms); C1=$(cpu_ms "$BRIDGE_PID")
+T1=$(now_ms); C1=$(cpu_ms "$BRIDGE_PID"); K1=$(cpu_ms "$KAFKA_PID")
+[[ "${THREADS:-0}" == 1 ]] && thread_ticks "$BRIDGE_PID" >"$WORK/threads.1"
 # the done line is logged a tick (1 s) after its last row: T1 is at most that late
 DONE_LINE=$(grep -m1 "Backfill backfill-.* done:" "$LOGS/bridge.log")
 sleep "$TAIL_S"
@@ -73,5 +75,8 @@ MS=$(( T1 - T0 ))
 echo "cdc-bridge-backfill: $N rows (published $ROWS) in $(secs $MS) s = $(rate "$ROWS" "$MS") rows/s while $RATE rows/s stream into another table"
 summary "baseline (the ${BASELINE_S} s before the backfill)" "$B0" "$T0"
 summary "during the backfill" "$T0" "$T1"
-echo "  CPU: bridge $(secs $(( C1 - C0 ))) s during the backfill ($(awk -v c=$(( C1 - C0 )) -v n="$N" 'BEGIN{printf "%.2f", c/1000*100000/n}') s per 100k rows, the load's streaming included); peak RSS $(vm "$BRIDGE_PID" VmHWM) MiB"
+echo "  CPU: bridge $(secs $(( C1 - C0 ))) s during the backfill ($(awk -v c=$(( C1 - C0 )) -v n="$N" 'BEGIN{printf "%.2f", c/1000*100000/n}') s per 100k rows, the load's streaming included); peak RSS $(vm "$BRIDGE_PID" VmHWM) MiB; broker $(secs $(( K1 - K0 ))) s"
+if [[ "${THREADS:-0}" == 1 ]]; then # the bridge's busiest threads during the backfill: which one is its limit
+  awk -v tck="$(getconf CLK_TCK)" 'NR==FNR{a[$1]=$2; next} {d=$2-a[$1]; if (d>0) printf "    %6.2f s  %s\n", d/tck, $3}' "$WORK/threads.0" "$WORK/threads.1" | sort -rn | head -6
+fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -4,7 +4,8 @@
 #
 # usage: bench/compare.sh [N]      (default 100000; ROUNDS=3 each: round 1 cold, the median of the others warm)
 #        SNAPSHOT_ROWS=M bench/compare.sh [N]   also the initial load of an M-row table: bench/snapshot.sh M beside
-#        the peer's SNAPSHOT_ROWS=M run, and their ratio
+#        the peer's SNAPSHOT_ROWS=M run, and their ratio; and VIA=backfill bench/snapshot.sh M (the same rows read
+#        by a backfill requested on a running bridge) against the same peer run
 # Environment: JAVA_HOME (the JDK for both stacks); AOT=1 (JDK 25+: first a training run of each stack writes a JVM
 # AOT cache, JEP 483/515, then both measured runs start from their own cache).
 set -Eeuo pipefail
@@ -35,6 +36,7 @@ echo "== peer: Kafka Connect + Debezium"; "$PEER/run.sh" "$N" | tee "$THEIRS"
 SNAP_OURS=""
 if [[ -n "${SNAPSHOT_ROWS:-}" ]]; then
   SNAP_OURS=$(mktemp); echo "== cdc-bridge initial load"; "$HERE/snapshot.sh" "$SNAPSHOT_ROWS" | tee "$SNAP_OURS"
+  SNAP_BF=$(mktemp); echo "== cdc-bridge initial load by backfill"; VIA=backfill "$HERE/snapshot.sh" "$SNAPSHOT_ROWS" | tee "$SNAP_BF"
 fi
 
 num() { grep -m1 "$1" "$2" | grep -oE "$3" | grep -oE '[0-9.]+' | head -1; }
@@ -62,6 +64,8 @@ echo "start to streaming: cdc-bridge $our_start s, peer $peer_start s"
 if [[ -n "$SNAP_OURS" ]]; then
   our_snap=$(num '^cdc-bridge-snapshot:' "$SNAP_OURS" '= [0-9]+ rows/s')
   peer_snap=$(num '^kafka-connect-debezium-snapshot:' "$THEIRS" '= [0-9]+ rows/s')
+  our_bf=$(num '^cdc-bridge-snapshot:' "$SNAP_BF" '= [0-9]+ rows/s')
   echo "initial load ($SNAPSHOT_ROWS rows): cdc-bridge $our_snap rows/s (from launch), peer $peer_snap rows/s (from connector creation), ratio $(ratio "$our_snap" "$peer_snap")x"
-  rm -f "$SNAP_OURS"
+  echo "initial load by backfill ($SNAPSHOT_ROWS rows): cdc-bridge $our_bf rows/s (from the request on a running bridge), peer $peer_snap rows/s, ratio $(ratio "$our_bf" "$peer_snap")x"
+  rm -f "$SNAP_OURS" "$SNAP_BF"
 fi
