@@ -100,7 +100,8 @@ public final class Backfills implements AutoCloseable {
         final String id;
         final String table;
         final String where;
-        final long total;
+        /** Rows to expect; -1 until a resumed run's estimate is read (the progress tick reads it, off Debezium's thread). */
+        volatile long total;
         final long base;
         final Instant started;
         volatile String state = "requested";
@@ -357,11 +358,40 @@ public final class Backfills implements AutoCloseable {
                         .forEach(r -> finish(r, "failed", "Debezium aborted the incremental snapshot"));
                 case "COMPLETED" -> runs.values().stream().filter(Run::active)
                         .forEach(r -> finish(r, "done", "incremental snapshot completed"));
+                case "IN_PROGRESS" -> {
+                    if (run == null && correlationId != null) {
+                        resumed(correlationId, data.getOrDefault("current_collection_in_progress", ""));
+                    }
+                }
                 default -> {
-                    // IN_PROGRESS per chunk, PAUSED, RESUMED: the rows published say more
+                    // PAUSED, RESUMED: the rows published say more
                 }
             }
         }
+    }
+
+    /**
+     * A chunk of a backfill this instance did not request: one requested before a restart (or on the instance that held
+     * capture before a failover), which Debezium resumes from the position it keeps in the offsets. It is shown from
+     * here on, its rows counted from now; the estimate is the table's whole size, so its % is a lower bound and its time
+     * left an upper one. Debezium's collection id may lead with the database name ({@code db.schema.table}).
+     */
+    private void resumed(String id, String collection) {
+        String[] parts = collection.split("\\.");
+        if (parts.length < 2) {
+            return;
+        }
+        String table = parts[parts.length - 2] + "." + parts[parts.length - 1];
+        for (Run r : runs.values()) {
+            if (r.table.equals(table) && r.active()) {
+                return;
+            }
+        }
+        Run run = new Run(id, table, null, -1, stats.backfilledRows(table), Instant.now());
+        run.state = "running";
+        run.detail = "resumed after a restart: rows counted from then (the % is a lower bound, the time left an upper one)";
+        runs.put(id, run);
+        LOG.info("Backfill {} of {} resumed where it was before the restart (Debezium keeps its position in the offsets)", id, table);
     }
 
     private void finish(Run r, String state, String detail) {
@@ -393,6 +423,14 @@ public final class Backfills implements AutoCloseable {
                     }
                     if (!r.active()) {
                         continue;
+                    }
+                    if (r.total < 0) {
+                        int dot = r.table.indexOf('.');
+                        try {
+                            r.total = check(r.table.substring(0, dot), r.table.substring(dot + 1), null);
+                        } catch (RuntimeException e) {
+                            r.total = 0; // shown as not known; the rows still count
+                        }
                     }
                     Progress p = progress(r);
                     if (p.rows() > 0 && "requested".equals(r.state)) {
