@@ -61,10 +61,12 @@ public final class SoakBench {
                     "-Dcdc.source.password=postgres", "-Dcdc.source.tables=" + String.join(",", TABLES.stream().map(t -> "public." + t).toList()),
                     "-Dcdc.source.slot=cdc_soak", "-Dcdc.source.publication=cdc_soak", "-Dcdc.source.snapshot-mode=no_data",
                     "-Dcdc.kafka.brokers=" + bootstrap, "-Dcdc.kafka.topic-prefix=soak", "-Dcdc.routes.reload=false", "-Dcdc.http.port=0",
-                    "-Dcdc.bigquery.project=bench", "-Dcdc.bigquery.dataset=bench", "-Dcdc.bigquery.endpoint=" + bq.endpoint(),
+                    "-Dcdc.bigquery.project=bench", "-Dcdc.bigquery.dataset=bench",
                     "-Dcdc.bigquery.batch-timeout-ms=20", "-Dcdc.carol.url=" + carol.url(), "-Dcdc.carol.connector-id=" + FakeCarol.CONNECTOR,
                     "-Dcdc.carol.username=" + FakeCarol.USER, "-Dcdc.carol.password=" + FakeCarol.PASSWORD,
                     "-Dcdc.carol.tenant=" + FakeCarol.TENANT, "-Dcdc.carol.org=" + FakeCarol.ORG, "-Dcdc.carol.batch-timeout-ms=20"));
+            // both BigQuery fakes (REST for tables, Storage Write for rows: the default write path, with _current tables)
+            cmd.addAll(bq.bridgeSystemProperties());
             cmd.addAll(words("SOAK_OPTS"));
             cmd.addAll(List.of("-jar", jar));
             long launch = System.currentTimeMillis();
@@ -176,6 +178,11 @@ public final class SoakBench {
                     }
                 }
             }
+            // BigQuery's current-state table (Storage Write CDC upserts, applied by key and sequence number): one row per key
+            Map<Integer, Integer> bqCurrent = new HashMap<>();
+            for (ObjectNode r : bq.rows("bench", "bench", "soak_public_" + t + "_current")) {
+                bqCurrent.put(r.path("id").asInt(), r.path("quantity").asInt());
+            }
             // Carol: one consumer per topic partition, so a row's records arrive in commit order
             Map<Integer, Integer> carolLatest = new HashMap<>();
             for (ObjectNode r : carol.records(t)) {
@@ -186,15 +193,16 @@ public final class SoakBench {
             for (Map.Entry<Integer, Integer> e : pg.entrySet()) {
                 long[] b = bqLatest.get(e.getKey());
                 Integer q = carolLatest.get(e.getKey());
-                if (b == null || q == null) {
+                Integer cur = bqCurrent.get(e.getKey());
+                if (b == null || q == null || cur == null) {
                     tableLost++;
-                } else if (b[1] != e.getValue() || !q.equals(e.getValue())) {
+                } else if (b[1] != e.getValue() || !q.equals(e.getValue()) || !cur.equals(e.getValue())) {
                     tableStale++;
                 }
             }
             if (print) {
-                System.out.printf("soak: %s: %d rows in Postgres; BigQuery holds %d, Carol %d; lost %d, stale %d%n", t, pg.size(),
-                        bqLatest.size(), carolLatest.size(), tableLost, tableStale);
+                System.out.printf("soak: %s: %d rows in Postgres; BigQuery holds %d (its _current table %d), Carol %d; lost %d, stale %d%n", t,
+                        pg.size(), bqLatest.size(), bqCurrent.size(), carolLatest.size(), tableLost, tableStale);
             }
             lost += tableLost;
             stale += tableStale;
