@@ -83,6 +83,12 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
         for (BigQueryRowMapper.Row r : rows) {
             batch.put(json(table, r));
         }
+        boolean withCurrent = tables != null && tables.current(table) != null;
+        String request = withCurrent ? changelogAppended.key(table, rows) : null;
+        if (request != null && changelogAppended.contains(request)) {
+            // the engine sends this request again after its _current part failed: the changelog has it already
+            return afterChangelog(table, rows, batch, request);
+        }
         JsonStreamWriter writer;
         try {
             writer = writers.computeIfAbsent(table, this::open);
@@ -103,13 +109,100 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
             // append() itself throws the client's conversion errors (AppendSerializationError) and I/O failures
             return failed(table, rows, e);
         }
-        return sendCurrent(table, rows, batch);
+        return request == null ? sendCurrent(table, rows, batch) : afterChangelog(table, rows, batch, request);
+    }
+
+    /**
+     * The {@code _current} part of a request whose changelog part is appended: remembered until it is delivered, so the
+     * engine's next send of the same rows (a Retry, or the rest after refused items, or the halves of a refused
+     * request: docs/architecture.md §6) appends only to {@code _current} and the changelog holds each row once.
+     */
+    private Outcome afterChangelog(String table, List<BigQueryRowMapper.Row> rows, JSONArray batch, String request) {
+        Outcome o = sendCurrent(table, rows, batch);
+        changelogAppended.forget(request);
+        if (o instanceof Outcome.Retry || o instanceof Outcome.Stop) {
+            // the same request again: the engine's retry, or the batch read again once the route is started again
+            changelogAppended.remember(request);
+        } else if (o instanceof Outcome.ItemsRefused refused) {
+            // those items are dead-lettered (their changelog rows stay); the others come again, without them
+            List<BigQueryRowMapper.Row> rest = new java.util.ArrayList<>();
+            for (int i = 0; i < rows.size(); i++) {
+                if (refused.reasons().get(i) == null) {
+                    rest.add(rows.get(i));
+                }
+            }
+            if (!rest.isEmpty()) {
+                changelogAppended.remember(changelogAppended.key(table, rest));
+            }
+        } else if (o instanceof Outcome.RequestRefused refused && refused.splittable() && rows.size() > 1) {
+            int half = rows.size() / 2;
+            changelogAppended.remember(changelogAppended.key(table, rows.subList(0, half)));
+            changelogAppended.remember(changelogAppended.key(table, rows.subList(half, rows.size())));
+        }
+        return o;
+    }
+
+    private final AppendedRequests changelogAppended = new AppendedRequests(4096);
+
+    /** Requests whose changelog rows are appended and whose {@code _current} rows are not yet (for tests). */
+    int changelogAppendedPending() {
+        return changelogAppended.size();
+    }
+
+    /**
+     * Requests (a table and its rows' insertIds, in order: the rows' identity, derived from table, LSN, operation and
+     * key, the same when a request or its batch is sent again) whose changelog part was appended, in memory, bounded
+     * (the oldest forgotten first). Lost on a restart, or forgotten: the changelog part goes again, at least once
+     * (docs/bigquery.md, "Current-state tables").
+     */
+    static final class AppendedRequests {
+        private final int max;
+        private final Map<String, Boolean> keys;
+
+        AppendedRequests(int max) {
+            this.max = max;
+            this.keys = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > AppendedRequests.this.max;
+                }
+            };
+        }
+
+        String key(String table, List<BigQueryRowMapper.Row> rows) {
+            try {
+                java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+                for (BigQueryRowMapper.Row r : rows) {
+                    d.update(String.valueOf(r.insertId()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    d.update((byte) '\n');
+                }
+                return table + "/" + rows.size() + "/" + Base64.getEncoder().encodeToString(d.digest());
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e); // every JVM has SHA-256
+            }
+        }
+
+        synchronized boolean contains(String key) {
+            return keys.containsKey(key);
+        }
+
+        synchronized void remember(String key) {
+            keys.put(key, Boolean.TRUE);
+        }
+
+        synchronized void forget(String key) {
+            keys.remove(key);
+        }
+
+        synchronized int size() {
+            return keys.size();
+        }
     }
 
     /**
      * The same batch as CDC rows into {@code <table>_current} (docs/architecture.md §7), after the changelog took it: a
-     * failure here makes the batch go again, changelog included (at least once; the view and the sequence numbers make
-     * the repeat harmless). Row errors are answered by the changelog row's index.
+     * failure here makes the engine send the request again, and {@link #afterChangelog} makes that send skip the
+     * changelog. Row errors are answered by the changelog row's index.
      */
     private Outcome sendCurrent(String table, List<BigQueryRowMapper.Row> rows, JSONArray changelog) {
         BigQueryTables.Current current = tables == null ? null : tables.current(table);

@@ -137,6 +137,47 @@ class CurrentTableClientTest {
     }
 
     @Test
+    void aFailedCurrentAppendIsRetriedWithoutAppendingTheChangelogAgain() {
+        List<BigQueryRowMapper.Row> first = List.of(row("c", 10, 1, "a", "x", false), row("c", 11, 2, "b", "y", false));
+        assertThat(deliver(first)).isEqualTo(Outcome.DELIVERED);
+        List<BigQueryRowMapper.Row> batch = List.of(row("u", 20, 1, "a1", "x1", false), row("d", 21, 2, null, null, false),
+                row("c", 22, 3, "c", "z", false));
+        write.failNext("t_current", io.grpc.Status.Code.UNAVAILABLE, 2);
+        // the changelog takes the rows, _current does not: the engine sends the same request again, twice
+        assertThat(deliver(batch)).isInstanceOf(Outcome.Retry.class);
+        assertThat(rest.rows("p", "ds", "t")).hasSize(2 + 3);
+        assertThat(client.changelogAppendedPending()).isEqualTo(1);
+        assertThat(deliver(batch)).isInstanceOf(Outcome.Retry.class);
+        assertThat(deliver(batch)).isEqualTo(Outcome.DELIVERED);
+        assertThat(write.failuresLeft("t_current")).isZero();
+        assertThat(rest.rows("p", "ds", "t")).extracting(r -> r.path("_op").asText() + r.path("_lsn").asLong())
+                .containsExactly("c10", "c11", "u20", "d21", "c22");
+        assertThat(current()).containsExactlyInAnyOrderEntriesOf(Map.of(1L, "a1|x1", 3L, "c|z"));
+        assertThat(client.changelogAppendedPending()).isZero();
+        // delivered: the same rows again (a replay) are appended to the changelog again, as every repeat is
+        assertThat(deliver(batch)).isEqualTo(Outcome.DELIVERED);
+        assertThat(rest.rows("p", "ds", "t")).hasSize(2 + 3 + 3);
+    }
+
+    @Test
+    void aRequestIsKnownByItsTableAndRowsInOrderAndTheMemoryIsBounded() {
+        BigQueryRowMapper.Row a = row("c", 10, 1, "a", "x", false);
+        BigQueryRowMapper.Row b = row("c", 11, 2, "b", "y", false);
+        BigQueryRowMapper.Row c = row("c", 12, 3, "c", "z", false);
+        StorageWriteClient.AppendedRequests appended = new StorageWriteClient.AppendedRequests(2);
+        String whole = appended.key("t", List.of(a, b, c));
+        assertThat(appended.key("t", List.of(a, b, c))).isEqualTo(whole);
+        assertThat(appended.key("t", List.of(a, c))).isNotEqualTo(whole);
+        assertThat(appended.key("u", List.of(a, b, c))).isNotEqualTo(whole);
+        appended.remember(whole);
+        appended.remember(appended.key("t", List.of(a)));
+        appended.remember(appended.key("t", List.of(b)));
+        // bounded: the oldest is forgotten (its changelog part would go again: at least once)
+        assertThat(appended.contains(whole)).isFalse();
+        assertThat(appended.size()).isEqualTo(2);
+    }
+
+    @Test
     void theFakeRefusesAMaxStalenessThatIsNoInterval() {
         assertThat(deliver(List.of(row("c", 10, 1, "a", "x", false)))).isEqualTo(Outcome.DELIVERED);
         var patch = new com.google.api.services.bigquery.model.Table().setTableReference(
