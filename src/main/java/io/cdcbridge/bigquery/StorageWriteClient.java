@@ -225,7 +225,8 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
                         + "table keeps its rows until they are deleted or re-snapshotted (docs/bigquery.md, Current-state tables)"
                         : "BigQuery {}{}: an update left a TOAST column unchanged and did not carry it; BigQuery CDC has no "
                         + "partial upsert, so that update is not applied to the current table (the row stays at its previous "
-                        + "state; enable Debezium's reselect post-processor in capture, docs/bigquery.md, Current-state tables)", table,
+                        + "state; capture re-selects such values unless cdc.capture.reselect-unchanged=false or the re-select failed, "
+                        + "docs/bigquery.md, Current-state tables)", table,
                         BigQueryTables.CURRENT_SUFFIX);
             }
         }
