@@ -260,10 +260,10 @@ public final class ChangeEventEncoder {
             return l.size() == 1 && UNAVAILABLE.equals(l.get(0));
         }
         if (v instanceof byte[] b) {
-            return b.length == 27 && new String(b, StandardCharsets.UTF_8).equals(UNAVAILABLE);
+            return b.length == 28 && new String(b, StandardCharsets.UTF_8).equals(UNAVAILABLE);
         }
         if (v instanceof ByteBuffer bb) {
-            return bb.remaining() == 27 && StandardCharsets.UTF_8.decode(bb.duplicate()).toString().equals(UNAVAILABLE);
+            return bb.remaining() == 28 && StandardCharsets.UTF_8.decode(bb.duplicate()).toString().equals(UNAVAILABLE);
         }
         return false;
     }

@@ -204,6 +204,9 @@ final class UnchangedReselect implements AutoCloseable {
         if (s.type() == Schema.Type.STRING) {
             return type == null || !NOT_AS_TEXT.contains(type);
         }
+        if (s.type() == Schema.Type.BYTES) {
+            return s.name() == null; // bytea (not a logical type carried as bytes, such as bit strings)
+        }
         return s.type() == Schema.Type.ARRAY && s.valueSchema().type() == Schema.Type.STRING && s.valueSchema().name() == null;
     }
 
@@ -224,6 +227,9 @@ final class UnchangedReselect implements AutoCloseable {
                 out.add(e == null ? null : e.toString());
             }
             return out;
+        }
+        if (s.type() == Schema.Type.BYTES) {
+            return rs.getBytes(i); // Debezium's bytea: the encoder writes it base64
         }
         if ("BYTEA".equals(sourceType(s))) {
             byte[] b = rs.getBytes(i);

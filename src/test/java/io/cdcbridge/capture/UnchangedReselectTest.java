@@ -39,7 +39,7 @@ class UnchangedReselectTest {
             .field("Id", typed(SchemaBuilder.int32(), "INT4"))
             .field("order", typed(SchemaBuilder.string().optional(), "TEXT"))
             .field("Body", typed(SchemaBuilder.string().optional(), "TEXT"))
-            .field("Blob", typed(SchemaBuilder.string().optional(), "BYTEA"))
+            .field("Blob", typed(SchemaBuilder.bytes().optional(), "BYTEA"))
             .field("Tags", typed(SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).optional(), "_TEXT"))
             .field("Name", typed(SchemaBuilder.string().optional(), "VARCHAR"))
             .build();
@@ -115,7 +115,8 @@ class UnchangedReselectTest {
     }
 
     private static Struct after() {
-        return new Struct(ROW).put("Id", 7).put("order", U).put("Body", U).put("Blob", U).put("Tags", List.of(U)).put("Name", "novo");
+        return new Struct(ROW).put("Id", 7).put("order", U).put("Body", U).put("Blob", U.getBytes(StandardCharsets.UTF_8))
+                .put("Tags", List.of(U)).put("Name", "novo");
     }
 
     @Test
