@@ -211,6 +211,7 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
         }
         JSONArray cdc = new JSONArray();
         List<Integer> from = new java.util.ArrayList<>();
+        List<Integer> truncates = new java.util.ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
             BigQueryRowMapper.Row r = rows.get(i);
             Object op = r.values().get(BigQueryRowMapper.OP);
@@ -219,26 +220,97 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
             if (skip == CurrentTableRows.Skip.NONE) {
                 cdc.put(CurrentTableRows.of(changelog.getJSONObject(i), current.keyColumns()));
                 from.add(i);
-            } else if (skip != CurrentTableRows.Skip.NO_CHANGE && skipLogged.add(table + ":" + skip)) {
-                LOG.warn(skip == CurrentTableRows.Skip.TRUNCATE
-                        ? "BigQuery {}{}: a TRUNCATE is recorded in the changelog, but BigQuery CDC has no truncate: the current "
-                        + "table keeps its rows until they are deleted or re-snapshotted (docs/bigquery.md, Current-state tables)"
-                        : "BigQuery {}{}: an update left a TOAST column unchanged and did not carry it; BigQuery CDC has no "
+            } else if (skip == CurrentTableRows.Skip.TRUNCATE && r.values().get(BigQueryRowMapper.LSN) instanceof Number) {
+                truncates.add(i);
+            } else if (skip == CurrentTableRows.Skip.UNCHANGED_TOAST && skipLogged.add(table + ":" + skip)) {
+                LOG.warn("BigQuery {}{}: an update left a TOAST column unchanged and did not carry it; BigQuery CDC has no "
                         + "partial upsert, so that update is not applied to the current table (the row stays at its previous "
                         + "state; capture re-selects such values unless cdc.capture.reselect-unchanged=false or the re-select failed, "
-                        + "docs/bigquery.md, Current-state tables)", table,
-                        BigQueryTables.CURRENT_SUFFIX);
+                        + "docs/bigquery.md, Current-state tables)", table, BigQueryTables.CURRENT_SUFFIX);
             }
         }
-        if (cdc.isEmpty()) {
-            return Outcome.DELIVERED;
-        }
         String name = table + BigQueryTables.CURRENT_SUFFIX;
+        if (!cdc.isEmpty()) {
+            Outcome o = appendCurrent(table, name, current, cdc, from, rows);
+            if (o != null) {
+                return o;
+            }
+        }
+        for (int t : truncates) {
+            Outcome o = truncateCurrent(table, name, current, t, ((Number) rows.get(t).values().get(BigQueryRowMapper.LSN)).longValue(), rows);
+            if (o != null) {
+                return o;
+            }
+        }
+        return Outcome.DELIVERED;
+    }
+
+    /** Rows per append of a truncate's DELETEs: key columns only, far below the 10 MB request limit. */
+    static final int TRUNCATE_CHUNK = 10_000;
+
+    /**
+     * A TRUNCATE at {@code lsn} on {@code <table>_current} (docs/architecture.md §7): BigQuery CDC has no truncate, so
+     * every key the changelog holds at or before it (a query) gets a DELETE at the truncate's sequence number. A key
+     * changed after the truncate has a higher number and stays; one written again later wins as well. Idempotent: the
+     * same DELETEs again change nothing, so a failure sends the request again (its changelog part is remembered).
+     */
+    private Outcome truncateCurrent(String table, String name, BigQueryTables.Current current, int index, long lsn,
+                                    List<BigQueryRowMapper.Row> rows) {
+        List<Map<String, Object>> keys;
+        try {
+            keys = rest.keysUpTo(table, current.keyColumns(), lsn);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Outcome.retry("interrupted", e);
+        } catch (com.google.cloud.bigquery.BigQueryException e) {
+            String reason = "BigQuery query of the keys " + table + " held before its TRUNCATE at LSN " + lsn + " failed ("
+                    + e.getCode() + " " + e.getReason() + "): " + e.getMessage();
+            if (e.getCode() == 403 || e.getCode() == 400) {
+                // refused, not unavailable: the truncate alone is dead-lettered with the cause (it is in the changelog; a
+                // replay once the account may run query jobs applies it), the request's other rows go again
+                return new Outcome.ItemsRefused(Map.of(index, reason + (e.getCode() == 403
+                        ? " (applying a TRUNCATE to a current table runs a query job: the account needs bigquery.jobs.create, "
+                        + "role BigQuery Job User, docs/bigquery.md)" : "")));
+            }
+            return Outcome.retry(reason, e);
+        } catch (RuntimeException e) {
+            return Outcome.retry("BigQuery query of the keys " + table + " held before its TRUNCATE at LSN " + lsn + " failed: "
+                    + e.getMessage(), e);
+        }
+        String sequence = CurrentTableRows.sequenceNumber(lsn, "t");
+        for (int start = 0; start < keys.size(); start += TRUNCATE_CHUNK) {
+            JSONArray deletes = new JSONArray();
+            List<Integer> from = new java.util.ArrayList<>();
+            for (Map<String, Object> key : keys.subList(start, Math.min(keys.size(), start + TRUNCATE_CHUNK))) {
+                JSONObject d = new JSONObject();
+                key.forEach(d::put);
+                d.put(BigQueryRowMapper.OP, "t");
+                d.put(BigQueryRowMapper.LSN, lsn);
+                d.put(CurrentTableRows.CHANGE_TYPE, "DELETE");
+                d.put(CurrentTableRows.CHANGE_SEQUENCE_NUMBER, sequence);
+                deletes.put(d);
+                from.add(index);
+            }
+            Outcome o = appendCurrent(table, name, current, deletes, from, rows);
+            if (o != null) {
+                return o;
+            }
+        }
+        if (!keys.isEmpty()) {
+            LOG.info("BigQuery {}: TRUNCATE at LSN {} applied to {} as DELETEs of the {} keys the changelog held before it",
+                    table, lsn, name, keys.size());
+        }
+        return null;
+    }
+
+    /** One append to a current table; null when it was taken, else the Outcome (row errors by changelog index). */
+    private Outcome appendCurrent(String table, String name, BigQueryTables.Current current, JSONArray cdc, List<Integer> from,
+                                  List<BigQueryRowMapper.Row> rows) {
         JsonStreamWriter writer;
         try {
             writer = currentWriter(table, name, current);
             writer.append(cdc).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return Outcome.DELIVERED;
+            return null;
         } catch (ExecutionException e) {
             return failedCurrent(table, name, rows, from, e.getCause() == null ? e : e.getCause());
         } catch (TimeoutException e) {

@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
  * (docs/architecture.md §7, docs/bigquery.md "Current-state tables"): real Postgres, capture with its default settings
  * (unchanged TOAST values re-selected by the bridge, capture/UnchangedReselect), Kafka, the BigQuery sink, the gRPC fake
  * applying CDC by key and sequence number. Inserts, updates, deletes, TOAST values of mixed-case and reserved-word
- * columns an update left unchanged (default replica identity), one key updated many times in one transaction, then
- * every record delivered again (a new consumer group): the current table equals Postgres throughout.
+ * columns an update left unchanged (default replica identity), one key updated many times in one transaction, a
+ * TRUNCATE and a row after it, then every record delivered again (a new consumer group): the current table equals
+ * Postgres throughout.
  */
 class CurrentTableIT {
 
@@ -74,12 +75,21 @@ class CurrentTableIT {
                             assertThat(r.path("order").asText()).isEqualTo("o".repeat(3000));
                             assertThat(r.path("_unchanged").isNull() || r.path("_unchanged").isMissingNode()).isTrue();
                         });
+
+                // TRUNCATE: every key before it deleted from the current table; a row inserted after it stays
+                f.sql("TRUNCATE \"Docs\"", "INSERT INTO \"Docs\" VALUES (5, 'cinco', repeat('z', 10000), 'o5')");
+                await("the truncate and the new row in the changelog").atMost(Duration.ofSeconds(60))
+                        .until(() -> bq.rows("p", dataset, docs).size() == 31 + 2);
+                await("the current table equals Postgres after the truncate").atMost(Duration.ofSeconds(30))
+                        .until(() -> current(bq, dataset, docs).equals(source(f)));
+                assertThat(current(bq, dataset, docs)).singleElement()
+                        .satisfies(r -> assertThat(r).containsExactly("5", "cinco", "z".repeat(10000), "o5"));
             }
             // every record again, as after a reset of the sink's consumer group: the changelog doubles, the current
             // table does not change (same sequence numbers)
             try (Bridge bridge = Bridge.start(settings.with(Map.of("cdc.bigquery.group-id", "bq-again-" + f.prefix)))) {
                 bridge.awaitStreaming(Duration.ofSeconds(60));
-                await("the changelog delivered twice").atMost(Duration.ofSeconds(60)).until(() -> bq.rows("p", dataset, docs).size() == 2 * 31);
+                await("the changelog delivered twice").atMost(Duration.ofSeconds(60)).until(() -> bq.rows("p", dataset, docs).size() == 2 * 33);
                 assertThat(current(bq, dataset, docs)).isEqualTo(source(f));
             }
             assertThat(KafkaTestConsumer.readAll(f.prefix + ".dlq.bigquery")).isEmpty();

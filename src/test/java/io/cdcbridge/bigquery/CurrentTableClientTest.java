@@ -38,13 +38,18 @@ class CurrentTableClientTest {
     void start() {
         rest = FakeBigQuery.start();
         write = FakeBigQueryWrite.start(rest);
+        bq = BigQueryOptions.newBuilder().setProjectId("p").setHost(rest.endpoint()).setCredentials(NoCredentials.getInstance())
+                .setRetrySettings(ServiceOptions.getNoRetrySettings()).build().getService();
+        client = newClient();
+    }
+
+    /** A client as a fresh start makes it: it knows no table yet. */
+    private StorageWriteClient newClient() {
         Settings s = Settings.of(Map.of("cdc.bigquery.project", "p", "cdc.bigquery.dataset", "ds",
                 "cdc.bigquery.endpoint", rest.endpoint(), "cdc.bigquery.write-api", "storage",
                 "cdc.bigquery.storage-endpoint", write.endpoint(), "cdc.bigquery.max-staleness", "0-0 0 0:5:0"));
-        bq = BigQueryOptions.newBuilder().setProjectId("p").setHost(rest.endpoint()).setCredentials(NoCredentials.getInstance())
-                .setRetrySettings(ServiceOptions.getNoRetrySettings()).build().getService();
         BigQueryTables tables = new BigQueryTables(bq, "p", "ds", BigQueryTables.Layout.from(s));
-        client = new StorageWriteClient(new BigQueryClient(bq, "p", "ds", tables), BigQueryClients.createWrite(s), "p", "ds", tables,
+        return new StorageWriteClient(new BigQueryClient(bq, "p", "ds", tables), BigQueryClients.createWrite(s), "p", "ds", tables,
                 Duration.ofSeconds(30));
     }
 
@@ -130,10 +135,69 @@ class CurrentTableClientTest {
                 row("u", 450, 3, "c-undead", "z", false)))).isEqualTo(Outcome.DELIVERED);
         // key 3 was deleted at 300, and 450 is later: it is back, as Postgres would have it after such an update
         assertThat(current()).containsExactlyInAnyOrderEntriesOf(Map.of(1L, "a0|" + big, 2L, "b-new|y2", 3L, "c-undead|z"));
-        // a TRUNCATE is in the changelog, the current table keeps its rows (BigQuery CDC has no truncate)
+        // a TRUNCATE: in the changelog, and every key it held before is deleted from the current table
         assertThat(deliver(List.of(row("t", 600, 0, null, null, false)))).isEqualTo(Outcome.DELIVERED);
-        assertThat(current()).hasSize(3);
+        assertThat(current()).isEmpty();
         assertThat(rest.rows("p", "ds", "t")).hasSize(snapshot.size() * 2 + streamed.size() * 2 + 5 + 1);
+    }
+
+    @Test
+    void aTruncateDeletesTheKeysBeforeItAndKeepsTheChangesAfterIt() {
+        assertThat(deliver(List.of(row("r", 100, 1, "a", "x", false), row("r", 100, 2, "b", "y", false),
+                row("c", 110, 3, "c", "z", false), row("d", 120, 3, null, null, false)))).isEqualTo(Outcome.DELIVERED);
+        assertThat(current()).containsOnlyKeys(1L, 2L);
+        // one batch: a change before the truncate, the truncate, a row inserted again and a new one after it
+        assertThat(deliver(List.of(row("u", 200, 2, "b1", "y", false), row("t", 300, 0, null, null, false),
+                row("c", 310, 1, "a-again", "x2", false), row("c", 320, 7, "g", "w", false)))).isEqualTo(Outcome.DELIVERED);
+        assertThat(current()).containsExactlyInAnyOrderEntriesOf(Map.of(1L, "a-again|x2", 7L, "g|w"));
+        assertThat(rest.queryLog()).containsExactly("SELECT DISTINCT `id` FROM `p.ds.t` WHERE `_lsn` <= 300");
+        // a change from before the truncate that arrives after it (another partition, a replay): stays deleted
+        assertThat(deliver(List.of(row("u", 250, 2, "b-late", "y", false)))).isEqualTo(Outcome.DELIVERED);
+        assertThat(current()).containsOnlyKeys(1L, 7L);
+        // the same truncate again (a replay): changes nothing
+        assertThat(deliver(List.of(row("t", 300, 0, null, null, false)))).isEqualTo(Outcome.DELIVERED);
+        assertThat(current()).containsExactlyInAnyOrderEntriesOf(Map.of(1L, "a-again|x2", 7L, "g|w"));
+        // the changelog keeps everything (its _latest view honours the truncate by _lsn)
+        assertThat(rest.rows("p", "ds", "t")).hasSize(4 + 4 + 1 + 1);
+    }
+
+    @Test
+    void aTruncateAloneInTheFirstBatchAfterARestartIsAppliedToTheExistingCurrentTable() {
+        assertThat(deliver(List.of(row("c", 100, 1, "a", "x", false), row("c", 101, 2, "b", "y", false)))).isEqualTo(Outcome.DELIVERED);
+        client.close();
+        client = newClient(); // it has not seen the table: the truncate names no key, the current table does
+        assertThat(deliver(List.of(row("t", 200, 0, null, null, false)))).isEqualTo(Outcome.DELIVERED);
+        assertThat(current()).isEmpty();
+    }
+
+    @Test
+    void aTruncateWhoseKeyQueryIsRefusedIsRefusedAloneAndAnUnavailableQueryIsRetried() {
+        assertThat(deliver(List.of(row("c", 100, 1, "a", "x", false)))).isEqualTo(Outcome.DELIVERED);
+        List<BigQueryRowMapper.Row> batch = List.of(row("c", 150, 2, "b", "y", false), row("t", 200, 0, null, null, false));
+        rest.failNext(503, 1, "/queries");
+        assertThat(deliver(batch)).isInstanceOf(Outcome.Retry.class);
+        rest.failNext(403, 1, "/queries");
+        Outcome refused = deliver(batch);
+        assertThat(refused).isInstanceOf(Outcome.ItemsRefused.class);
+        assertThat(((Outcome.ItemsRefused) refused).reasons()).containsOnlyKeys(1);
+        assertThat(((Outcome.ItemsRefused) refused).reasons().get(1)).contains("bigquery.jobs.create");
+        // the engine sends the rest again: the changelog has it already
+        assertThat(deliver(List.of(batch.get(0)))).isEqualTo(Outcome.DELIVERED);
+        assertThat(rest.rows("p", "ds", "t")).extracting(r -> r.path("_op").asText() + r.path("_lsn").asLong())
+                .containsExactly("c100", "c150", "t200");
+        assertThat(current()).containsOnlyKeys(1L, 2L);
+    }
+
+    @Test
+    void aTruncateWhoseDeletesFailIsRetriedWithoutAppendingTheChangelogAgain() {
+        assertThat(deliver(List.of(row("c", 100, 1, "a", "x", false), row("c", 101, 2, "b", "y", false)))).isEqualTo(Outcome.DELIVERED);
+        List<BigQueryRowMapper.Row> truncate = List.of(row("t", 200, 0, null, null, false));
+        write.failNext("t_current", io.grpc.Status.Code.UNAVAILABLE, 1);
+        assertThat(deliver(truncate)).isInstanceOf(Outcome.Retry.class);
+        assertThat(current()).hasSize(2);
+        assertThat(deliver(truncate)).isEqualTo(Outcome.DELIVERED);
+        assertThat(current()).isEmpty();
+        assertThat(rest.rows("p", "ds", "t")).extracting(r -> r.path("_op").asText()).containsExactly("c", "c", "t");
     }
 
     @Test
