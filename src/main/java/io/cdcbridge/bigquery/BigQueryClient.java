@@ -183,12 +183,16 @@ final class BigQueryClient implements SinkClient<BigQueryRowMapper.Row> {
      * The keys of {@code table}'s changelog rows at or before {@code lsn}, as JSON values the Storage Write client takes
      * (INT64 as long, TIMESTAMP as epoch microseconds, BYTES as bytes, the rest as text); a key with a NULL part (a
      * truncate's own row) is left out. A query job, billed by the bytes of the key columns and {@code _lsn} it scans.
+     * Handed to {@code chunks} {@code chunkSize} at a time as the result's pages arrive (a table of millions of keys is
+     * never held whole); {@code chunks} returns false to stop.
      */
-    List<Map<String, Object>> keysUpTo(String table, List<String> keyColumns, long lsn) throws InterruptedException {
+    long keysUpTo(String table, List<String> keyColumns, long lsn, int chunkSize,
+                  java.util.function.Predicate<List<Map<String, Object>>> chunks) throws InterruptedException {
         com.google.cloud.bigquery.TableResult result = bigQuery.query(com.google.cloud.bigquery.QueryJobConfiguration
                 .newBuilder(keysUpToSql(project, dataset, table, keyColumns, lsn)).setUseLegacySql(false).build());
         com.google.cloud.bigquery.FieldList fields = result.getSchema().getFields();
-        List<Map<String, Object>> out = new java.util.ArrayList<>();
+        List<Map<String, Object>> chunk = new java.util.ArrayList<>();
+        long total = 0;
         rows:
         for (com.google.cloud.bigquery.FieldValueList row : result.iterateAll()) {
             Map<String, Object> key = new LinkedHashMap<>();
@@ -207,8 +211,18 @@ final class BigQueryClient implements SinkClient<BigQueryRowMapper.Row> {
                     default -> v.getStringValue();
                 });
             }
-            out.add(key);
+            chunk.add(key);
+            total++;
+            if (chunk.size() >= chunkSize) {
+                if (!chunks.test(chunk)) {
+                    return -1;
+                }
+                chunk = new java.util.ArrayList<>();
+            }
         }
-        return out;
+        if (!chunk.isEmpty() && !chunks.test(chunk)) {
+            return -1;
+        }
+        return total;
     }
 }

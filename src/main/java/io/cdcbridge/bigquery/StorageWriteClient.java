@@ -247,6 +247,8 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
 
     /** Rows per append of a truncate's DELETEs: key columns only, far below the 10 MB request limit. */
     static final int TRUNCATE_CHUNK = 10_000;
+    /** {@link #TRUNCATE_CHUNK}; smaller in tests. */
+    int truncateChunk = TRUNCATE_CHUNK;
 
     /**
      * A TRUNCATE at {@code lsn} on {@code <table>_current} (docs/architecture.md §7): BigQuery CDC has no truncate, so
@@ -256,9 +258,26 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
      */
     private Outcome truncateCurrent(String table, String name, BigQueryTables.Current current, int index, long lsn,
                                     List<BigQueryRowMapper.Row> rows) {
-        List<Map<String, Object>> keys;
+        String sequence = CurrentTableRows.sequenceNumber(lsn, "t");
+        Outcome[] failed = {null};
+        long keys;
         try {
-            keys = rest.keysUpTo(table, current.keyColumns(), lsn);
+            keys = rest.keysUpTo(table, current.keyColumns(), lsn, truncateChunk, chunk -> {
+                JSONArray deletes = new JSONArray();
+                List<Integer> from = new java.util.ArrayList<>(chunk.size());
+                for (Map<String, Object> key : chunk) {
+                    JSONObject d = new JSONObject();
+                    key.forEach(d::put);
+                    d.put(BigQueryRowMapper.OP, "t");
+                    d.put(BigQueryRowMapper.LSN, lsn);
+                    d.put(CurrentTableRows.CHANGE_TYPE, "DELETE");
+                    d.put(CurrentTableRows.CHANGE_SEQUENCE_NUMBER, sequence);
+                    deletes.put(d);
+                    from.add(index);
+                }
+                failed[0] = appendCurrent(table, name, current, deletes, from, rows);
+                return failed[0] == null;
+            });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Outcome.retry("interrupted", e);
@@ -277,28 +296,12 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
             return Outcome.retry("BigQuery query of the keys " + table + " held before its TRUNCATE at LSN " + lsn + " failed: "
                     + e.getMessage(), e);
         }
-        String sequence = CurrentTableRows.sequenceNumber(lsn, "t");
-        for (int start = 0; start < keys.size(); start += TRUNCATE_CHUNK) {
-            JSONArray deletes = new JSONArray();
-            List<Integer> from = new java.util.ArrayList<>();
-            for (Map<String, Object> key : keys.subList(start, Math.min(keys.size(), start + TRUNCATE_CHUNK))) {
-                JSONObject d = new JSONObject();
-                key.forEach(d::put);
-                d.put(BigQueryRowMapper.OP, "t");
-                d.put(BigQueryRowMapper.LSN, lsn);
-                d.put(CurrentTableRows.CHANGE_TYPE, "DELETE");
-                d.put(CurrentTableRows.CHANGE_SEQUENCE_NUMBER, sequence);
-                deletes.put(d);
-                from.add(index);
-            }
-            Outcome o = appendCurrent(table, name, current, deletes, from, rows);
-            if (o != null) {
-                return o;
-            }
+        if (failed[0] != null) {
+            return failed[0];
         }
-        if (!keys.isEmpty()) {
+        if (keys > 0) {
             LOG.info("BigQuery {}: TRUNCATE at LSN {} applied to {} as DELETEs of the {} keys the changelog held before it",
-                    table, lsn, name, keys.size());
+                    table, lsn, name, keys);
         }
         return null;
     }

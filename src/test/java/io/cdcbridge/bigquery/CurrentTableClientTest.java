@@ -189,6 +189,38 @@ class CurrentTableClientTest {
     }
 
     @Test
+    void aTruncateOfManyKeysDeletesThemAFewAppendsAtATimeAndAFailedAppendMidwayIsRetried() {
+        List<BigQueryRowMapper.Row> rows = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            rows.add(row("c", 100 + i, i, "n" + i, "x", false));
+        }
+        assertThat(deliver(rows)).isEqualTo(Outcome.DELIVERED);
+        client.truncateChunk = 2;
+        int before = currentAppends();
+        List<BigQueryRowMapper.Row> truncate = List.of(row("t", 200, 0, null, null, false));
+        assertThat(deliver(truncate)).isEqualTo(Outcome.DELIVERED);
+        assertThat(currentAppends() - before).as("5 keys, 2 a time").isEqualTo(3);
+        assertThat(current()).isEmpty();
+
+        assertThat(deliver(List.of(row("c", 301, 1, "again", "x", false), row("c", 302, 2, "again", "x", false),
+                row("c", 303, 3, "again", "x", false)))).isEqualTo(Outcome.DELIVERED);
+        assertThat(current()).hasSize(3);
+        // the second DELETE append fails: the request goes again, the first DELETEs again (harmless)
+        List<BigQueryRowMapper.Row> second = List.of(row("t", 400, 0, null, null, false));
+        write.failAfter("t_current", 1, io.grpc.Status.Code.UNAVAILABLE, 1);
+        assertThat(deliver(second)).isInstanceOf(Outcome.Retry.class);
+        assertThat(write.failuresLeft("t_current")).isZero();
+        assertThat(current()).as("the first chunk of DELETEs is applied").hasSize(1);
+        assertThat(deliver(second)).isEqualTo(Outcome.DELIVERED);
+        assertThat(current()).isEmpty();
+        assertThat(rest.rows("p", "ds", "t")).filteredOn(r -> r.path("_op").asText().equals("t")).hasSize(2);
+    }
+
+    private int currentAppends() {
+        return (int) write.requestLog().stream().filter(l -> l.contains("/tables/t_current/")).count();
+    }
+
+    @Test
     void aTruncateWhoseDeletesFailIsRetriedWithoutAppendingTheChangelogAgain() {
         assertThat(deliver(List.of(row("c", 100, 1, "a", "x", false), row("c", 101, 2, "b", "y", false)))).isEqualTo(Outcome.DELIVERED);
         List<BigQueryRowMapper.Row> truncate = List.of(row("t", 200, 0, null, null, false));

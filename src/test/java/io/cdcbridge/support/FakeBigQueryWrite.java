@@ -192,7 +192,13 @@ public final class FakeBigQueryWrite implements AutoCloseable {
      * current-state table) answer {@code code}; requests to other tables pass.
      */
     public void failNext(String table, Status.Code code, int count) {
+        failAfter(table, 0, code, count);
+    }
+
+    /** As {@link #failNext(String, Status.Code, int)}, after letting the next {@code pass} requests to the table through. */
+    public void failAfter(String table, int pass, Status.Code code, int count) {
         tableFailureCode = code;
+        tablePasses.put(table, new AtomicInteger(pass));
         tableFailures.put(table, new AtomicInteger(count));
     }
 
@@ -203,6 +209,7 @@ public final class FakeBigQueryWrite implements AutoCloseable {
     }
 
     private final Map<String, AtomicInteger> tableFailures = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> tablePasses = new ConcurrentHashMap<>();
     private volatile Status.Code tableFailureCode = Status.Code.UNAVAILABLE;
 
     /** For {@code window} from now, every AppendRows request answers {@code code} ({@link Duration#ZERO} ends it). */
@@ -567,7 +574,9 @@ public final class FakeBigQueryWrite implements AutoCloseable {
             }
             var target = STREAM.matcher(streamName);
             AtomicInteger tableLeft = target.matches() ? tableFailures.get(target.group(3)) : null;
-            if (tableLeft != null && tableLeft.get() > 0 && tableLeft.getAndDecrement() > 0) {
+            AtomicInteger passes = target.matches() ? tablePasses.get(target.group(3)) : null;
+            boolean passing = passes != null && passes.getAndDecrement() > 0;
+            if (!passing && tableLeft != null && tableLeft.get() > 0 && tableLeft.getAndDecrement() > 0) {
                 return error(tableFailureCode, "Injected failure " + tableFailureCode + ": retrying may solve the problem.", null);
             }
             int size = request.getSerializedSize();
