@@ -108,7 +108,8 @@ public final class Check {
             throw new ConfigException(SourceSettings.HOST.key(), "is empty: check reaches a real database (the demo needs none)");
         }
         SourceConfig src = SourceConfig.from(s);
-        SourcePreflight.Report report = SourcePreflight.inspect(src, Boolean.TRUE.equals(s.get(CarolSettings.ENABLED)));
+        SourcePreflight.Report report = SourcePreflight.inspect(src, Boolean.TRUE.equals(s.get(CarolSettings.ENABLED))
+                && !Boolean.TRUE.equals(s.get(io.cdcbridge.config.CaptureSettings.RESELECT_UNCHANGED)));
         if (!report.ok()) {
             var problems = report.problems();
             throw new ConfigException(problems.get(0).key(), problems.get(0).line() + problems.stream().skip(1)

@@ -168,4 +168,61 @@ final class BigQueryClient implements SinkClient<BigQueryRowMapper.Row> {
                         + ": " + e.getMessage())
                 .collect(Collectors.joining("; "));
     }
+
+    /**
+     * The statement of {@link #keysUpTo}: every key the changelog holds at or before {@code lsn} (docs/architecture.md
+     * §7, TRUNCATE on current tables). Names are the sanitized BigQuery names (letters, digits, '_': nothing to escape in
+     * backticks), the LSN a number.
+     */
+    static String keysUpToSql(String project, String dataset, String table, List<String> keyColumns, long lsn) {
+        return "SELECT DISTINCT " + keyColumns.stream().map(k -> "`" + k + "`").collect(Collectors.joining(", "))
+                + " FROM `" + project + "." + dataset + "." + table + "` WHERE `" + BigQueryRowMapper.LSN + "` <= " + lsn;
+    }
+
+    /**
+     * The keys of {@code table}'s changelog rows at or before {@code lsn}, as JSON values the Storage Write client takes
+     * (INT64 as long, TIMESTAMP as epoch microseconds, BYTES as bytes, the rest as text); a key with a NULL part (a
+     * truncate's own row) is left out. A query job, billed by the bytes of the key columns and {@code _lsn} it scans.
+     * Handed to {@code chunks} {@code chunkSize} at a time as the result's pages arrive (a table of millions of keys is
+     * never held whole); {@code chunks} returns false to stop.
+     */
+    long keysUpTo(String table, List<String> keyColumns, long lsn, int chunkSize,
+                  java.util.function.Predicate<List<Map<String, Object>>> chunks) throws InterruptedException {
+        com.google.cloud.bigquery.TableResult result = bigQuery.query(com.google.cloud.bigquery.QueryJobConfiguration
+                .newBuilder(keysUpToSql(project, dataset, table, keyColumns, lsn)).setUseLegacySql(false).build());
+        com.google.cloud.bigquery.FieldList fields = result.getSchema().getFields();
+        List<Map<String, Object>> chunk = new java.util.ArrayList<>();
+        long total = 0;
+        rows:
+        for (com.google.cloud.bigquery.FieldValueList row : result.iterateAll()) {
+            Map<String, Object> key = new LinkedHashMap<>();
+            for (int i = 0; i < fields.size(); i++) {
+                com.google.cloud.bigquery.FieldValue v = row.get(i);
+                if (v.isNull()) {
+                    continue rows;
+                }
+                com.google.cloud.bigquery.StandardSQLTypeName type = fields.get(i).getType().getStandardType();
+                key.put(fields.get(i).getName(), switch (type) {
+                    case INT64 -> v.getLongValue();
+                    case BOOL -> v.getBooleanValue();
+                    case FLOAT64 -> v.getDoubleValue();
+                    case TIMESTAMP -> v.getTimestampValue();
+                    case BYTES -> com.google.protobuf.ByteString.copyFrom(v.getBytesValue());
+                    default -> v.getStringValue();
+                });
+            }
+            chunk.add(key);
+            total++;
+            if (chunk.size() >= chunkSize) {
+                if (!chunks.test(chunk)) {
+                    return -1;
+                }
+                chunk = new java.util.ArrayList<>();
+            }
+        }
+        if (!chunk.isEmpty() && !chunks.test(chunk)) {
+            return -1;
+        }
+        return total;
+    }
 }

@@ -274,7 +274,12 @@ public final class BigQueryTables {
         Known previous = known.get(tableId);
         if (columns.isEmpty() && keyColumns.isEmpty() && previous == null) {
             // only truncates (op t carries no row and no key): nothing here says the table's key, and a keyless view
-            // over a keyed table would be wrong, so the view is left as it is; the next batch with rows makes it
+            // over a keyed table would be wrong, so the view is left as it is; the next batch with rows makes it. A
+            // current table made before (an earlier run) names its key: the truncate is applied to it (§7)
+            List<String> currentKey = layout.currentTable() ? existingCurrentKey(tableId) : List.of();
+            if (!currentKey.isEmpty()) {
+                ensureCurrent(tableId, table.getDefinition().getSchema().getFields(), currentKey);
+            }
             return;
         }
         List<String> keys = !keyColumns.isEmpty() ? keyColumns : previous != null ? previous.keyColumns() : List.of();
@@ -283,6 +288,16 @@ public final class BigQueryTables {
             ensureCurrent(tableId, table.getDefinition().getSchema().getFields(), keys);
         }
         known.put(tableId, new Known(names, keys));
+    }
+
+    /** The primary key of an existing {@code <table>_current}, or empty: none, or without a primary key. */
+    private List<String> existingCurrentKey(String tableId) {
+        Table current = bigquery.getTable(TableId.of(dataset, tableId + CURRENT_SUFFIX));
+        if (current == null || current.getTableConstraints() == null || current.getTableConstraints().getPrimaryKey() == null) {
+            return List.of();
+        }
+        List<String> keys = current.getTableConstraints().getPrimaryKey().getColumns();
+        return keys == null ? List.of() : List.copyOf(keys);
     }
 
     /** The current-state table of a changelog table, or null: none (keyless, too wide a key, or the setting off). */

@@ -83,6 +83,12 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
         for (BigQueryRowMapper.Row r : rows) {
             batch.put(json(table, r));
         }
+        boolean withCurrent = tables != null && tables.current(table) != null;
+        String request = withCurrent ? changelogAppended.key(table, rows) : null;
+        if (request != null && changelogAppended.contains(request)) {
+            // the engine sends this request again after its _current part failed: the changelog has it already
+            return afterChangelog(table, rows, batch, request);
+        }
         JsonStreamWriter writer;
         try {
             writer = writers.computeIfAbsent(table, this::open);
@@ -103,13 +109,100 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
             // append() itself throws the client's conversion errors (AppendSerializationError) and I/O failures
             return failed(table, rows, e);
         }
-        return sendCurrent(table, rows, batch);
+        return request == null ? sendCurrent(table, rows, batch) : afterChangelog(table, rows, batch, request);
+    }
+
+    /**
+     * The {@code _current} part of a request whose changelog part is appended: remembered until it is delivered, so the
+     * engine's next send of the same rows (a Retry, or the rest after refused items, or the halves of a refused
+     * request: docs/architecture.md §6) appends only to {@code _current} and the changelog holds each row once.
+     */
+    private Outcome afterChangelog(String table, List<BigQueryRowMapper.Row> rows, JSONArray batch, String request) {
+        Outcome o = sendCurrent(table, rows, batch);
+        changelogAppended.forget(request);
+        if (o instanceof Outcome.Retry || o instanceof Outcome.Stop) {
+            // the same request again: the engine's retry, or the batch read again once the route is started again
+            changelogAppended.remember(request);
+        } else if (o instanceof Outcome.ItemsRefused refused) {
+            // those items are dead-lettered (their changelog rows stay); the others come again, without them
+            List<BigQueryRowMapper.Row> rest = new java.util.ArrayList<>();
+            for (int i = 0; i < rows.size(); i++) {
+                if (refused.reasons().get(i) == null) {
+                    rest.add(rows.get(i));
+                }
+            }
+            if (!rest.isEmpty()) {
+                changelogAppended.remember(changelogAppended.key(table, rest));
+            }
+        } else if (o instanceof Outcome.RequestRefused refused && refused.splittable() && rows.size() > 1) {
+            int half = rows.size() / 2;
+            changelogAppended.remember(changelogAppended.key(table, rows.subList(0, half)));
+            changelogAppended.remember(changelogAppended.key(table, rows.subList(half, rows.size())));
+        }
+        return o;
+    }
+
+    private final AppendedRequests changelogAppended = new AppendedRequests(4096);
+
+    /** Requests whose changelog rows are appended and whose {@code _current} rows are not yet (for tests). */
+    int changelogAppendedPending() {
+        return changelogAppended.size();
+    }
+
+    /**
+     * Requests (a table and its rows' insertIds, in order: the rows' identity, derived from table, LSN, operation and
+     * key, the same when a request or its batch is sent again) whose changelog part was appended, in memory, bounded
+     * (the oldest forgotten first). Lost on a restart, or forgotten: the changelog part goes again, at least once
+     * (docs/bigquery.md, "Current-state tables").
+     */
+    static final class AppendedRequests {
+        private final int max;
+        private final Map<String, Boolean> keys;
+
+        AppendedRequests(int max) {
+            this.max = max;
+            this.keys = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > AppendedRequests.this.max;
+                }
+            };
+        }
+
+        String key(String table, List<BigQueryRowMapper.Row> rows) {
+            try {
+                java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+                for (BigQueryRowMapper.Row r : rows) {
+                    d.update(String.valueOf(r.insertId()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    d.update((byte) '\n');
+                }
+                return table + "/" + rows.size() + "/" + Base64.getEncoder().encodeToString(d.digest());
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e); // every JVM has SHA-256
+            }
+        }
+
+        synchronized boolean contains(String key) {
+            return keys.containsKey(key);
+        }
+
+        synchronized void remember(String key) {
+            keys.put(key, Boolean.TRUE);
+        }
+
+        synchronized void forget(String key) {
+            keys.remove(key);
+        }
+
+        synchronized int size() {
+            return keys.size();
+        }
     }
 
     /**
      * The same batch as CDC rows into {@code <table>_current} (docs/architecture.md §7), after the changelog took it: a
-     * failure here makes the batch go again, changelog included (at least once; the view and the sequence numbers make
-     * the repeat harmless). Row errors are answered by the changelog row's index.
+     * failure here makes the engine send the request again, and {@link #afterChangelog} makes that send skip the
+     * changelog. Row errors are answered by the changelog row's index.
      */
     private Outcome sendCurrent(String table, List<BigQueryRowMapper.Row> rows, JSONArray changelog) {
         BigQueryTables.Current current = tables == null ? null : tables.current(table);
@@ -118,6 +211,7 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
         }
         JSONArray cdc = new JSONArray();
         List<Integer> from = new java.util.ArrayList<>();
+        List<Integer> truncates = new java.util.ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
             BigQueryRowMapper.Row r = rows.get(i);
             Object op = r.values().get(BigQueryRowMapper.OP);
@@ -126,25 +220,100 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
             if (skip == CurrentTableRows.Skip.NONE) {
                 cdc.put(CurrentTableRows.of(changelog.getJSONObject(i), current.keyColumns()));
                 from.add(i);
-            } else if (skip != CurrentTableRows.Skip.NO_CHANGE && skipLogged.add(table + ":" + skip)) {
-                LOG.warn(skip == CurrentTableRows.Skip.TRUNCATE
-                        ? "BigQuery {}{}: a TRUNCATE is recorded in the changelog, but BigQuery CDC has no truncate: the current "
-                        + "table keeps its rows until they are deleted or re-snapshotted (docs/bigquery.md, Current-state tables)"
-                        : "BigQuery {}{}: an update left a TOAST column unchanged and did not carry it; BigQuery CDC has no "
+            } else if (skip == CurrentTableRows.Skip.TRUNCATE && r.values().get(BigQueryRowMapper.LSN) instanceof Number) {
+                truncates.add(i);
+            } else if (skip == CurrentTableRows.Skip.UNCHANGED_TOAST && skipLogged.add(table + ":" + skip)) {
+                LOG.warn("BigQuery {}{}: an update left a TOAST column unchanged and did not carry it; BigQuery CDC has no "
                         + "partial upsert, so that update is not applied to the current table (the row stays at its previous "
-                        + "state; enable Debezium's reselect post-processor in capture, docs/bigquery.md, Current-state tables)", table,
-                        BigQueryTables.CURRENT_SUFFIX);
+                        + "state; capture re-selects such values unless cdc.capture.reselect-unchanged=false or the re-select failed, "
+                        + "docs/bigquery.md, Current-state tables)", table, BigQueryTables.CURRENT_SUFFIX);
             }
         }
-        if (cdc.isEmpty()) {
-            return Outcome.DELIVERED;
-        }
         String name = table + BigQueryTables.CURRENT_SUFFIX;
+        if (!cdc.isEmpty()) {
+            Outcome o = appendCurrent(table, name, current, cdc, from, rows);
+            if (o != null) {
+                return o;
+            }
+        }
+        for (int t : truncates) {
+            Outcome o = truncateCurrent(table, name, current, t, ((Number) rows.get(t).values().get(BigQueryRowMapper.LSN)).longValue(), rows);
+            if (o != null) {
+                return o;
+            }
+        }
+        return Outcome.DELIVERED;
+    }
+
+    /** Rows per append of a truncate's DELETEs: key columns only, far below the 10 MB request limit. */
+    static final int TRUNCATE_CHUNK = 10_000;
+    /** {@link #TRUNCATE_CHUNK}; smaller in tests. */
+    int truncateChunk = TRUNCATE_CHUNK;
+
+    /**
+     * A TRUNCATE at {@code lsn} on {@code <table>_current} (docs/architecture.md §7): BigQuery CDC has no truncate, so
+     * every key the changelog holds at or before it (a query) gets a DELETE at the truncate's sequence number. A key
+     * changed after the truncate has a higher number and stays; one written again later wins as well. Idempotent: the
+     * same DELETEs again change nothing, so a failure sends the request again (its changelog part is remembered).
+     */
+    private Outcome truncateCurrent(String table, String name, BigQueryTables.Current current, int index, long lsn,
+                                    List<BigQueryRowMapper.Row> rows) {
+        String sequence = CurrentTableRows.sequenceNumber(lsn, "t");
+        Outcome[] failed = {null};
+        long keys;
+        try {
+            keys = rest.keysUpTo(table, current.keyColumns(), lsn, truncateChunk, chunk -> {
+                JSONArray deletes = new JSONArray();
+                List<Integer> from = new java.util.ArrayList<>(chunk.size());
+                for (Map<String, Object> key : chunk) {
+                    JSONObject d = new JSONObject();
+                    key.forEach(d::put);
+                    d.put(BigQueryRowMapper.OP, "t");
+                    d.put(BigQueryRowMapper.LSN, lsn);
+                    d.put(CurrentTableRows.CHANGE_TYPE, "DELETE");
+                    d.put(CurrentTableRows.CHANGE_SEQUENCE_NUMBER, sequence);
+                    deletes.put(d);
+                    from.add(index);
+                }
+                failed[0] = appendCurrent(table, name, current, deletes, from, rows);
+                return failed[0] == null;
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Outcome.retry("interrupted", e);
+        } catch (com.google.cloud.bigquery.BigQueryException e) {
+            String reason = "BigQuery query of the keys " + table + " held before its TRUNCATE at LSN " + lsn + " failed ("
+                    + e.getCode() + " " + e.getReason() + "): " + e.getMessage();
+            if (e.getCode() == 403 || e.getCode() == 400) {
+                // refused, not unavailable: the truncate alone is dead-lettered with the cause (it is in the changelog; a
+                // replay once the account may run query jobs applies it), the request's other rows go again
+                return new Outcome.ItemsRefused(Map.of(index, reason + (e.getCode() == 403
+                        ? " (applying a TRUNCATE to a current table runs a query job: the account needs bigquery.jobs.create, "
+                        + "role BigQuery Job User, docs/bigquery.md)" : "")));
+            }
+            return Outcome.retry(reason, e);
+        } catch (RuntimeException e) {
+            return Outcome.retry("BigQuery query of the keys " + table + " held before its TRUNCATE at LSN " + lsn + " failed: "
+                    + e.getMessage(), e);
+        }
+        if (failed[0] != null) {
+            return failed[0];
+        }
+        if (keys > 0) {
+            LOG.info("BigQuery {}: TRUNCATE at LSN {} applied to {} as DELETEs of the {} keys the changelog held before it",
+                    table, lsn, name, keys);
+        }
+        return null;
+    }
+
+    /** One append to a current table; null when it was taken, else the Outcome (row errors by changelog index). */
+    private Outcome appendCurrent(String table, String name, BigQueryTables.Current current, JSONArray cdc, List<Integer> from,
+                                  List<BigQueryRowMapper.Row> rows) {
         JsonStreamWriter writer;
         try {
             writer = currentWriter(table, name, current);
             writer.append(cdc).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return Outcome.DELIVERED;
+            return null;
         } catch (ExecutionException e) {
             return failedCurrent(table, name, rows, from, e.getCause() == null ? e : e.getCause());
         } catch (TimeoutException e) {

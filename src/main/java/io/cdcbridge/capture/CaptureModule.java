@@ -76,7 +76,9 @@ public final class CaptureModule implements Module {
         }
         SourceConfig source = SourceConfig.from(settings);
         // a bad database stops start-up here, with the key to fix, before Camel starts
-        SourcePreflight.Report preflight = SourcePreflight.check(source, settings.get(CarolSettings.ENABLED));
+        // with the re-select on, updates carry their unchanged TOAST values: Carol's records are complete without FULL
+        SourcePreflight.Report preflight = SourcePreflight.check(source, settings.get(CarolSettings.ENABLED)
+                && !settings.get(CaptureSettings.RESELECT_UNCHANGED));
         // a slot lost under stored offsets stops start-up too: Debezium must not stream from a new slot, skipping the gap
         LostSlot.check(source, kafka);
         createParent(kafka.offsetFile());
@@ -90,7 +92,8 @@ public final class CaptureModule implements Module {
         int version = Backfills.serverVersion(source);
         main.configure().addRoutesBuilder(new CaptureRoute(source, kafka, publisher, stats, session, leaderElection(main, source),
                 preflight.publicationMode(), leftOut.keySet())
-                .serverFeatures(Backfills.supported(version), settings.get(CaptureSettings.SLOT_FAILOVER)));
+                .serverFeatures(Backfills.supported(version), settings.get(CaptureSettings.SLOT_FAILOVER))
+                .reselectUnchanged(settings.get(CaptureSettings.RESELECT_UNCHANGED)));
         progress = new CaptureProgress(stats, source, settings.get(CaptureSettings.SLOT_LAG_WARN_BYTES))
                 .start(settings.get(OpsSettings.PROGRESS_INTERVAL).toMillis())
                 .watchStreaming(kafka.topicPrefix());

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * keyed by the primary key JSON. Heartbeats and tombstones carry no operation and are filtered out by the route before
  * this step.
  */
-public final class CaptureProcessor implements Processor {
+public final class CaptureProcessor implements Processor, org.apache.camel.Service {
 
     private static final Logger LOG = LoggerFactory.getLogger(CaptureProcessor.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -30,11 +30,33 @@ public final class CaptureProcessor implements Processor {
     private final CaptureStats stats;
     private final String deadLetterTopic;
 
+    /** Re-selects unchanged TOAST values ({@code cdc.capture.reselect-unchanged}), or null: off. */
+    private final UnchangedReselect reselect;
+    /** The columns the encoder found unchanged in the event at hand (one capture thread: reused, nothing allocated). */
+    private final java.util.List<String> unchanged = new java.util.ArrayList<>();
+
     /** @param topicPrefix {@code cdc.kafka.topic-prefix}: events that cannot be encoded go to {@code <prefix>.dlq.capture} */
     public CaptureProcessor(CapturePublisher publisher, CaptureStats stats, String topicPrefix) {
+        this(publisher, stats, topicPrefix, null);
+    }
+
+    CaptureProcessor(CapturePublisher publisher, CaptureStats stats, String topicPrefix, UnchangedReselect reselect) {
         this.publisher = publisher;
         this.stats = stats;
         this.deadLetterTopic = topicPrefix + ".dlq.capture";
+        this.reselect = reselect;
+    }
+
+    @Override
+    public void start() {
+        // the re-select's connection opens with its first use
+    }
+
+    @Override
+    public void stop() {
+        if (reselect != null) {
+            reselect.close(); // reopened by the next use, should the route start again (a new leader term)
+        }
     }
 
     @Override
@@ -77,11 +99,22 @@ public final class CaptureProcessor implements Processor {
         long lsn = number(lsnValue);
         var source = new ChangeEventEncoder.Source(lsn, tx == null ? null : number(tx), number(src.get("ts_ms")), snapshot);
 
-        byte[] value = encoder.value(op, schema, table, key, before, after, source);
+        // an update of a keyed table: the encoder names the unchanged TOAST columns it leaves out, for the re-select
+        boolean reselecting = reselect != null && key != null && after != null && "u".equals(op);
+        unchanged.clear();
+        byte[] value = encoder.value(op, schema, table, key, before, after, source, reselecting ? unchanged : null);
+        byte[] kafkaKey = encoder.key(key);
+        if (reselecting && !unchanged.isEmpty()) {
+            // only such events pay: one primary-key SELECT; it never throws, and leaves the event as it is when it fails
+            Struct filled = reselect.fill(schema, table, kafkaKey, after, java.util.List.copyOf(unchanged));
+            if (filled != null) {
+                after = filled;
+                value = encoder.value(op, schema, table, key, before, after, source);
+            }
+        }
         // a TRUNCATE (op t, one event per table, key and images null) has no row and so no types header (§4)
         Struct row = after != null ? after : before;
         byte[] types = row == null && "t".equals(op) ? null : encoder.types(row.schema());
-        byte[] kafkaKey = encoder.key(key);
         if (!publisher.fits(record.topic(), kafkaKey, value, types)) {
             oversize(record.topic(), op, schema, table, kafkaKey, source, CapturePublisher.size(kafkaKey, value, types));
             return;

@@ -47,6 +47,14 @@ public final class CaptureRoute extends RouteBuilder {
         this.session = session;
     }
 
+    private boolean reselectUnchanged;
+
+    /** {@code cdc.capture.reselect-unchanged}: unchanged TOAST values re-read from the source ({@link UnchangedReselect}). */
+    public CaptureRoute reselectUnchanged(boolean on) {
+        this.reselectUnchanged = on;
+        return this;
+    }
+
     private boolean readOnlyBackfills;
     private boolean slotFailover;
 
@@ -79,7 +87,8 @@ public final class CaptureRoute extends RouteBuilder {
         }
         route
                 .filter(header(DebeziumConstants.HEADER_OPERATION).isNotNull()) // heartbeats, tombstones
-                .process(new CaptureProcessor(publisher, stats, kafka.topicPrefix()));
+                .process(new CaptureProcessor(publisher, stats, kafka.topicPrefix(),
+                        reselectUnchanged ? UnchangedReselect.of(source) : null));
     }
 
     /**

@@ -65,6 +65,16 @@ public final class ChangeEventEncoder {
      * architecture.md §4) has all three null: Debezium sends one per truncated table, with no row and no key.
      */
     public byte[] value(String op, String schema, String table, Struct key, Struct before, Struct after, Source source) {
+        return value(op, schema, table, key, before, after, source, null);
+    }
+
+    /**
+     * As above; {@code unchanged}, when not null, gets the names of the columns {@code after} left out as unchanged
+     * TOAST values (Debezium's placeholder), for {@link UnchangedReselect}: found while writing, so events without them
+     * cost nothing more.
+     */
+    byte[] value(String op, String schema, String table, Struct key, Struct before, Struct after, Source source,
+                 List<String> unchanged) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = json.createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartObject();
@@ -73,11 +83,11 @@ public final class ChangeEventEncoder {
             g.writeStringField("schema", schema);
             g.writeStringField("table", table);
             g.writeFieldName("key");
-            writeRow(g, key);
+            writeRow(g, key, null);
             g.writeFieldName("before");
-            writeRow(g, before);
+            writeRow(g, before, null);
             g.writeFieldName("after");
-            writeRow(g, after);
+            writeRow(g, after, unchanged);
             g.writeObjectFieldStart("source");
             g.writeNumberField("lsn", source.lsn());
             if (source.txId() == null) {
@@ -102,7 +112,7 @@ public final class ChangeEventEncoder {
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(32);
         try (JsonGenerator g = json.createGenerator(out, JsonEncoding.UTF8)) {
-            writeRow(g, key);
+            writeRow(g, key, null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -164,7 +174,7 @@ public final class ChangeEventEncoder {
         };
     }
 
-    private void writeRow(JsonGenerator g, Struct row) throws IOException {
+    private void writeRow(JsonGenerator g, Struct row, List<String> unavailable) throws IOException {
         if (row == null) {
             g.writeNull();
             return;
@@ -173,6 +183,9 @@ public final class ChangeEventEncoder {
         for (Field f : row.schema().fields()) {
             Object v = row.getWithoutDefault(f.name());
             if (isUnavailable(v)) {
+                if (unavailable != null) {
+                    unavailable.add(f.name());
+                }
                 continue; // unchanged TOAST column: absent, never the placeholder
             }
             g.writeFieldName(f.name());
@@ -247,10 +260,10 @@ public final class ChangeEventEncoder {
             return l.size() == 1 && UNAVAILABLE.equals(l.get(0));
         }
         if (v instanceof byte[] b) {
-            return b.length == 27 && new String(b, StandardCharsets.UTF_8).equals(UNAVAILABLE);
+            return b.length == 28 && new String(b, StandardCharsets.UTF_8).equals(UNAVAILABLE);
         }
         if (v instanceof ByteBuffer bb) {
-            return bb.remaining() == 27 && StandardCharsets.UTF_8.decode(bb.duplicate()).toString().equals(UNAVAILABLE);
+            return bb.remaining() == 28 && StandardCharsets.UTF_8.decode(bb.duplicate()).toString().equals(UNAVAILABLE);
         }
         return false;
     }
@@ -350,7 +363,7 @@ public final class ChangeEventEncoder {
                 }
                 g.writeEndObject();
             }
-            case STRUCT -> writeRow(g, (Struct) v);
+            case STRUCT -> writeRow(g, (Struct) v, null);
             default -> g.writeString(v.toString());
         }
     }

@@ -421,7 +421,7 @@ public final class SourcePreflight {
             LOG.warn("Tables with TOAST-able columns (text, bytea, json, numeric, arrays, …) and without REPLICA IDENTITY FULL: {}. "
                     + "An update that leaves a large value unchanged does not carry it, so their Carol records then lack it "
                     + "(Carol keeps the whole last record per key). Fix: ALTER TABLE <table> REPLICA IDENTITY FULL "
-                    + "(each update and delete then logs the whole old row)", names);
+                    + "(each update and delete then logs the whole old row), or cdc.capture.reselect-unchanged=true", names);
         }
     }
 

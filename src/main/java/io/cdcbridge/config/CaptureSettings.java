@@ -33,6 +33,12 @@ public final class CaptureSettings {
                     + "a standby with `sync_replication_slots` keeps a copy, so capture resumes after a failover "
                     + "(docs/postgres.md); ignored before 17 and for an existing slot"));
 
+    public static final Setting<Boolean> RESELECT_UNCHANGED = AREA.declare(Setting.bool("cdc.capture.reselect-unchanged", true)
+            .describe("fill in the TOAST values an update left unchanged (Postgres logs none without `REPLICA IDENTITY FULL`) "
+                    + "by re-reading them: costs one primary-key SELECT on a connection of its own per such update, and the value "
+                    + "is the row's current one (possibly newer than the update); false: such columns are absent from the "
+                    + "event, and BigQuery's current tables skip such updates (docs/bigquery.md, Current-state tables)"));
+
     public static final Setting<Boolean> BACKFILL_NEW_TABLES = AREA.declare(Setting.bool("cdc.capture.backfill-new-tables", true)
             .describe("a table added to `cdc.source.tables` since the last run (not yet in the publication) gets its existing "
                     + "rows backfilled once capture streams; the other tables are not read again (docs/operations.md, Backfill)"));

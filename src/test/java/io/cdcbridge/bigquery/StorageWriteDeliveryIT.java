@@ -133,10 +133,8 @@ class StorageWriteDeliveryIT {
     @Test
     void anOutageOfTheStorageWriteServiceLosesNothing() throws Exception {
         bridge = new BigQueryTestBridge("swoutage", fake, write);
-        // the changelog's outage alone: with current tables on, a failed append to <table>_current sends the whole
-        // batch again and the changelog stores its rows twice (at least once; the _latest view absorbs it), which is
-        // CurrentTableIT's and CurrentTableClientTest's business, not what this test counts
-        bridge.settings.put("cdc.bigquery.current-table", "false");
+        // current tables on (the default): a failed append to <table>_current is retried alone, so the changelog
+        // still holds each row once
         for (int i = 1; i <= 12; i++) {
             sendUser("c", i, "User " + i, "Vendas", 100 + i);
         }
@@ -155,8 +153,34 @@ class StorageWriteDeliveryIT {
         assertThat(write.failuresLeft()).isZero();
         assertThat(rows("Users")).extracting(r -> r.path("UserId").asInt())
                 .containsExactlyInAnyOrderElementsOf(java.util.stream.IntStream.rangeClosed(1, 21).boxed().toList());
-        assertThat(bridge.deadLetters()).isEmpty();
+        // the changelog takes the rows, the current table refuses them: only its part goes again
+        String current = bridge.prefix + "_public_Users" + BigQueryTables.CURRENT_SUFFIX;
+        write.failNext(current, io.grpc.Status.Code.UNAVAILABLE, 3);
+        for (int i = 22; i <= 25; i++) {
+            sendUser("c", i, "User " + i, "Vendas", 400 + i);
+        }
+        sendUser("u", 1, "User 1 again", "Compras", 500);
+        await().atMost(Duration.ofSeconds(30)).until(() -> write.failuresLeft(current) == 0 && currentUsers().size() == 25
+                && "User 1 again|Compras".equals(currentUsers().get(1)));
         await().atMost(Duration.ofSeconds(20)).until(() -> allCommitted("Users"));
+        List<Integer> expected = new java.util.ArrayList<>(java.util.stream.IntStream.rangeClosed(1, 25).boxed().toList());
+        expected.add(1);
+        assertThat(rows("Users")).as("the changelog holds each change once").extracting(r -> r.path("UserId").asInt())
+                .containsExactlyInAnyOrderElementsOf(expected);
+        Map<Integer, String> source = new java.util.TreeMap<>();
+        for (int i = 1; i <= 25; i++) {
+            source.put(i, i == 1 ? "User 1 again|Compras" : "User " + i + "|Vendas");
+        }
+        assertThat(currentUsers()).as("the current table equals the source").isEqualTo(source);
+        assertThat(bridge.deadLetters()).isEmpty();
+    }
+
+    private Map<Integer, String> currentUsers() {
+        Map<Integer, String> out = new java.util.TreeMap<>();
+        for (ObjectNode r : fake.rows(bridge.project, bridge.dataset, bridge.prefix + "_public_Users" + BigQueryTables.CURRENT_SUFFIX)) {
+            out.put(r.path("UserId").asInt(), r.path("UserName").asText() + "|" + r.path("Department").asText());
+        }
+        return out;
     }
 
     @Test

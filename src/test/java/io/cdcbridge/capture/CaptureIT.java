@@ -109,7 +109,8 @@ class CaptureIT {
         // random text does not compress, so 200 kB is stored out of line (TOAST)
         String big = ThreadLocalRandom.current().ints(200_000, 'a', 'z' + 1)
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
-        try (Bridge bridge = Bridge.start(f.settings())) {
+        // the re-select off: what Postgres logs alone (the default re-selects: byDefaultAnUpdateCarriesTheToastValues...)
+        try (Bridge bridge = Bridge.start(f.settings(Map.of("cdc.capture.reselect-unchanged", "false")))) {
             bridge.awaitStreaming(Duration.ofSeconds(60));
             f.sql("INSERT INTO \"Docs\" VALUES (1, '" + big + "', 1, 12345678901234567890.0123456789, 0.5, true, '2024-02-29', "
                     + "'2025-01-02 03:04:05.678+02', '{\"a\": [1, 2]}', '\\xdeadbeef', ARRAY['x','y'], 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11')");
@@ -305,6 +306,40 @@ class CaptureIT {
             assertThat(upd.get("before").get("Body").asText()).isEqualTo(big);
             assertThat(upd.get("after").get("Body").asText()).isEqualTo(big);
             assertThat(upd.get("after").get("Rev").asInt()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void byDefaultAnUpdateCarriesTheToastValuesItLeftUnchangedReselectedInTheirTypesForm() throws Exception {
+        // default replica identity: the WAL holds none of the unchanged values; EXTERNAL storage keeps them out of line
+        CaptureFixture f = CaptureFixture.create("reselect", """
+                CREATE TABLE "Docs" ("DocId" bigint PRIMARY KEY, "Body" text, "order" jsonb, "Raw" bytea, "Tags" text[],
+                  "Amount" numeric, "Rev" smallint)""",
+                "ALTER TABLE \"Docs\" ALTER COLUMN \"Body\" SET STORAGE EXTERNAL",
+                "ALTER TABLE \"Docs\" ALTER COLUMN \"order\" SET STORAGE EXTERNAL",
+                "ALTER TABLE \"Docs\" ALTER COLUMN \"Raw\" SET STORAGE EXTERNAL",
+                "ALTER TABLE \"Docs\" ALTER COLUMN \"Tags\" SET STORAGE EXTERNAL",
+                "ALTER TABLE \"Docs\" ALTER COLUMN \"Amount\" SET STORAGE EXTERNAL");
+        try (Bridge bridge = Bridge.start(f.settings())) {
+            bridge.awaitStreaming(Duration.ofSeconds(60));
+            f.sql("INSERT INTO \"Docs\" VALUES (1, repeat('b', 10000), jsonb_build_object('k', repeat('j', 5000), 'n', 1), "
+                    + "decode(repeat('deadbeef', 2000), 'hex'), array_fill('t'::text, ARRAY[1500]) || ARRAY['Ação', NULL], "
+                    + "(repeat('9', 3000) || '.25')::numeric, 1)");
+            f.sql("UPDATE \"Docs\" SET \"Rev\" = 2 WHERE \"DocId\" = 1");
+            List<Rec> docs = KafkaTestConsumer.read(f.topic("Docs"), 2, WAIT);
+            assertThat(docs).hasSize(2);
+            JsonNode ins = JSON.readTree(docs.get(0).value()).get("after");
+            JsonNode upd = JSON.readTree(docs.get(1).value()).get("after");
+            assertThat(docs.get(1).value()).doesNotContain("__debezium_unavailable_value");
+            assertThat(upd.get("Rev").asInt()).isEqualTo(2);
+            // every column as the insert carried it (text, jsonb, text[], numeric as a decimal string). Not bytea: with
+            // binary.handling.mode=base64 Debezium 3.4 hands over an unchanged TOAST bytea as null, not as its
+            // placeholder, so nothing says it is missing (open: reported, not this test's business)
+            for (String column : List.of("Body", "order", "Tags", "Amount")) {
+                assertThat(upd.get(column)).as(column).isEqualTo(ins.get(column));
+            }
+            assertThat(upd.get("Body").asText()).hasSize(10000);
+            assertThat(upd.get("Tags")).hasSize(1502);
         }
     }
 

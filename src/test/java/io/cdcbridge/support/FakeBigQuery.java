@@ -302,6 +302,10 @@ public final class FakeBigQuery implements AutoCloseable {
                 return;
             }
             String[] p = trimPrefix(path).split("/");
+            if (p.length == 3 && "projects".equals(p[0]) && "queries".equals(p[2]) && "POST".equals(method)) {
+                query(ex, p[1], json(body));
+                return;
+            }
             // projects/{p}/datasets[/{d}[/tables[/{t}[/insertAll|data]]]]
             if (p.length < 3 || !"projects".equals(p[0]) || !"datasets".equals(p[2])) {
                 error(ex, 404, "notFound", "Not found: URL " + path);
@@ -391,6 +395,108 @@ public final class FakeBigQuery implements AutoCloseable {
             default -> "UNKNOWN";
         });
         send(ex, status, root);
+    }
+
+    // ---- jobs.query ----
+
+    /**
+     * The one statement the bridge queries (the keys a changelog holds up to a TRUNCATE's LSN, docs/architecture.md §7):
+     * {@code SELECT DISTINCT `k1`, `k2` FROM `project.dataset.table` WHERE `_lsn` <= N}. Anything else is refused with
+     * {@code invalidQuery} rather than answered wrongly; a table or column that does not exist as BigQuery answers it.
+     */
+    static final Pattern KEYS_UP_TO = Pattern.compile(
+            "SELECT DISTINCT ((?:`[A-Za-z_][A-Za-z0-9_]*`)(?:, `[A-Za-z_][A-Za-z0-9_]*`)*) FROM `([^.`]+)\\.([^.`]+)\\.([^.`]+)` "
+                    + "WHERE `_lsn` <= (-?\\d+)");
+    private static final Set<String> QUERYABLE_KEY_TYPES = Set.of("INTEGER", "INT64", "STRING", "NUMERIC", "BIGNUMERIC",
+            "BOOLEAN", "BOOL", "DATE", "DATETIME", "TIME");
+    private final java.util.concurrent.atomic.AtomicInteger queries = new java.util.concurrent.atomic.AtomicInteger();
+    private final List<String> queryLog = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    /** The statements jobs.query was asked, in order. */
+    public List<String> queryLog() {
+        synchronized (queryLog) {
+            return List.copyOf(queryLog);
+        }
+    }
+
+    private void query(HttpExchange ex, String project, ObjectNode body) throws IOException {
+        String sql = body.path("query").asText("");
+        queryLog.add(sql);
+        if (body.path("useLegacySql").asBoolean(true)) {
+            error(ex, 400, "invalidQuery", "the fake runs GoogleSQL only (useLegacySql=false)");
+            return;
+        }
+        var m = KEYS_UP_TO.matcher(sql.trim());
+        if (!m.matches()) {
+            error(ex, 400, "invalidQuery", "the fake evaluates only SELECT DISTINCT `k`, ... FROM `p.d.t` WHERE `_lsn` <= N: " + sql);
+            return;
+        }
+        Table t = table(m.group(2), m.group(3), m.group(4));
+        if (t == null || !"TABLE".equals(t.resource.path("type").asText("TABLE"))) {
+            error(ex, 404, "notFound", "Not found: Table " + m.group(2) + ":" + m.group(3) + "." + m.group(4)
+                    + " was not found in location US");
+            return;
+        }
+        Map<String, JsonNode> fields = new LinkedHashMap<>();
+        t.resource.path("schema").path("fields").forEach(f -> fields.put(f.path("name").asText().toLowerCase(Locale.ROOT), f));
+        List<String> keys = new ArrayList<>();
+        for (String k : m.group(1).split(", ")) {
+            keys.add(k.substring(1, k.length() - 1));
+        }
+        for (String k : keys) {
+            JsonNode f = fields.get(k.toLowerCase(Locale.ROOT));
+            if (f == null) {
+                error(ex, 400, "invalidQuery", "Unrecognized name: " + k + " at [1:17]");
+                return;
+            }
+            if (!QUERYABLE_KEY_TYPES.contains(f.path("type").asText())) {
+                error(ex, 400, "invalidQuery", "the fake does not render " + f.path("type").asText() + " values in query results");
+                return;
+            }
+        }
+        long lsn = Long.parseLong(m.group(5));
+        java.util.Set<List<String>> seen = new java.util.LinkedHashSet<>();
+        ArrayNode rows = JSON.createArrayNode();
+        synchronized (t) {
+            for (ObjectNode r : t.rows) {
+                JsonNode l = r.get("_lsn");
+                if (l == null || l.isNull() || l.asLong() > lsn) {
+                    continue;
+                }
+                List<String> values = new ArrayList<>();
+                for (String k : keys) {
+                    JsonNode v = r.get(fields.get(k.toLowerCase(Locale.ROOT)).path("name").asText());
+                    values.add(v == null || v.isNull() ? null : v.asText());
+                }
+                if (seen.add(values)) {
+                    ArrayNode f = rows.addObject().putArray("f");
+                    values.forEach(v -> {
+                        if (v == null) {
+                            f.addObject().putNull("v");
+                        } else {
+                            f.addObject().put("v", v);
+                        }
+                    });
+                }
+            }
+        }
+        ObjectNode out = JSON.createObjectNode();
+        out.put("kind", "bigquery#queryResponse");
+        ArrayNode schema = out.putObject("schema").putArray("fields");
+        for (String k : keys) {
+            JsonNode f = fields.get(k.toLowerCase(Locale.ROOT));
+            schema.addObject().put("name", f.path("name").asText()).put("type", f.path("type").asText()).put("mode", "NULLABLE");
+        }
+        ObjectNode job = out.putObject("jobReference");
+        job.put("projectId", project);
+        job.put("jobId", "fake_query_" + queries.incrementAndGet());
+        job.put("location", "US");
+        out.put("totalRows", String.valueOf(rows.size()));
+        out.set("rows", rows);
+        out.put("totalBytesProcessed", "0");
+        out.put("jobComplete", true);
+        out.put("cacheHit", false);
+        send(ex, 200, out);
     }
 
     // ---- datasets ----

@@ -56,6 +56,33 @@ class FakeBigQueryTest {
         return InsertAllRequest.RowToInsert.of(id, values);
     }
 
+    private static com.google.cloud.bigquery.QueryJobConfiguration sql(String statement) {
+        return com.google.cloud.bigquery.QueryJobConfiguration.newBuilder(statement).setUseLegacySql(false).build();
+    }
+
+    @Test
+    void jobsQueryAnswersTheKeysUpToAnLsnAndRefusesEveryOtherStatement() throws Exception {
+        TableId log = TableId.of("ds", "log");
+        bq.create(TableInfo.of(log, StandardTableDefinition.of(Schema.of(Field.of("id", StandardSQLTypeName.INT64),
+                Field.of("code", StandardSQLTypeName.STRING), Field.of("_lsn", StandardSQLTypeName.INT64)))));
+        bq.insertAll(InsertAllRequest.newBuilder(log).addRow(row("a", Map.of("id", 1, "code", "x", "_lsn", 10)))
+                .addRow(row("b", Map.of("id", 1, "code", "x", "_lsn", 20))).addRow(row("c", Map.of("id", 2, "code", "y", "_lsn", 30)))
+                .addRow(row("d", Map.of("_lsn", 35))).addRow(row("e", Map.of("id", 3, "code", "z", "_lsn", 40))).build());
+        var result = bq.query(sql("SELECT DISTINCT `id`, `code` FROM `p.ds.log` WHERE `_lsn` <= 35"));
+        List<String> keys = new java.util.ArrayList<>();
+        result.iterateAll().forEach(r -> keys.add(r.get(0).isNull() ? "null" : r.get(0).getLongValue() + ":" + r.get(1).getStringValue()));
+        assertThat(keys).containsExactly("1:x", "2:y", "null");
+        assertThat(result.getSchema().getFields().get(0).getType().getStandardType()).isEqualTo(StandardSQLTypeName.INT64);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> bq.query(sql("SELECT * FROM `p.ds.log`")))
+                .isInstanceOf(com.google.cloud.bigquery.BigQueryException.class).hasMessageContaining("the fake evaluates only");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> bq.query(sql("SELECT DISTINCT `id` FROM `p.ds.nope` WHERE `_lsn` <= 1")))
+                .isInstanceOf(com.google.cloud.bigquery.BigQueryException.class).hasMessageContaining("Not found: Table p:ds.nope");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> bq.query(sql("SELECT DISTINCT `nope` FROM `p.ds.log` WHERE `_lsn` <= 1")))
+                .isInstanceOf(com.google.cloud.bigquery.BigQueryException.class).hasMessageContaining("Unrecognized name: nope");
+        assertThat(fake.queryLog()).hasSize(4);
+    }
+
     @Test
     void missingDatasetsAndTablesAreNullOr404AndDuplicatesAre409() {
         assertThat(bq.getDataset("nope")).isNull();

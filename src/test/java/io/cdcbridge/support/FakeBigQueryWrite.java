@@ -187,6 +187,31 @@ public final class FakeBigQueryWrite implements AutoCloseable {
         failuresLeft.set(count);
     }
 
+    /**
+     * The next {@code count} AppendRows requests to {@code table}'s streams (a table id: {@code x_current} for a
+     * current-state table) answer {@code code}; requests to other tables pass.
+     */
+    public void failNext(String table, Status.Code code, int count) {
+        failAfter(table, 0, code, count);
+    }
+
+    /** As {@link #failNext(String, Status.Code, int)}, after letting the next {@code pass} requests to the table through. */
+    public void failAfter(String table, int pass, Status.Code code, int count) {
+        tableFailureCode = code;
+        tablePasses.put(table, new AtomicInteger(pass));
+        tableFailures.put(table, new AtomicInteger(count));
+    }
+
+    /** What {@link #failNext(String, Status.Code, int)} has not yet answered for {@code table}. */
+    public int failuresLeft(String table) {
+        AtomicInteger left = tableFailures.get(table);
+        return left == null ? 0 : Math.max(0, left.get());
+    }
+
+    private final Map<String, AtomicInteger> tableFailures = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> tablePasses = new ConcurrentHashMap<>();
+    private volatile Status.Code tableFailureCode = Status.Code.UNAVAILABLE;
+
     /** For {@code window} from now, every AppendRows request answers {@code code} ({@link Duration#ZERO} ends it). */
     public void failFor(Status.Code code, java.time.Duration window) {
         failureCode = code;
@@ -546,6 +571,13 @@ public final class FakeBigQueryWrite implements AutoCloseable {
             }
             if (System.nanoTime() - failUntilNanos < 0 || (failuresLeft.get() > 0 && failuresLeft.getAndDecrement() > 0)) {
                 return error(failureCode, "Injected failure " + failureCode + ": retrying may solve the problem.", null);
+            }
+            var target = STREAM.matcher(streamName);
+            AtomicInteger tableLeft = target.matches() ? tableFailures.get(target.group(3)) : null;
+            AtomicInteger passes = target.matches() ? tablePasses.get(target.group(3)) : null;
+            boolean passing = passes != null && passes.getAndDecrement() > 0;
+            if (!passing && tableLeft != null && tableLeft.get() > 0 && tableLeft.getAndDecrement() > 0) {
+                return error(tableFailureCode, "Injected failure " + tableFailureCode + ": retrying may solve the problem.", null);
             }
             int size = request.getSerializedSize();
             if (size > MAX_REQUEST_BYTES) {
