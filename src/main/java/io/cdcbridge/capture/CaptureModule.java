@@ -89,6 +89,7 @@ public final class CaptureModule implements Module {
         createOffsetsTopic();
         AckedOffsetStore.register(session, publisher, () -> guardSlot(source));
         leftOut = preflight.leftOut();
+        createTableTopics(source);
         int version = Backfills.serverVersion(source);
         main.configure().addRoutesBuilder(new CaptureRoute(source, kafka, publisher, stats, session, leaderElection(main, source),
                 preflight.publicationMode(), leftOut.keySet())
@@ -102,6 +103,21 @@ public final class CaptureModule implements Module {
         if (settings.get(CaptureSettings.BACKFILL_NEW_TABLES)) {
             backfillNewTables(source, preflight);
         }
+    }
+
+    /**
+     * The topics of the tables in {@code cdc.source.tables}, made before the sinks subscribe (docs/architecture.md §5), so
+     * their first changes do not wait for the consumers' next metadata refresh. Debezium's own topic names only: with
+     * every table captured, or topic names of the user's own ({@code topic.naming.strategy}, transforms), a topic is made
+     * on its table's first event as before.
+     */
+    private void createTableTopics(SourceConfig source) {
+        if (source.tables().isBlank() || source.debezium().containsKey("topic.naming.strategy")
+                || source.debezium().containsKey("transforms")) {
+            return;
+        }
+        publisher.createTopics(java.util.Arrays.stream(source.tables().split(",")).map(String::trim)
+                .filter(t -> !t.isEmpty() && !leftOut.containsKey(t)).map(t -> kafka.topicPrefix() + "." + t).toList());
     }
 
     /**

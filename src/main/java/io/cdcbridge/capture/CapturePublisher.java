@@ -165,6 +165,17 @@ public final class CapturePublisher implements AutoCloseable {
     }
 
     /**
+     * Creates these topics now rather than on their first event ({@link #ensureTopic}): the sinks' consumers subscribe
+     * by pattern and see a topic made later only at their next metadata refresh and rebalance, seconds during which a
+     * new table's first changes wait. A failure is logged and tried again on the first event, as always.
+     */
+    public void createTopics(java.util.Collection<String> names) {
+        for (String name : names) {
+            ensureTopic(name);
+        }
+    }
+
+    /**
      * Creates the table's topic on first sight (docs/architecture.md §5), so capture works where brokers do not
      * auto-create topics. A failed creation is not remembered: it is tried again (at most every
      * {@value #RETRY_CREATE_MS} ms), and meanwhile the send goes ahead, in case the broker or an operator makes it.

@@ -22,10 +22,11 @@ import io.cdcbridge.support.FakeCarol;
 
 /**
  * Soak driver for bench/soak.sh (not a test): the BigQuery and Carol fakes in this JVM, the bridge's jar as its own
- * process, then RATE changes/s over four tables for SECONDS, committed every 10 ms (per tick and table: inserts and
- * one update of an earlier row). Prints per minute the bridge's RSS, commit → BigQuery p50/p99/max of the rows that
+ * process, then RATE changes/s over four tables for SECONDS, committed every 10 ms (per tick and table: one insert,
+ * the rest updates of earlier rows). Prints per minute the bridge's RSS, commit → BigQuery p50/p99/max of the rows that
  * arrived in that minute, the GC pauses of that minute (the bridge's {@code -Xlog:gc}) and how far the fakes are
- * behind; at the end whether the latest state of every row in both fakes equals Postgres's (zero lost, none stale).
+ * behind; at the end whether the latest state of every row in both fakes (BigQuery's changelog by LSN and its
+ * {@code _current} table, Carol's last record) equals Postgres's (zero lost, none stale).
  *
  * <pre>SoakBench JAR PG_PORT KAFKA_BOOTSTRAP WORK_DIR RATE SECONDS</pre>
  */
@@ -93,15 +94,16 @@ public final class SoakBench {
 
     private static void run(Connection c, FakeBigQuery bq, FakeCarol carol, Process bridge, Path gcLog, int rate, int seconds)
             throws Exception {
-        // per 10 ms tick and table: one update of an earlier row, the rest inserts
+        // per 10 ms tick and table: one insert, the rest updates of earlier rows (a table's keys grow by 100 a second:
+        // the current-state tables and the fakes' memory stay bounded over half an hour while most changes are updates)
         int perTickPerTable = Math.max(2, rate / 100 / TABLES.size());
-        int inserts = perTickPerTable - 1;
+        int inserts = 1;
+        int updates = perTickPerTable - inserts;
         long changes = 0;
         int[] maxId = new int[TABLES.size()];
         java.util.Random random = new java.util.Random(23);
         long start = System.nanoTime();
         long startMs = System.currentTimeMillis();
-        int[] seen = new int[TABLES.size()]; // BigQuery rows already counted into a minute, per table
         int gcLines = 0;
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
@@ -116,8 +118,12 @@ public final class SoakBench {
                     st.execute("INSERT INTO " + TABLES.get(t) + "(book_id, user_id, quantity, price) SELECT 1 + g % 1000, g, 1, 2.5 "
                             + "FROM generate_series(1, " + inserts + ") g");
                     if (maxId[t] > 0) {
-                        st.execute("UPDATE " + TABLES.get(t) + " SET quantity = quantity + 1 WHERE id = " + (1 + random.nextInt(maxId[t])));
-                        changes++;
+                        StringBuilder ids = new StringBuilder();
+                        for (int u = 0; u < updates; u++) {
+                            ids.append(u == 0 ? "" : ",").append(1 + random.nextInt(maxId[t]));
+                        }
+                        // an id drawn twice is one change: count what Postgres updated
+                        changes += st.executeUpdate("UPDATE " + TABLES.get(t) + " SET quantity = quantity + 1 WHERE id IN (" + ids + ")");
                     }
                     changes += inserts;
                 }
@@ -126,7 +132,7 @@ public final class SoakBench {
                     maxId[t] += inserts;
                 }
                 if ((tick + 1) % 6000 == 0 || tick == ticks - 1) {
-                    gcLines = minute(bq, carol, bridge, gcLog, gcLines, seen, (tick + 1) / 6000.0, changes, startMs);
+                    gcLines = minute(bq, carol, bridge, gcLog, gcLines, (tick + 1) / 6000.0, changes, startMs);
                 }
             }
         }
@@ -146,7 +152,7 @@ public final class SoakBench {
         }
         System.out.printf("soak: drained %.1f s after the last commit: BigQuery %d rows (%d changes; at least once), Carol %d records%n",
                 (System.currentTimeMillis() - drainStart) / 1000.0, bigQueryRows(bq), changes, carolRecords(carol));
-        minute(bq, carol, bridge, gcLog, gcLines, seen, -1, changes, startMs);
+        minute(bq, carol, bridge, gcLog, gcLines, -1, changes, startMs);
         result = latestState(c, bq, carol, true);
         System.out.printf("soak-result: %d changes, lost %d, stale %d (latest state in both fakes against Postgres)%n", changes,
                 result[0], result[1]);
@@ -156,6 +162,7 @@ public final class SoakBench {
     private static int[] latestState(Connection c, FakeBigQuery bq, FakeCarol carol, boolean print) throws Exception {
         int lost = 0;
         int stale = 0;
+        absorb(bq, carol, null);
         for (String t : TABLES) {
             Map<Integer, Integer> pg = new HashMap<>();
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT id, quantity FROM " + t)) {
@@ -163,31 +170,13 @@ public final class SoakBench {
                     pg.put(rs.getInt(1), rs.getInt(2));
                 }
             }
-            // BigQuery: its rows arrive from parallel requests, so the latest of a row is the one with the highest LSN
-            Map<Integer, long[]> bqLatest = new HashMap<>();
-            FakeBigQuery.Table table = bq.table("bench", "bench", "soak_public_" + t);
-            if (table != null) {
-                synchronized (table) {
-                    for (ObjectNode r : table.rows) {
-                        int id = r.path("id").asInt();
-                        long lsn = r.path("_lsn").asLong();
-                        long[] was = bqLatest.get(id);
-                        if (was == null || lsn >= was[0]) {
-                            bqLatest.put(id, new long[] {lsn, r.path("quantity").asInt()});
-                        }
-                    }
-                }
-            }
+            Map<Integer, long[]> bqLatest = BQ_LATEST.get(t);
             // BigQuery's current-state table (Storage Write CDC upserts, applied by key and sequence number): one row per key
             Map<Integer, Integer> bqCurrent = new HashMap<>();
             for (ObjectNode r : bq.rows("bench", "bench", "soak_public_" + t + "_current")) {
                 bqCurrent.put(r.path("id").asInt(), r.path("quantity").asInt());
             }
-            // Carol: one consumer per topic partition, so a row's records arrive in commit order
-            Map<Integer, Integer> carolLatest = new HashMap<>();
-            for (ObjectNode r : carol.records(t)) {
-                carolLatest.put(r.path("id").asInt(), r.path("quantity").asInt());
-            }
+            Map<Integer, Integer> carolLatest = CAROL_LATEST.get(t);
             int tableLost = 0;
             int tableStale = 0;
             for (Map.Entry<Integer, Integer> e : pg.entrySet()) {
@@ -211,22 +200,10 @@ public final class SoakBench {
     }
 
     /** One line for the minute that ended: RSS, commit → BigQuery latency of the rows that arrived in it, GC pauses. */
-    private static int minute(FakeBigQuery bq, FakeCarol carol, Process bridge, Path gcLog, int gcLinesBefore, int[] seen,
+    private static int minute(FakeBigQuery bq, FakeCarol carol, Process bridge, Path gcLog, int gcLinesBefore,
                               double minute, long changes, long startMs) throws Exception {
         List<Long> lat = new ArrayList<>();
-        for (int t = 0; t < TABLES.size(); t++) {
-            FakeBigQuery.Table table = bq.table("bench", "bench", "soak_public_" + TABLES.get(t));
-            if (table == null) {
-                continue;
-            }
-            synchronized (table) {
-                for (int i = seen[t]; i < table.rows.size(); i++) {
-                    long commit = Instant.parse(table.rows.get(i).path("_source_ts").asText()).toEpochMilli();
-                    lat.add(table.rowArrivalMillis.get(i) - commit);
-                }
-                seen[t] = table.rows.size();
-            }
-        }
+        absorb(bq, carol, lat);
         Collections.sort(lat);
         List<String> gc = Files.exists(gcLog) ? Files.readAllLines(gcLog) : List.of();
         int pauses = 0;
@@ -255,24 +232,58 @@ public final class SoakBench {
     }
 
     private static long bigQueryRows(FakeBigQuery bq) {
-        long n = 0;
-        for (String t : TABLES) {
-            FakeBigQuery.Table table = bq.table("bench", "bench", "soak_public_" + t);
-            if (table != null) {
-                synchronized (table) {
-                    n += table.rows.size();
-                }
-            }
-        }
-        return n;
+        absorb(bq, null, null);
+        return bqRows;
     }
 
     private static long carolRecords(FakeCarol carol) {
-        long n = 0;
+        absorb(null, carol, null);
+        return carolRecords;
+    }
+
+    /** Per table: id → {_lsn, quantity} of the row with the highest LSN the BigQuery changelog took, and Carol's last. */
+    private static final Map<String, Map<Integer, long[]>> BQ_LATEST = new HashMap<>();
+    private static final Map<String, Map<Integer, Integer>> CAROL_LATEST = new HashMap<>();
+    private static long bqRows;
+    private static long carolRecords;
+
+    /**
+     * Folds what the fakes took since the last call into the latest state per row and empties them: half an hour at
+     * 2,000 changes/s is millions of rows, more than this JVM should hold. BigQuery: rows arrive from parallel
+     * requests, so a row's latest is the one with the highest LSN; Carol: one consumer per topic partition, so a row's
+     * records arrive in commit order. {@code lat}, when given, gets each new BigQuery row's commit → arrival latency.
+     */
+    private static synchronized void absorb(FakeBigQuery bq, FakeCarol carol, List<Long> lat) {
         for (String t : TABLES) {
-            n += carol.count(t);
+            Map<Integer, long[]> latest = BQ_LATEST.computeIfAbsent(t, k -> new HashMap<>());
+            FakeBigQuery.Table table = bq == null ? null : bq.table("bench", "bench", "soak_public_" + t);
+            if (table != null) {
+                synchronized (table) {
+                    for (int i = 0; i < table.rows.size(); i++) {
+                        ObjectNode r = table.rows.get(i);
+                        if (lat != null) {
+                            lat.add(table.rowArrivalMillis.get(i) - Instant.parse(r.path("_source_ts").asText()).toEpochMilli());
+                        }
+                        long lsn = r.path("_lsn").asLong();
+                        long[] was = latest.get(r.path("id").asInt());
+                        if (was == null || lsn >= was[0]) {
+                            latest.put(r.path("id").asInt(), new long[] {lsn, r.path("quantity").asInt()});
+                        }
+                    }
+                    bqRows += table.rows.size();
+                    table.rows.clear();
+                    table.rowInsertIds.clear();
+                    table.rowArrivalMillis.clear();
+                }
+            }
+            Map<Integer, Integer> last = CAROL_LATEST.computeIfAbsent(t, k -> new HashMap<>());
+            if (carol != null) {
+                for (ObjectNode r : carol.drain(t)) {
+                    last.put(r.path("id").asInt(), r.path("quantity").asInt());
+                    carolRecords++;
+                }
+            }
         }
-        return n;
     }
 
     private static List<String> words(String variable) {

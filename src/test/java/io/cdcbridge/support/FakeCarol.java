@@ -255,6 +255,19 @@ public final class FakeCarol implements AutoCloseable {
         }
     }
 
+    /** The records the staging holds, removed from it (bench/soak.sh: half an hour of records is more than a JVM holds). */
+    public List<ObjectNode> drain(String staging) {
+        List<ObjectNode> list = records.get(staging);
+        if (list == null) {
+            return List.of();
+        }
+        synchronized (list) {
+            List<ObjectNode> out = List.copyOf(list);
+            list.clear();
+            return out;
+        }
+    }
+
     /** How many records the staging holds (without copying them: the benchmark polls this). */
     public int count(String staging) {
         List<ObjectNode> list = records.get(staging);
