@@ -215,7 +215,7 @@ final class UnchangedReselect implements AutoCloseable {
         return t == null ? null : t.toUpperCase(java.util.Locale.ROOT);
     }
 
-    /** A column's value in Debezium's form for this bridge (CaptureRoute: bytea as base64, numeric as a string). */
+    /** A column's value in Debezium's form for this bridge (CaptureRoute: bytea as bytes, numeric as a string). */
     static Object value(ResultSet rs, int i, Schema s) throws SQLException {
         if (s.type() == Schema.Type.ARRAY) {
             Array a = rs.getArray(i);
