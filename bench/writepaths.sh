@@ -5,7 +5,10 @@
 #
 # usage: bench/writepaths.sh [N] [RATE] [SECONDS]   (bench/e2e.sh's arguments; default 100000 2000 20)
 # Prints, per path: warm rows/s into both fakes, when BigQuery alone was done, the bridge's CPU seconds per 100k rows in
-# a warm round, and commit -> BigQuery p50/p99/max at RATE. Environment: as bench/e2e.sh (ROUNDS, BRIDGE_OPTS, E2E_OPTS).
+# a warm round, and commit -> BigQuery p50/p99/max at RATE. Then the Storage Write API's two stream kinds with the real
+# client against the gRPC fake (io.cdcbridge.bench.WriteStreamsBench: _default, at least once, against a COMMITTED
+# stream with offsets, the exactly-once protocol): rows/s and CPU per 100k rows.
+# Environment: as bench/e2e.sh (ROUNDS, BRIDGE_OPTS, E2E_OPTS); STREAM_ROWS (default 200000) for the stream kinds.
 set -Eeuo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 N="${1:-100000}"; RATE="${2:-2000}"; SECS="${3:-20}"
@@ -29,3 +32,7 @@ for api in insertall storage; do
     "$(awk -v c="$cpu" -v n="$N" 'BEGIN{printf "%.2f", c*100000/n}')" "$lat" "$path"
   rm -f "$f"
 done
+ROOT="$(cd "$HERE/.." && pwd)"
+echo "== Storage Write stream kinds (the real client against the gRPC fake, one JVM; batches of 500 awaited one by one)"
+java -Xmx2G -cp "${BRIDGE_JAR:-$ROOT/target/cdc-bridge.jar}:$ROOT/target/test-classes" io.cdcbridge.bench.WriteStreamsBench "${STREAM_ROWS:-200000}" 500 \
+  2>"${TMPDIR:-/tmp}/writestreams.err" || { tail -20 "${TMPDIR:-/tmp}/writestreams.err" >&2; exit 1; }
