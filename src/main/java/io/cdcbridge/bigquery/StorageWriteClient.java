@@ -489,21 +489,28 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
             if (value == null) {
                 return;
             }
-            ColumnType type = types.get(name);
+            ColumnType type = types.getOrDefault(name, BigQueryRowMapper.METADATA.get(name));
             boolean bytes = type != null && ColumnType.BYTES.equals(type.type());
+            boolean timestamp = type != null && ColumnType.TIMESTAMP.equals(type.type());
             if (value instanceof List<?> list) {
                 JSONArray a = new JSONArray();
                 for (Object e : list) {
                     if (e != null) {
-                        a.put(bytes ? bytes(e) : e);
+                        a.put(bytes ? bytes(e) : timestamp ? micros(e) : e);
                     }
                 }
                 o.put(name, a);
             } else {
-                o.put(name, bytes ? bytes(value) : value);
+                o.put(name, bytes ? bytes(value) : timestamp ? micros(value) : value);
             }
         });
         return o;
+    }
+
+    /** A TIMESTAMP's text as the proto's microseconds ({@link TimestampMicros}); other forms as they are, for the client. */
+    private static Object micros(Object v) {
+        Long micros = v instanceof String s ? TimestampMicros.parse(s) : null;
+        return micros == null ? v : micros;
     }
 
     private static Object bytes(Object v) {

@@ -81,6 +81,28 @@ class StorageWriteClientTest {
     }
 
     @Test
+    void timestampsLandAsTheSameInstantsWhetherTheirTextIsReadHereOrByTheClient() {
+        Map<String, ColumnType> columns = new LinkedHashMap<>(COLUMNS);
+        columns.put("at", ColumnType.scalar(ColumnType.TIMESTAMP));
+        List<BigQueryRowMapper.Row> rows = new ArrayList<>();
+        // UTC ISO text (read by TimestampMicros), an offset form (left to the client), the metadata columns (not in columns)
+        String[] at = {"2026-12-02T08:00:00.123456789Z", "2026-12-02T10:00:00.5+02:00"};
+        for (int i = 0; i < at.length; i++) {
+            Map<String, Object> v = new LinkedHashMap<>(row(i + 1, "n").values());
+            v.put("at", at[i]);
+            v.put(BigQueryRowMapper.SOURCE_TS, "2026-12-02T07:59:59.999Z");
+            v.put(BigQueryRowMapper.INGESTED_AT, "2026-12-02T08:00:01.000001Z");
+            rows.add(new BigQueryRowMapper.Row("t", "i" + i, v, columns, List.of("id")));
+        }
+        assertThat(deliver(rows)).isEqualTo(Outcome.DELIVERED);
+        List<com.fasterxml.jackson.databind.node.ObjectNode> stored = rest.rows("p", "ds", "t");
+        assertThat(stored.get(0).path("at").asText()).isEqualTo("2026-12-02T08:00:00.123456Z");
+        assertThat(stored.get(1).path("at").asText()).isEqualTo("2026-12-02T08:00:00.500Z");
+        assertThat(stored.get(0).path(BigQueryRowMapper.SOURCE_TS).asText()).isEqualTo("2026-12-02T07:59:59.999Z");
+        assertThat(stored.get(1).path(BigQueryRowMapper.INGESTED_AT).asText()).isEqualTo("2026-12-02T08:00:01.000001Z");
+    }
+
+    @Test
     void aRowTheTableCannotTakeIsRefusedAloneWithItsCause() {
         deliver(List.of(row(1, "a")));
         Map<String, Object> bad = new LinkedHashMap<>(row(2, "b").values());
