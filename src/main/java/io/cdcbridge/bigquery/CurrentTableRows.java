@@ -1,9 +1,10 @@
 package io.cdcbridge.bigquery;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
-import org.json.JSONObject;
 
 /**
  * The rows of a keyed table's current-state table {@code <table>_current} (docs/architecture.md §7, "Current-state
@@ -60,28 +61,30 @@ final class CurrentTableRows {
     }
 
     /**
-     * The CDC row of a changelog row (as {@link StorageWriteClient#json} made it): an UPSERT carries the whole row, a
-     * DELETE only the key columns; both with the pseudo-columns. Null when {@link #skip} is not NONE.
+     * The CDC row of a changelog row (as {@link StorageWriteClient#values} made it): an UPSERT carries the whole row, a
+     * DELETE only the key columns; both with the pseudo-columns. Null when {@link #skip} is not NONE. The changelog row
+     * is not changed.
      */
-    static JSONObject of(JSONObject changelog, List<String> keyColumns) {
-        String op = changelog.optString(BigQueryRowMapper.OP, null);
-        Object lsn = changelog.opt(BigQueryRowMapper.LSN);
-        if (skip(op, lsn, changelog.opt(BigQueryRowMapper.UNCHANGED)) != Skip.NONE) {
+    static Map<String, Object> of(Map<String, Object> changelog, List<String> keyColumns) {
+        Object o = changelog.get(BigQueryRowMapper.OP);
+        String op = o instanceof String s ? s : null;
+        Object lsn = changelog.get(BigQueryRowMapper.LSN);
+        if (skip(op, lsn, changelog.get(BigQueryRowMapper.UNCHANGED)) != Skip.NONE) {
             return null;
         }
         String type = changeType(op);
-        JSONObject out;
+        Map<String, Object> out;
         if ("DELETE".equals(type)) {
-            out = new JSONObject();
+            out = new LinkedHashMap<>();
             for (String k : keyColumns) {
-                if (changelog.has(k)) {
+                if (changelog.get(k) != null) {
                     out.put(k, changelog.get(k));
                 }
             }
             out.put(BigQueryRowMapper.OP, op);
             out.put(BigQueryRowMapper.LSN, lsn);
         } else {
-            out = new JSONObject(changelog, JSONObject.getNames(changelog));
+            out = new LinkedHashMap<>(changelog);
         }
         out.put(CHANGE_TYPE, type);
         out.put(CHANGE_SEQUENCE_NUMBER, sequenceNumber(((Number) lsn).longValue(), op));

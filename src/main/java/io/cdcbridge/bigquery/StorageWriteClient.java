@@ -14,29 +14,31 @@ import java.util.concurrent.TimeoutException;
 import com.google.api.gax.rpc.ApiException;
 import com.google.cloud.bigquery.storage.v1.BigQueryWriteClient;
 import com.google.cloud.bigquery.storage.v1.Exceptions;
-import com.google.cloud.bigquery.storage.v1.JsonStreamWriter;
-import com.google.protobuf.ByteString;
+import com.google.cloud.bigquery.storage.v1.ProtoRows;
+import com.google.cloud.bigquery.storage.v1.StreamWriter;
 import io.cdcbridge.delivery.Outcome;
 import io.cdcbridge.delivery.SinkClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import org.json.JSONArray;
-import org.json.JSONObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The BigQuery sink's Storage Write protocol (docs/architecture.md §7, {@code cdc.bigquery.write-api=storage}): tables
  * are made and extended over REST exactly as on the insertAll path ({@link BigQueryClient#prepare}, {@link BigQueryTables}),
- * rows go to each table's {@code _default} stream through one {@link JsonStreamWriter} per table (at least once: no
+ * rows go to each table's {@code _default} stream through one {@link StreamWriter} per table, as protobuf messages
+ * written straight from the mapped values ({@link StorageWriteRows}; at least once: no
  * offsets, no insertId; a retried request may store its rows twice, and the {@code _latest} view collapses repeats by
  * {@code _lsn} as it does for insertAll's best-effort deduplication).
  *
  * <p>Answers become {@link Outcome}s:
  * <ul>
- *   <li>row errors ({@link Exceptions.AppendSerializationError}: the client's own JSON→proto conversion, or the
- *   service's {@code row_errors}; the service then stores none of the request) → {@link Outcome.ItemsRefused} with each
- *   bad row's message: those rows are dead-lettered with their cause, the others go again;</li>
+ *   <li>row errors (a value its column cannot hold, {@link StorageWriteRows.BadValue}, found before sending; or the
+ *   service's {@code row_errors}, {@link Exceptions.AppendSerializationError}; the service then stores none of the
+ *   request) → {@link Outcome.ItemsRefused} with each bad row's message: those rows are dead-lettered with their cause,
+ *   the others go again;</li>
+ *   <li>a column the writer's schema lacks (added since it was opened) → the stream's schema read again once, then that
+ *   row refused if the table still lacks it;</li>
  *   <li>NOT_FOUND (the table was deleted behind the bridge) → the table made again, then retried, as on insertAll;</li>
  *   <li>UNAVAILABLE, INTERNAL, ABORTED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, CANCELLED, UNKNOWN, a timeout, a closed
  *   writer ({@link Exceptions.StreamWriterClosedException}, FAILED_PRECONDITION from the client) → {@link Outcome.Retry}
@@ -56,7 +58,18 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
     private final String dataset;
     private final BigQueryTables tables;
     private final Duration timeout;
-    private final Map<String, JsonStreamWriter> writers = new ConcurrentHashMap<>();
+    /** A table's open writer, the schema it was made with and (current tables) the schema version it was made for. */
+    private record Writer(StreamWriter writer, StorageWriteRows.Shape shape, int version) {
+        boolean isClosed() {
+            return writer.isClosed();
+        }
+
+        void close() {
+            writer.close();
+        }
+    }
+
+    private final Map<String, Writer> writers = new ConcurrentHashMap<>();
 
     StorageWriteClient(BigQueryClient rest, BigQueryWriteClient write, String project, String dataset, BigQueryTables tables,
             Duration timeout) {
@@ -79,9 +92,9 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
 
     @Override
     public Outcome send(String table, List<BigQueryRowMapper.Row> rows) {
-        JSONArray batch = new JSONArray();
+        List<Map<String, Object>> batch = new java.util.ArrayList<>(rows.size());
         for (BigQueryRowMapper.Row r : rows) {
-            batch.put(json(table, r));
+            batch.add(values(table, r));
         }
         boolean withCurrent = tables != null && tables.current(table) != null;
         String request = withCurrent ? changelogAppended.key(table, rows) : null;
@@ -89,14 +102,26 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
             // the engine sends this request again after its _current part failed: the changelog has it already
             return afterChangelog(table, rows, batch, request);
         }
-        JsonStreamWriter writer;
+        Writer writer;
+        ProtoRows encoded;
         try {
-            writer = writers.computeIfAbsent(table, this::open);
+            writer = writers.computeIfAbsent(table, t -> open(t, streamName(t), false, 0));
+            Encoded e = encode(table, batch, writer.shape());
+            if (e.unknown() && writers.remove(table, writer)) {
+                // a column added since the writer was opened: the stream's schema once more, a writer for it
+                close(table, writer);
+                writer = writers.computeIfAbsent(table, t -> open(t, streamName(t), false, 0));
+                e = encode(table, batch, writer.shape());
+            }
+            if (!e.refused().isEmpty()) {
+                return new Outcome.ItemsRefused(e.refused());
+            }
+            encoded = e.rows();
         } catch (RuntimeException e) {
             return failed(table, rows, e);
         }
         try {
-            writer.append(batch).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            writer.writer().append(encoded).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             return failed(table, rows, e.getCause() == null ? e : e.getCause());
         } catch (TimeoutException e) {
@@ -117,7 +142,7 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
      * engine's next send of the same rows (a Retry, or the rest after refused items, or the halves of a refused
      * request: docs/architecture.md §6) appends only to {@code _current} and the changelog holds each row once.
      */
-    private Outcome afterChangelog(String table, List<BigQueryRowMapper.Row> rows, JSONArray batch, String request) {
+    private Outcome afterChangelog(String table, List<BigQueryRowMapper.Row> rows, List<Map<String, Object>> batch, String request) {
         Outcome o = sendCurrent(table, rows, batch);
         changelogAppended.forget(request);
         if (o instanceof Outcome.Retry || o instanceof Outcome.Stop) {
@@ -204,12 +229,12 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
      * failure here makes the engine send the request again, and {@link #afterChangelog} makes that send skip the
      * changelog. Row errors are answered by the changelog row's index.
      */
-    private Outcome sendCurrent(String table, List<BigQueryRowMapper.Row> rows, JSONArray changelog) {
+    private Outcome sendCurrent(String table, List<BigQueryRowMapper.Row> rows, List<Map<String, Object>> changelog) {
         BigQueryTables.Current current = tables == null ? null : tables.current(table);
         if (current == null) {
             return Outcome.DELIVERED;
         }
-        JSONArray cdc = new JSONArray();
+        List<Map<String, Object>> cdc = new java.util.ArrayList<>();
         List<Integer> from = new java.util.ArrayList<>();
         List<Integer> truncates = new java.util.ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
@@ -218,7 +243,7 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
             CurrentTableRows.Skip skip = CurrentTableRows.skip(op instanceof String s ? s : null, r.values().get(BigQueryRowMapper.LSN),
                     r.values().get(BigQueryRowMapper.UNCHANGED));
             if (skip == CurrentTableRows.Skip.NONE) {
-                cdc.put(CurrentTableRows.of(changelog.getJSONObject(i), current.keyColumns()));
+                cdc.add(CurrentTableRows.of(changelog.get(i), current.keyColumns()));
                 from.add(i);
             } else if (skip == CurrentTableRows.Skip.TRUNCATE && r.values().get(BigQueryRowMapper.LSN) instanceof Number) {
                 truncates.add(i);
@@ -263,16 +288,15 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
         long keys;
         try {
             keys = rest.keysUpTo(table, current.keyColumns(), lsn, truncateChunk, chunk -> {
-                JSONArray deletes = new JSONArray();
+                List<Map<String, Object>> deletes = new java.util.ArrayList<>(chunk.size());
                 List<Integer> from = new java.util.ArrayList<>(chunk.size());
                 for (Map<String, Object> key : chunk) {
-                    JSONObject d = new JSONObject();
-                    key.forEach(d::put);
+                    Map<String, Object> d = new LinkedHashMap<>(key);
                     d.put(BigQueryRowMapper.OP, "t");
                     d.put(BigQueryRowMapper.LSN, lsn);
                     d.put(CurrentTableRows.CHANGE_TYPE, "DELETE");
                     d.put(CurrentTableRows.CHANGE_SEQUENCE_NUMBER, sequence);
-                    deletes.put(d);
+                    deletes.add(d);
                     from.add(index);
                 }
                 failed[0] = appendCurrent(table, name, current, deletes, from, rows);
@@ -307,12 +331,22 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
     }
 
     /** One append to a current table; null when it was taken, else the Outcome (row errors by changelog index). */
-    private Outcome appendCurrent(String table, String name, BigQueryTables.Current current, JSONArray cdc, List<Integer> from,
-                                  List<BigQueryRowMapper.Row> rows) {
-        JsonStreamWriter writer;
+    private Outcome appendCurrent(String table, String name, BigQueryTables.Current current, List<Map<String, Object>> cdc,
+                                  List<Integer> from, List<BigQueryRowMapper.Row> rows) {
         try {
-            writer = currentWriter(table, name, current);
-            writer.append(cdc).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            Writer writer = currentWriter(name, current);
+            Encoded e = encode(name, cdc, writer.shape());
+            if (e.unknown()) {
+                dropCurrent(name);
+                writer = currentWriter(name, current);
+                e = encode(name, cdc, writer.shape());
+            }
+            if (!e.refused().isEmpty()) {
+                Map<Integer, String> refused = new LinkedHashMap<>();
+                e.refused().forEach((i, m) -> refused.put(from.get(i), m));
+                return new Outcome.ItemsRefused(refused);
+            }
+            writer.writer().append(e.rows()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return null;
         } catch (ExecutionException e) {
             return failedCurrent(table, name, rows, from, e.getCause() == null ? e : e.getCause());
@@ -329,47 +363,26 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
 
     private final Set<String> skipLogged = ConcurrentHashMap.newKeySet();
 
-    /** A writer of a current table and the schema version it was built for. */
-    private record CurrentWriter(JsonStreamWriter writer, int version) {
-    }
+    private final Map<String, Writer> currentWriters = new ConcurrentHashMap<>();
 
-    private final Map<String, CurrentWriter> currentWriters = new ConcurrentHashMap<>();
-
-    /**
-     * The writer of a current table: built with the table's schema plus the two CDC pseudo-columns (the service's schema
-     * answer does not name them, and the client refuses fields the schema lacks); made again after the schema grew.
-     */
-    private JsonStreamWriter currentWriter(String table, String name, BigQueryTables.Current current) throws Exception {
-        CurrentWriter w = currentWriters.get(name);
-        if (w != null && w.version() == current.version() && !w.writer().isClosed()) {
-            return w.writer();
+    /** The writer of a current table (its schema plus the two CDC pseudo-columns); made again after the schema grew. */
+    private Writer currentWriter(String name, BigQueryTables.Current current) {
+        Writer w = currentWriters.get(name);
+        if (w != null && w.version() == current.version() && !w.isClosed()) {
+            return w;
         }
         if (w != null) {
             dropCurrent(name);
         }
-        String stream = streamName(name);
-        com.google.cloud.bigquery.storage.v1.WriteStream ws = write.getWriteStream(
-                com.google.cloud.bigquery.storage.v1.GetWriteStreamRequest.newBuilder().setName(stream)
-                        .setView(com.google.cloud.bigquery.storage.v1.WriteStreamView.FULL).build());
-        com.google.cloud.bigquery.storage.v1.TableSchema.Builder schema = ws.getTableSchema().toBuilder();
-        for (String pseudo : List.of(CurrentTableRows.CHANGE_TYPE, CurrentTableRows.CHANGE_SEQUENCE_NUMBER)) {
-            schema.addFields(com.google.cloud.bigquery.storage.v1.TableFieldSchema.newBuilder().setName(pseudo)
-                    .setType(com.google.cloud.bigquery.storage.v1.TableFieldSchema.Type.STRING)
-                    .setMode(com.google.cloud.bigquery.storage.v1.TableFieldSchema.Mode.NULLABLE));
-        }
-        JsonStreamWriter made = JsonStreamWriter.newBuilder(stream, schema.build(), write).build();
-        currentWriters.put(name, new CurrentWriter(made, current.version()));
+        Writer made = open(name, streamName(name), true, current.version());
+        currentWriters.put(name, made);
         return made;
     }
 
     private void dropCurrent(String name) {
-        CurrentWriter w = currentWriters.remove(name);
+        Writer w = currentWriters.remove(name);
         if (w != null) {
-            try {
-                w.writer().close();
-            } catch (RuntimeException e) {
-                LOG.debug("closing the writer of {}: {}", name, e.toString());
-            }
+            close(name, w);
         }
     }
 
@@ -396,24 +409,64 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
         return Outcome.retry(reason, t);
     }
 
-    private JsonStreamWriter open(String table) {
+    /**
+     * A writer of one table's {@code _default} stream, with the stream's current table schema (read with GetWriteStream,
+     * as the client's JSON writer does) as its writer schema; a current table's also has the two CDC pseudo-columns,
+     * which the service's schema answer does not name.
+     */
+    private Writer open(String table, String stream, boolean cdc, int version) {
         try {
-            return JsonStreamWriter.newBuilder(streamName(table), write).build();
-        } catch (Exception e) {
-            if (e instanceof RuntimeException r) {
-                throw r;
+            com.google.cloud.bigquery.storage.v1.TableSchema schema = write.getWriteStream(
+                    com.google.cloud.bigquery.storage.v1.GetWriteStreamRequest.newBuilder().setName(stream)
+                            .setView(com.google.cloud.bigquery.storage.v1.WriteStreamView.FULL).build()).getTableSchema();
+            if (cdc) {
+                com.google.cloud.bigquery.storage.v1.TableSchema.Builder b = schema.toBuilder();
+                for (String pseudo : List.of(CurrentTableRows.CHANGE_TYPE, CurrentTableRows.CHANGE_SEQUENCE_NUMBER)) {
+                    b.addFields(com.google.cloud.bigquery.storage.v1.TableFieldSchema.newBuilder().setName(pseudo)
+                            .setType(com.google.cloud.bigquery.storage.v1.TableFieldSchema.Type.STRING)
+                            .setMode(com.google.cloud.bigquery.storage.v1.TableFieldSchema.Mode.NULLABLE));
+                }
+                schema = b.build();
             }
+            StorageWriteRows.Shape shape = StorageWriteRows.shape(schema);
+            return new Writer(StreamWriter.newBuilder(stream, write).setWriterSchema(shape.protoSchema()).build(), shape, version);
+        } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot open the Storage Write stream of " + table + ": " + e.getMessage(), e);
         }
     }
 
-    private void drop(String table, JsonStreamWriter writer) {
-        if (writers.remove(table, writer)) {
+    /** The rows of one append, or the rows refused (by index) and whether a column was unknown to the writer's schema. */
+    private record Encoded(ProtoRows rows, Map<Integer, String> refused, boolean unknown) {
+    }
+
+    private static Encoded encode(String table, List<Map<String, Object>> batch, StorageWriteRows.Shape shape) {
+        ProtoRows.Builder out = ProtoRows.newBuilder();
+        Map<Integer, String> refused = new LinkedHashMap<>();
+        boolean unknown = false;
+        for (int i = 0; i < batch.size(); i++) {
             try {
-                writer.close();
-            } catch (RuntimeException e) {
-                LOG.debug("closing the writer of {}: {}", table, e.toString());
+                out.addSerializedRows(StorageWriteRows.encode(shape, batch.get(i)));
+            } catch (StorageWriteRows.BadValue e) {
+                refused.put(i, "BigQuery rejected the row for " + table + ": " + e.getMessage());
+            } catch (StorageWriteRows.UnknownColumn e) {
+                unknown = true;
+                refused.put(i, "BigQuery rejected the row for " + table + ": " + e.getMessage());
             }
+        }
+        return new Encoded(out.build(), refused, unknown);
+    }
+
+    private void drop(String table, Writer writer) {
+        if (writers.remove(table, writer)) {
+            close(table, writer);
+        }
+    }
+
+    private static void close(String table, Writer writer) {
+        try {
+            writer.close();
+        } catch (RuntimeException e) {
+            LOG.debug("closing the writer of {}: {}", table, e.toString());
         }
     }
 
@@ -424,7 +477,7 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
             return new Outcome.ItemsRefused(refused);
         }
         Status.Code code = code(t);
-        JsonStreamWriter w = writers.get(table);
+        Writer w = writers.get(table);
         // a writer whose connection is gone is made again; one that merely carried an error answer goes on (dropping it
         // would fail the table's other requests in flight on it)
         if (w != null && (w.isClosed() || t instanceof Exceptions.StreamWriterClosedException || code == Status.Code.NOT_FOUND)) {
@@ -477,51 +530,17 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
     }
 
     /**
-     * One row as the JSON object JsonStreamWriter converts to the table's proto: the placed values
-     * ({@link BigQueryClient#placed}), nulls left out, BYTES (base64 on the insertAll path) as bytes, arrays as arrays.
+     * One row's values as {@link StorageWriteRows} writes them: the placed values ({@link BigQueryClient#placed}), nulls
+     * left out; BYTES stay base64 text and TIMESTAMP text, as on the insertAll path, for the encoder to read.
      */
-    JSONObject json(String table, BigQueryRowMapper.Row r) {
-        Map<String, Object> values = rest.placed(table, r);
-        Map<String, ColumnType> types = new LinkedHashMap<>();
-        r.columns().forEach((name, type) -> types.put(tables == null ? name : tables.column(table, name, type), type));
-        JSONObject o = new JSONObject();
-        values.forEach((name, value) -> {
-            if (value == null) {
-                return;
-            }
-            ColumnType type = types.getOrDefault(name, BigQueryRowMapper.METADATA.get(name));
-            boolean bytes = type != null && ColumnType.BYTES.equals(type.type());
-            boolean timestamp = type != null && ColumnType.TIMESTAMP.equals(type.type());
-            if (value instanceof List<?> list) {
-                JSONArray a = new JSONArray();
-                for (Object e : list) {
-                    if (e != null) {
-                        a.put(bytes ? bytes(e) : timestamp ? micros(e) : e);
-                    }
-                }
-                o.put(name, a);
-            } else {
-                o.put(name, bytes ? bytes(value) : timestamp ? micros(value) : value);
+    Map<String, Object> values(String table, BigQueryRowMapper.Row r) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        rest.placed(table, r).forEach((name, value) -> {
+            if (value != null) {
+                out.put(name, value);
             }
         });
-        return o;
-    }
-
-    /** A TIMESTAMP's text as the proto's microseconds ({@link TimestampMicros}); other forms as they are, for the client. */
-    private static Object micros(Object v) {
-        Long micros = v instanceof String s ? TimestampMicros.parse(s) : null;
-        return micros == null ? v : micros;
-    }
-
-    private static Object bytes(Object v) {
-        if (v instanceof String s) {
-            try {
-                return ByteString.copyFrom(Base64.getDecoder().decode(s));
-            } catch (IllegalArgumentException e) {
-                return s; // not base64: the client refuses the row, and it is dead-lettered with that reason
-            }
-        }
-        return v;
+        return out;
     }
 
     @Override

@@ -2,9 +2,10 @@ package io.cdcbridge.bigquery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-import org.json.JSONObject;
 import org.junit.jupiter.api.Test;
 
 /** The pure mapping of changelog rows to BigQuery CDC rows (docs/architecture.md §7, "Current-state tables"). */
@@ -45,19 +46,23 @@ class CurrentTableRowsTest {
         return Integer.compare(x.length, y.length);
     }
 
+    private static Map<String, Object> row(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
     @Test
     void upsertsCarryTheWholeRowDeletesOnlyTheKey() {
-        JSONObject up = new JSONObject().put("id", 4).put("name", "Ana").put("_op", "u").put("_lsn", 16L);
-        JSONObject u = CurrentTableRows.of(up, List.of("id"));
-        assertThat(u.getString("_CHANGE_TYPE")).isEqualTo("UPSERT");
-        assertThat(u.getString("_CHANGE_SEQUENCE_NUMBER")).isEqualTo("10/1");
-        assertThat(u.getString("name")).isEqualTo("Ana");
-        assertThat(up.has("_CHANGE_TYPE")).as("the changelog row is not changed").isFalse();
+        Map<String, Object> up = row("id", 4, "name", "Ana", "_op", "u", "_lsn", 16L);
+        Map<String, Object> u = CurrentTableRows.of(up, List.of("id"));
+        assertThat(u).containsEntry("_CHANGE_TYPE", "UPSERT").containsEntry("_CHANGE_SEQUENCE_NUMBER", "10/1").containsEntry("name", "Ana");
+        assertThat(up).as("the changelog row is not changed").doesNotContainKey("_CHANGE_TYPE");
 
-        JSONObject d = CurrentTableRows.of(new JSONObject().put("id", 4).put("name", "x").put("_op", "d").put("_lsn", 17L), List.of("id"));
-        assertThat(d.getString("_CHANGE_TYPE")).isEqualTo("DELETE");
-        assertThat(d.has("name")).isFalse();
-        assertThat(d.getInt("id")).isEqualTo(4);
+        Map<String, Object> d = CurrentTableRows.of(row("id", 4, "name", "x", "_op", "d", "_lsn", 17L), List.of("id"));
+        assertThat(d).containsEntry("_CHANGE_TYPE", "DELETE").doesNotContainKey("name").containsEntry("id", 4);
     }
 
     @Test
@@ -67,7 +72,6 @@ class CurrentTableRowsTest {
         assertThat(CurrentTableRows.skip("u", 5L, null)).isEqualTo(CurrentTableRows.Skip.NONE);
         assertThat(CurrentTableRows.skip(null, null, null)).isEqualTo(CurrentTableRows.Skip.NO_CHANGE);
         assertThat(CurrentTableRows.skip("c", null, null)).isEqualTo(CurrentTableRows.Skip.NO_CHANGE);
-        assertThat(CurrentTableRows.of(new JSONObject().put("id", 1).put("_op", "u").put("_lsn", 9L).put("_unchanged", "body"),
-                List.of("id"))).isNull();
+        assertThat(CurrentTableRows.of(row("id", 1, "_op", "u", "_lsn", 9L, "_unchanged", "body"), List.of("id"))).isNull();
     }
 }

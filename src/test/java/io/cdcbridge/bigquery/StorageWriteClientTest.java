@@ -103,6 +103,25 @@ class StorageWriteClientTest {
     }
 
     @Test
+    void aColumnAddedAfterTheWriterOpenedIsWrittenOnceTheStreamsSchemaIsReadAgain() {
+        assertThat(deliver(List.of(row(1, "a")))).isEqualTo(Outcome.DELIVERED);
+        Map<String, ColumnType> wider = new LinkedHashMap<>(COLUMNS);
+        wider.put("added", ColumnType.scalar(ColumnType.STRING));
+        Map<String, Object> v = new LinkedHashMap<>(row(2, "b").values());
+        v.put("added", "new");
+        assertThat(deliver(List.of(new BigQueryRowMapper.Row("t", "i2", v, wider, List.of("id"))))).isEqualTo(Outcome.DELIVERED);
+        assertThat(rest.rows("p", "ds", "t")).extracting(r -> r.path("added").asText(null)).containsExactly(null, "new");
+        // a column the table does not have (nothing made it): that row alone is refused, naming it
+        Map<String, Object> stray = new LinkedHashMap<>(row(3, "c").values());
+        stray.put("nowhere", "x");
+        Outcome o = client.send("t", List.of(row(4, "d"), new BigQueryRowMapper.Row("t", "i3", stray, COLUMNS, List.of("id"))));
+        assertThat(o).isInstanceOfSatisfying(Outcome.ItemsRefused.class, r -> {
+            assertThat(r.reasons()).containsOnlyKeys(1);
+            assertThat(r.reasons().get(1)).contains("nowhere");
+        });
+    }
+
+    @Test
     void aRowTheTableCannotTakeIsRefusedAloneWithItsCause() {
         deliver(List.of(row(1, "a")));
         Map<String, Object> bad = new LinkedHashMap<>(row(2, "b").values());
