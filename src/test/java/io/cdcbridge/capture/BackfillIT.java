@@ -160,10 +160,10 @@ class BackfillIT {
             assertThat(done.get("state").asText()).isEqualTo("done");
             assertThat(done.get("percent").asDouble()).isEqualTo(100.0);
             assertThat(done.get("rows").asLong()).isGreaterThanOrEqualTo(ROWS);
-            assertThat(done.get("total").asLong()).isEqualTo(ROWS);
+            assertThat(done.get("total").asLong()).isBetween((long) ROWS, (long) ROWS + last); // reltuples, see above
             String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
             assertThat(metrics).containsPattern("cdc_backfill_rows_done\\{table=\"public.Big\"\\} [0-9.E]+")
-                    .contains("cdc_backfill_rows_expected{table=\"public.Big\"} 30000.0")
+                    .containsPattern("cdc_backfill_rows_expected\\{table=\"public.Big\"\\} " + done.get("total").asLong() + "\\.0")
                     .contains("cdc_backfill_progress_ratio{table=\"public.Big\"} 1.0")
                     .contains("cdc_backfill_running{table=\"public.Big\"} 0.0");
 
