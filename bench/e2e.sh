@@ -6,7 +6,7 @@
 #   RATE     steady commit rate for the latency phase, rows/s (default 2000), for SECONDS (default 20)
 # Prints rows/s, commit -> sink p50/p99 latency, the bridge's peak RSS and its start -> streaming time.
 # Environment: ROUNDS (default 2: round 1 cold, then warm), BRIDGE_OPTS (the bridge's JVM flags, default
-# -Xmx512m -XX:+UseParallelGC -XX:TieredStopAtLevel=1), DRIVER_OPTS (the driver's, default -Xmx1G), E2E_OPTS
+# -Xmx512m -XX:+UseParallelGC -XX:TieredStopAtLevel=1), DRIVER_OPTS (the driver's, default -Xmx2G: the fakes keep every row, changelog and current tables, of all rounds), E2E_OPTS
 # (bridge settings under test, e.g. "-Dcdc.kafka.partitions=2 -Dcdc.bigquery.consumers=2 -Dcdc.carol.consumers=2"),
 # WRITE_API (cdc.bigquery.write-api: storage, the default, or insertall), JAVA_HOME (the JDK).
 # The fakes run in the driver JVM (io.cdcbridge.bench.EndToEndBench, test classes); the bridge is the jar.
@@ -19,5 +19,5 @@ echo "write API: ${WRITE_API:-storage}"
 build_jar tests
 start_postgres
 start_kafka
-java ${DRIVER_OPTS:--Xmx1G} -cp "$JAR:$ROOT/target/test-classes" io.cdcbridge.bench.EndToEndBench "$JAR" "$PG_PORT" "$BOOTSTRAP" "$WORK/bridge" "$N" "$RATE" "$SECONDS_"
+java ${DRIVER_OPTS:--Xmx2G} -cp "$JAR:$ROOT/target/test-classes" io.cdcbridge.bench.EndToEndBench "$JAR" "$PG_PORT" "$BOOTSTRAP" "$WORK/bridge" "$N" "$RATE" "$SECONDS_"
 echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1)"
