@@ -6,7 +6,7 @@
 # Per minute: the bridge's RSS, commit -> BigQuery p50/p99/max of the rows that arrived in that minute, the bridge's GC
 # pauses in it and how far each fake is behind; at the end, after the fakes have drained, each row's latest state in
 # both fakes against Postgres ("soak-result: ... lost 0, stale 0"). Environment: BRIDGE_OPTS (the bridge's JVM flags,
-# default -Xmx512m -XX:+UseParallelGC -XX:TieredStopAtLevel=1), BRIDGE_JAR, DRIVER_OPTS (the driver's, default -Xmx3G: the fakes hold the current tables),
+# default -Xmx512m -XX:+UseParallelGC -XX:TieredStopAtLevel=1), BRIDGE_JAR, DRIVER_OPTS (the driver's, default -Xmx6G -XX:+UseZGC: the fakes hold the current tables, and a stop-the-world pause of theirs would count as the bridge's latency),
 # SOAK_OPTS (bridge settings under test), JAVA_HOME.
 # The fakes run in the driver JVM (io.cdcbridge.bench.SoakBench, test classes); the bridge is the jar.
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,5 +16,5 @@ source "$HERE/lib.sh"
 build_jar tests
 start_postgres
 start_kafka
-java ${DRIVER_OPTS:--Xmx3G} -cp "$JAR:$ROOT/target/test-classes" io.cdcbridge.bench.SoakBench "$JAR" "$PG_PORT" "$BOOTSTRAP" "$WORK/bridge" "$RATE" "$SECONDS_"
+java ${DRIVER_OPTS:--Xmx6G -XX:+UseZGC} -cp "$JAR:$ROOT/target/test-classes" io.cdcbridge.bench.SoakBench "$JAR" "$PG_PORT" "$BOOTSTRAP" "$WORK/bridge" "$RATE" "$SECONDS_"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1)"

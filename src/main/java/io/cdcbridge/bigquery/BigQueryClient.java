@@ -22,6 +22,8 @@ import io.cdcbridge.delivery.SinkClient;
  */
 final class BigQueryClient implements SinkClient<BigQueryRowMapper.Row> {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BigQueryClient.class);
+
     private final BigQuery bigQuery;
     private final String project;
     private final String dataset;
@@ -92,6 +94,16 @@ final class BigQueryClient implements SinkClient<BigQueryRowMapper.Row> {
                     .map(n -> m.getOrDefault(n, n)).collect(Collectors.joining(",")));
         }
         return out == null ? r.values() : out;
+    }
+
+    /** The dataset read once: the HTTP connection and the OAuth token made before the first batch needs them. */
+    @Override
+    public void warmUp() {
+        try {
+            bigQuery.getDataset(dataset);
+        } catch (RuntimeException e) {
+            LOG.debug("BigQuery warm-up: {}", e.toString()); // the first request reports it, with its outcome
+        }
     }
 
     @Override

@@ -92,6 +92,10 @@ public final class BigQuerySink implements SinkModule {
             client = "storage".equals(settings.get(BigQuerySettings.WRITE_API))
                     ? new StorageWriteClient(rest, BigQueryClients.createWrite(settings), project, dataset, tables, Duration.ofSeconds(60))
                     : rest;
+            SinkClient<BigQueryRowMapper.Row> warm = client;
+            Thread warmUp = new Thread(warm::warmUp, "bigquery-warm-up");
+            warmUp.setDaemon(true);
+            warmUp.start();
         }
         BigQueryMapper mapper = new BigQueryMapper(new BigQueryRowMapper(names, clock, settings.get(SinkSettings.TIMESTAMP_ZONE)), passthrough);
         SinkModule.register(context, settings, new DeliveryEngine<>(name(), mapper, client,

@@ -21,6 +21,14 @@ public interface SinkClient<T> {
 
     Outcome send(String target, List<T> items);
 
+    /**
+     * Called once, in the background, when the sink starts: opens what the first request would otherwise open on the
+     * data path (a connection, a token), so the first batch after a start does not wait for it. Never throws: a failure
+     * here is the first request's to report.
+     */
+    default void warmUp() {
+    }
+
     /** When the credentials the client holds expire (a token), for the status console; null when none. */
     default java.time.Instant credentialsExpireAt() {
         return null;

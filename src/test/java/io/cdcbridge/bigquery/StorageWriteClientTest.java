@@ -122,6 +122,15 @@ class StorageWriteClientTest {
     }
 
     @Test
+    void theWarmUpReachesBothApisBeforeAnyRowAndNeverThrows() {
+        client.warmUp();
+        assertThat(write.requestLog()).anyMatch(l -> l.startsWith("GetWriteStream ") && l.contains("cdc_bridge_warm_up"));
+        assertThat(rest.rows("p", "ds", "t")).isEmpty();
+        write.close(); // the service gone: no exception (one attempt, bounded), the first request is the one to report it
+        client.warmUp();
+    }
+
+    @Test
     void aRowTheTableCannotTakeIsRefusedAloneWithItsCause() {
         deliver(List.of(row(1, "a")));
         Map<String, Object> bad = new LinkedHashMap<>(row(2, "b").values());
