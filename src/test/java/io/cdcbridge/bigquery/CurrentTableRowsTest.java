@@ -2,10 +2,10 @@ package io.cdcbridge.bigquery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.cdcbridge.support.Rows;
 import org.junit.jupiter.api.Test;
 
 /** The pure mapping of changelog rows to BigQuery CDC rows (docs/architecture.md §7, "Current-state tables"). */
@@ -46,12 +46,8 @@ class CurrentTableRowsTest {
         return Integer.compare(x.length, y.length);
     }
 
-    private static Map<String, Object> row(Object... kv) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], kv[i + 1]);
-        }
-        return m;
+    private static Map<String, Object> row(Object... namesAndValues) {
+        return Rows.of(namesAndValues);
     }
 
     @Test
