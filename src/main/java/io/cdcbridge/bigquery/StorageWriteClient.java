@@ -553,17 +553,12 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
     }
 
     /**
-     * One row's values as {@link StorageWriteRows} writes them: the placed values ({@link BigQueryClient#placed}), nulls
-     * left out; BYTES stay base64 text and TIMESTAMP text, as on the insertAll path, for the encoder to read.
+     * One row's values as {@link StorageWriteRows} writes them: the placed values ({@link BigQueryClient#placed}); the
+     * encoder leaves nulls out itself. BYTES stay base64 text and TIMESTAMP text, as on the insertAll path. Not copied:
+     * neither the encoder nor {@link CurrentTableRows#of} changes it.
      */
     Map<String, Object> values(String table, BigQueryRowMapper.Row r) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        rest.placed(table, r).forEach((name, value) -> {
-            if (value != null) {
-                out.put(name, value);
-            }
-        });
-        return out;
+        return rest.placed(table, r);
     }
 
     @Override
