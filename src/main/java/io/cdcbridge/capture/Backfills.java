@@ -53,6 +53,13 @@ public final class Backfills implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Bridges of this JVM by topic prefix (Debezium's logical name), for {@link BackfillChannel}. */
     private static final Map<String, Backfills> BY_PREFIX = new ConcurrentHashMap<>();
+    /**
+     * The prefix of the logical decoding message a backfill writes to move an idle stream on ({@link #nudge}); capture
+     * tells Debezium to leave messages of this prefix out (CaptureRoute), so none reaches a topic.
+     */
+    public static final String MESSAGE_PREFIX = "cdc-bridge";
+    /** A backfill whose rows have not grown for this long is nudged again. */
+    private static final Duration NUDGE_AFTER = Duration.ofSeconds(30);
 
     /** One backfill as the status shows it. */
     public record Progress(String id, String table, String where, long total, long rows, String state, Instant started,
@@ -112,6 +119,11 @@ public final class Backfills implements AutoCloseable {
         /** Done, its line not logged yet: the last rows may still be on their way through capture's queue. */
         boolean doneUnlogged;
         long rowsAtLastTick = -1;
+        /** When the rows last grew (to {@code rowsAtLastMove}), or the stream was last nudged for this run. */
+        Instant lastMove;
+        long rowsAtLastMove = -1;
+        /** A nudge failed once: its warning is not repeated. */
+        boolean nudgeWarned;
 
         Run(String id, String table, String where, long total, long base, Instant started) {
             this.id = id;
@@ -229,6 +241,7 @@ public final class Backfills implements AutoCloseable {
             Run run = new Run(id, table, filter, total, stats.backfilledRows(table), Instant.now());
             runs.put(id, run);
             signals.add(new SignalRecord(id, "execute-snapshot", signalData(schema, name, filter), Map.of()));
+            nudgeSoon(run);
             LOG.info("Backfill {} of {} requested{}: about {} rows, read in key order while streaming goes on", id, table,
                     filter == null ? "" : " (WHERE " + filter + ")", total);
             return "backfill " + id + " of " + table + (filter == null ? "" : " WHERE " + filter) + " started: about " + total
@@ -392,6 +405,7 @@ public final class Backfills implements AutoCloseable {
         run.detail = "resumed after a restart: rows counted from then (the % is a lower bound, the time left an upper one)";
         runs.put(id, run);
         LOG.info("Backfill {} of {} resumed where it was before the restart (Debezium keeps its position in the offsets)", id, table);
+        nudgeSoon(run);
     }
 
     private void finish(Run r, String state, String detail) {
@@ -436,6 +450,13 @@ public final class Backfills implements AutoCloseable {
                     if (p.rows() > 0 && "requested".equals(r.state)) {
                         r.state = "running";
                     }
+                    if (p.rows() != r.rowsAtLastMove || r.lastMove == null) {
+                        r.rowsAtLastMove = p.rows();
+                        r.lastMove = now;
+                    } else if (Duration.between(r.lastMove, now).compareTo(NUDGE_AFTER) >= 0) {
+                        r.lastMove = now;
+                        ticker.execute(() -> nudge(r));
+                    }
                     int tenth = (int) Math.min(9, p.percent() / 10);
                     if (tenth > r.loggedTenth) {
                         r.loggedTenth = tenth;
@@ -447,6 +468,37 @@ public final class Backfills implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.warn("backfill progress: {}", e.toString());
+        }
+    }
+
+    private void nudgeSoon(Run run) {
+        ticker.execute(() -> nudge(run));
+    }
+
+    /**
+     * Writes one transactional logical decoding message ({@value #MESSAGE_PREFIX}) to the WAL, so the stream has a
+     * transaction to read. Why: after a restart Debezium looks for its stored position in the stream and reads nothing
+     * else, dispatching no heartbeat to the incremental snapshot, until Postgres sends the next transaction; on an idle
+     * database a backfill requested or resumed then would wait for a change that may never come (its chunk waits for
+     * the stream to pass it). Any role may call {@code pg_logical_emit_message}; it changes no table, and Debezium
+     * leaves the message out (CaptureRoute). Also sent when a run's rows have not grown for {@link #NUDGE_AFTER}: a
+     * chunk that waits for the stream on an idle database. Called on the progress thread, never Debezium's.
+     */
+    private void nudge(Run run) {
+        if (!run.active()) {
+            return;
+        }
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("SELECT pg_logical_emit_message(true, ?, ?)")) {
+            ps.setString(1, MESSAGE_PREFIX);
+            ps.setString(2, "backfill " + run.id);
+            ps.execute();
+        } catch (SQLException e) {
+            if (!run.nudgeWarned) {
+                run.nudgeWarned = true;
+                LOG.warn("Backfill {} of {}: could not write the logical decoding message that moves an idle stream on ({}); "
+                        + "on an idle database the backfill goes on with the next change", run.id, run.table,
+                        SourcePreflight.serverWords(e));
+            }
         }
     }
 

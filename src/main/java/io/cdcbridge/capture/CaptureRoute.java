@@ -230,6 +230,16 @@ public final class CaptureRoute extends RouteBuilder {
         // the same for publish.via.partition.root (camel's typed default false would win over the pass-through): a
         // publication Debezium creates publishes a partitioned table's changes as the root's (docs/postgres.md)
         c.setPublishViaPartitionRoot(Boolean.parseBoolean(String.valueOf(src.debezium().getOrDefault("publish.via.partition.root", "false"))));
+        // and for the logical decoding messages Debezium turns into records: the backfill's own (Backfills.nudge) never
+        // reach a topic; a user's include list is theirs to keep free of it (docs/operations.md, "Backfill")
+        Object messagesIn = src.debezium().get("message.prefix.include.list");
+        Object messagesOut = src.debezium().get("message.prefix.exclude.list");
+        if (messagesIn != null) {
+            c.setMessagePrefixIncludeList(messagesIn.toString());
+        } else {
+            c.setMessagePrefixExcludeList(messagesOut == null || messagesOut.toString().isBlank() ? Backfills.MESSAGE_PREFIX
+                    : messagesOut + "," + Backfills.MESSAGE_PREFIX);
+        }
         // and for the backfill's chunk size (docs/operations.md, "Backfill": the other tables' wait against its speed)
         String chunk = src.debezium().get("incremental.snapshot.chunk.size");
         if (chunk != null && chunk.matches("[1-9][0-9]*")) {

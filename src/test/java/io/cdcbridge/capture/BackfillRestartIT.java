@@ -27,8 +27,22 @@ class BackfillRestartIT {
 
     @Test
     void aBackfillStoppedHalfWayIsResumedAfterTheRestart() throws Exception {
-        CaptureFixture f = CaptureFixture.create("bfrestart",
+        stopHalfWayAndResume("bfrestart", false);
+    }
+
+    /**
+     * The same after changes of another table streamed before the backfill began, and none after the restart: the
+     * offsets then carry that older transaction's id, which is all the resumed chunk's window can be compared with.
+     */
+    @Test
+    void aBackfillResumesWhenOtherTablesStreamedBeforeItAndNothingAfter() throws Exception {
+        stopHalfWayAndResume("bfrestart2", true);
+    }
+
+    private void stopHalfWayAndResume(String hint, boolean otherTableFirst) throws Exception {
+        CaptureFixture f = CaptureFixture.create(hint,
                 "CREATE TABLE \"T\" (\"Id\" int PRIMARY KEY, v text)",
+                "CREATE TABLE \"O\" (\"Id\" int PRIMARY KEY, v text)",
                 "INSERT INTO \"T\" SELECT g, 'row ' || g FROM generate_series(1, " + ROWS + ") g",
                 "ANALYZE \"T\"");
         // streaming from the start, nothing read: every row comes from the backfill; small chunks make it last seconds
@@ -37,6 +51,12 @@ class BackfillRestartIT {
         String id;
         try (Bridge bridge = Bridge.start(settings)) {
             bridge.awaitStreaming(Duration.ofSeconds(60));
+            if (otherTableFirst) {
+                for (int i = 1; i <= 50; i++) {
+                    f.sql("INSERT INTO \"O\" VALUES (" + i + ", 'o')");
+                }
+                KafkaTestConsumer.read(f.topic("O"), 50, Duration.ofSeconds(60));
+            }
             String line = bridge.status().backfills().start("public.T", null);
             id = line.split(" ")[1];
             Awaitility.await("part of the backfill published").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
