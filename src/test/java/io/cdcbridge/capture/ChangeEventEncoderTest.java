@@ -58,6 +58,20 @@ class ChangeEventEncoderTest {
     }
 
     @Test
+    void aNullInAColumnWithADefaultStaysNull() throws Exception {
+        // Debezium gives a column's schema the column's default; a NULL stored in it is still null, not the default
+        Schema withDefault = SchemaBuilder.struct()
+                .field("Id", typed(SchemaBuilder.int32(), "INT4"))
+                .field("State", typed(SchemaBuilder.string().optional().defaultValue("new"), "TEXT"))
+                .field("Count", typed(SchemaBuilder.int32().optional().defaultValue(0), "INT4"))
+                .build();
+        Struct row = new Struct(withDefault).put("Id", 1).put("Count", 7);
+        JsonNode after = JSON.readTree(encoder.value("c", "public", "T", new Struct(KEY).put("UserId", 1), null, row,
+                new ChangeEventEncoder.Source(1, null, 2, false))).get("after");
+        assertThat(after).isEqualTo(JSON.readTree("{\"Id\":1,\"State\":null,\"Count\":7}"));
+    }
+
+    @Test
     void unchangedToastColumnIsAbsentNotAPlaceholder() throws Exception {
         byte[] value = encoder.value("u", "public", "Users", new Struct(KEY).put("UserId", 1), null,
                 row(1, "a", ChangeEventEncoder.UNAVAILABLE), new ChangeEventEncoder.Source(1, null, 2, false));
