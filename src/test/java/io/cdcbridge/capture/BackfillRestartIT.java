@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cdcbridge.app.Bridge;
 import io.cdcbridge.support.CaptureFixture;
 import io.cdcbridge.support.KafkaTestConsumer;
+import io.cdcbridge.support.LogCapture;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -52,10 +53,15 @@ class BackfillRestartIT {
         try (Bridge bridge = Bridge.start(settings)) {
             bridge.awaitStreaming(Duration.ofSeconds(60));
             if (otherTableFirst) {
-                for (int i = 1; i <= 50; i++) {
-                    f.sql("INSERT INTO \"O\" VALUES (" + i + ", 'o')");
+                try (LogCapture log = LogCapture.start()) {
+                    for (int i = 1; i <= 50; i++) {
+                        f.sql("INSERT INTO \"O\" VALUES (" + i + ", 'o')");
+                    }
+                    KafkaTestConsumer.read(f.topic("O"), 50, Duration.ofSeconds(60));
+                    // a first start's streamed changes, before any backfill: Debezium's own snapshot source logged a
+                    // WARN for each (its context is null until a signal); the patched one takes it from the offsets
+                    assertThat(log.lines()).as("the log while changes streamed").noneMatch(l -> l.contains("Context is null"));
                 }
-                KafkaTestConsumer.read(f.topic("O"), 50, Duration.ofSeconds(60));
             }
             String line = bridge.status().backfills().start("public.T", null);
             id = line.split(" ")[1];
