@@ -6,7 +6,7 @@
 # Per minute: the bridge's RSS, commit -> BigQuery p50/p99/max of the rows that arrived in that minute, the bridge's GC
 # pauses in it and how far each fake is behind; at the end, after the fakes have drained, each row's latest state in
 # both fakes against Postgres ("soak-result: ... lost 0, stale 0"). Environment: BRIDGE_OPTS (the bridge's JVM flags,
-# default -Xmx512m -XX:+UseParallelGC -XX:TieredStopAtLevel=1), BRIDGE_JAR, DRIVER_OPTS (the driver's, default -Xmx6G -XX:+UseZGC: the fakes hold the current tables, and a stop-the-world pause of theirs would count as the bridge's latency),
+# default -Xmx1g -XX:+UseParallelGC, bench/defaults.sh), BRIDGE_JAR, DRIVER_OPTS (the driver's, default -Xmx6G -XX:+UseZGC: the fakes hold the current tables, and a stop-the-world pause of theirs would count as the bridge's latency),
 # SOAK_OPTS (bridge settings under test), JAVA_HOME.
 # The fakes run in the driver JVM (io.cdcbridge.bench.SoakBench, test classes); the bridge is the jar.
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
