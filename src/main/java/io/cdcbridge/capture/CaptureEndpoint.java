@@ -2,7 +2,6 @@ package io.cdcbridge.capture;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.component.debezium.DebeziumComponent;
-import org.apache.camel.component.debezium.DebeziumConstants;
 import org.apache.camel.component.debezium.DebeziumConsumer;
 import org.apache.camel.component.debezium.DebeziumEndpoint;
 import org.apache.camel.component.debezium.postgres.configuration.PostgresConnectorEmbeddedDebeziumConfiguration;
@@ -31,14 +30,15 @@ public final class CaptureEndpoint extends DebeziumEndpoint<PostgresConnectorEmb
     @Override
     public Exchange createDbzExchange(DebeziumConsumer consumer, SourceRecord record) {
         Exchange exchange = consumer != null ? consumer.createExchange(false) : createExchange();
-        exchange.getIn().setHeader(DebeziumConstants.HEADER_OPERATION, operation(record));
+        // no headers at all: the processor reads the operation from the record (a header went through the exchange's
+        // case-insensitive map, ~6% of capture's thread with camel-headersmap, docs/benchmarks.md)
         exchange.getIn().setBody(record);
         return exchange;
     }
 
     /** The change's operation (c, u, d, r), or null for heartbeats and tombstones, which carry none. */
     static String operation(SourceRecord record) {
-        if (!(record.value() instanceof Struct value)) {
+        if (record == null || !(record.value() instanceof Struct value)) {
             return null;
         }
         Field op = value.schema().field("op"); // a schema lookup: Struct.get of a missing field throws

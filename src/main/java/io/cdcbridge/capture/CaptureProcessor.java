@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdcbridge.config.KafkaSettings;
 import org.apache.camel.Exchange;
-import org.apache.camel.Message;
 import org.apache.camel.Processor;
-import org.apache.camel.component.debezium.DebeziumConstants;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
@@ -17,8 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The capture route's one step: a Debezium change (the body: Debezium's SourceRecord, see CaptureEndpoint) becomes a
  * ChangeEvent on the table's topic {@code <prefix>.<schema>.<table>} (Debezium already names its records that way),
- * keyed by the primary key JSON. Heartbeats and tombstones carry no operation and are filtered out by the route before
- * this step.
+ * keyed by the primary key JSON. Heartbeats and tombstones carry no operation ({@link CaptureEndpoint#operation}): skipped
+ * here.
  */
 public final class CaptureProcessor implements Processor, org.apache.camel.Service {
 
@@ -61,9 +59,11 @@ public final class CaptureProcessor implements Processor, org.apache.camel.Servi
 
     @Override
     public void process(Exchange exchange) {
-        Message m = exchange.getIn();
-        String op = m.getHeader(DebeziumConstants.HEADER_OPERATION, String.class);
-        SourceRecord record = m.getBody(SourceRecord.class);
+        SourceRecord record = exchange.getIn().getBody(SourceRecord.class);
+        String op = CaptureEndpoint.operation(record);
+        if (op == null) {
+            return; // a heartbeat or a tombstone: no change to publish
+        }
         try {
             publish(op, record);
         } catch (RuntimeException e) {

@@ -6,7 +6,6 @@ import java.util.Map;
 import io.cdcbridge.config.KafkaConfig;
 import io.cdcbridge.config.SourceConfig;
 import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.component.debezium.DebeziumConstants;
 import org.apache.camel.component.debezium.postgres.configuration.PostgresConnectorEmbeddedDebeziumConfiguration;
 
 /**
@@ -85,8 +84,8 @@ public final class CaptureRoute extends RouteBuilder {
         if (leadership != null) {
             route.routePolicy(leadership);
         }
+        // heartbeats and tombstones carry no operation: the processor skips them
         route
-                .filter(header(DebeziumConstants.HEADER_OPERATION).isNotNull()) // heartbeats, tombstones
                 .process(new CaptureProcessor(publisher, stats, kafka.topicPrefix(),
                         reselectUnchanged ? UnchangedReselect.of(source) : null));
     }
