@@ -27,7 +27,10 @@ wait_for() { local desc=$1 t=$2; shift 2; local end=$(( $(date +%s) + t )); unti
 free_port() { local p; while :; do p=$(( 20000 + RANDOM % 40000 )); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; }
 
 build_jar() { # the jar and, with "tests", the test classes (fakes, bench drivers)
-  if [[ ! -f "$JAR" || ( "${1:-}" == tests && ! -d "$ROOT/target/test-classes/io/cdcbridge/bench" ) ]]; then
+  # rebuilt when a source is newer than the jar: a bench must not measure an older build without a word
+  # (unless BRIDGE_JAR names another build)
+  if [[ ! -f "$JAR" || ( -z "${BRIDGE_JAR:-}" && -n "$(find "$ROOT/src" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ) \
+        || ( "${1:-}" == tests && ! -d "$ROOT/target/test-classes/io/cdcbridge/bench" ) ]]; then
     log "building (mvn package -DskipTests)"; (cd "$ROOT" && mvn -q -B package -DskipTests) || die "build failed"
   fi
 }
