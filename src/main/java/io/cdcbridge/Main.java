@@ -23,6 +23,17 @@ public final class Main {
     /** The {@code routes} command's JMX port when {@code cdc.jmx.port} is not set (remote JMX is off by default). */
     private static final int ROUTES_JMX_PORT = 1099;
 
+    /**
+     * camel-headersmap's map (cedarsoftware java-util) logs through java.util.logging in a console format of its own: its
+     * INFO start-up line broke the log's one format (and a JSON log's one object per line). Held here because
+     * java.util.logging keeps its loggers only weakly, and a level set on a collected one is lost.
+     */
+    private static final java.util.logging.Logger JAVA_UTIL_LIBRARY_LOG = java.util.logging.Logger.getLogger("com.cedarsoftware");
+
+    static {
+        JAVA_UTIL_LIBRARY_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
     /** The status the process ends with, also when a shutdown hook ends it. */
     private static volatile int exitStatus;
 

@@ -64,6 +64,8 @@ class DemoJarIT {
             assertThat(java.nio.file.Files.readString(dir.resolve("data/out/carol/users.jsonl"))).contains("\"UserName\":\"João\"");
             assertThat(demo.terminate(Duration.ofSeconds(60))).as(demo.output()).isZero();
             assertThat(demo.output()).contains("cdc.source.host");
+            // one log format: no library's own console lines (docs/overrides.md §5)
+            assertThat(demo.output()).doesNotContain("com.cedarsoftware");
         }
     }
 }
