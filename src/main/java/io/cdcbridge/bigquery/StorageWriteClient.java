@@ -117,7 +117,10 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
     public Outcome send(String table, List<BigQueryRowMapper.Row> rows) {
         List<Map<String, Object>> batch = new java.util.ArrayList<>(rows.size());
         for (BigQueryRowMapper.Row r : rows) {
-            batch.add(values(table, r));
+            // the placed values (BigQueryClient#placed) as StorageWriteRows writes them, not copied: the encoder leaves
+            // nulls out itself, and neither it nor CurrentTableRows#of changes the map. BYTES stay base64 text and
+            // TIMESTAMP text, as on the insertAll path.
+            batch.add(rest.placed(table, r));
         }
         boolean withCurrent = tables != null && tables.current(table) != null;
         String request = withCurrent ? changelogAppended.key(table, rows) : null;
@@ -550,15 +553,6 @@ final class StorageWriteClient implements SinkClient<BigQueryRowMapper.Row>, Aut
             }
         }
         return null;
-    }
-
-    /**
-     * One row's values as {@link StorageWriteRows} writes them: the placed values ({@link BigQueryClient#placed}); the
-     * encoder leaves nulls out itself. BYTES stay base64 text and TIMESTAMP text, as on the insertAll path. Not copied:
-     * neither the encoder nor {@link CurrentTableRows#of} changes it.
-     */
-    Map<String, Object> values(String table, BigQueryRowMapper.Row r) {
-        return rest.placed(table, r);
     }
 
     @Override

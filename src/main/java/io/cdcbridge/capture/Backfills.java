@@ -450,12 +450,12 @@ public final class Backfills implements AutoCloseable {
                     if (p.rows() > 0 && "requested".equals(r.state)) {
                         r.state = "running";
                     }
-                    if (p.rows() != r.rowsAtLastMove || r.lastMove == null) {
+                    if (p.rows() != r.rowsAtLastMove) { // rowsAtLastMove starts at -1: the first tick sets lastMove
                         r.rowsAtLastMove = p.rows();
                         r.lastMove = now;
                     } else if (Duration.between(r.lastMove, now).compareTo(NUDGE_AFTER) >= 0) {
                         r.lastMove = now;
-                        ticker.execute(() -> nudge(r));
+                        nudgeSoon(r);
                     }
                     int tenth = (int) Math.min(9, p.percent() / 10);
                     if (tenth > r.loggedTenth) {

@@ -231,12 +231,12 @@ public final class CaptureRoute extends RouteBuilder {
         c.setPublishViaPartitionRoot(Boolean.parseBoolean(String.valueOf(src.debezium().getOrDefault("publish.via.partition.root", "false"))));
         // and for the logical decoding messages Debezium turns into records: the backfill's own (Backfills.nudge) never
         // reach a topic; a user's include list is theirs to keep free of it (docs/operations.md, "Backfill")
-        Object messagesIn = src.debezium().get("message.prefix.include.list");
-        Object messagesOut = src.debezium().get("message.prefix.exclude.list");
+        String messagesIn = src.debezium().get("message.prefix.include.list");
+        String messagesOut = src.debezium().get("message.prefix.exclude.list");
         if (messagesIn != null) {
-            c.setMessagePrefixIncludeList(messagesIn.toString());
+            c.setMessagePrefixIncludeList(messagesIn);
         } else {
-            c.setMessagePrefixExcludeList(messagesOut == null || messagesOut.toString().isBlank() ? Backfills.MESSAGE_PREFIX
+            c.setMessagePrefixExcludeList(messagesOut == null || messagesOut.isBlank() ? Backfills.MESSAGE_PREFIX
                     : messagesOut + "," + Backfills.MESSAGE_PREFIX);
         }
         // and for the backfill's chunk size (docs/operations.md, "Backfill": the other tables' wait against its speed)

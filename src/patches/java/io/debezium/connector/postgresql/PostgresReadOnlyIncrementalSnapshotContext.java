@@ -115,7 +115,7 @@ public class PostgresReadOnlyIncrementalSnapshotContext<T> extends AbstractIncre
         }
         long version = stateVersion;
         if (storedState == null || storedVersion != version) {
-            storedState = new HashMap<>(super.store(new HashMap<>()));
+            storedState = super.store(new HashMap<>());
             storedState.remove(EVENT_PRIMARY_KEY);
             storedVersion = version;
         }
