@@ -627,6 +627,7 @@ public final class FakeBigQueryWrite implements AutoCloseable {
                 return error(Status.Code.INVALID_ARGUMENT, "_CHANGE_TYPE needs a primary key on table " + key, null);
             }
 
+            Columns columns = new Columns(fields);
             List<ByteString> serialized = request.getProtoRows().getRows().getSerializedRowsList();
             List<ObjectNode> rows = new ArrayList<>(serialized.size());
             List<RowError> rowErrors = new ArrayList<>();
@@ -635,7 +636,7 @@ public final class FakeBigQueryWrite implements AutoCloseable {
                 ObjectNode row = null;
                 try {
                     DynamicMessage msg = DynamicMessage.parseFrom(descriptor, serialized.get(i));
-                    row = decode(msg, fields, problems);
+                    row = decode(msg, columns, problems);
                 } catch (InvalidProtocolBufferException e) {
                     problems.add("Could not parse the serialized row: " + e.getMessage());
                 }
@@ -752,35 +753,65 @@ public final class FakeBigQueryWrite implements AutoCloseable {
         };
     }
 
+    /**
+     * A table's columns as one request's rows are decoded against them: each proto field's column looked up once per
+     * request, not once per row (the fake shares two cores with the bridge in bench/e2e.sh).
+     */
+    private static final class Columns {
+        final Map<String, JsonNode> fields;
+        final List<String> required = new ArrayList<>();
+        private final Map<Descriptors.FieldDescriptor, Column> byField = new java.util.IdentityHashMap<>();
+
+        Columns(Map<String, JsonNode> fields) {
+            this.fields = fields;
+            for (JsonNode col : fields.values()) {
+                if ("REQUIRED".equals(col.path("mode").asText())) {
+                    required.add(col.path("name").asText());
+                }
+            }
+        }
+
+        Column of(Descriptors.FieldDescriptor f) {
+            return byField.computeIfAbsent(f, x -> {
+                String lower = x.getName().toLowerCase(Locale.ROOT);
+                if (lower.equals(CHANGE_TYPE.toLowerCase(Locale.ROOT))) {
+                    return new Column(CHANGE_TYPE, null, null);
+                }
+                if (lower.equals(CHANGE_SEQUENCE_NUMBER.toLowerCase(Locale.ROOT))) {
+                    return new Column(CHANGE_SEQUENCE_NUMBER, null, null);
+                }
+                JsonNode col = fields.get(lower);
+                return new Column(col.path("name").asText(), FakeBigQuery.normalize(col.path("type").asText()), col);
+            });
+        }
+    }
+
+    /** A proto field's column: its name in the table, its type (null for a CDC pseudo-column) and its schema. */
+    private record Column(String name, String type, JsonNode col) {
+    }
+
     /** One row as JSON in insertAll's form (what the REST fake stores), its problems into {@code problems}. */
-    private static ObjectNode decode(DynamicMessage msg, Map<String, JsonNode> fields, List<String> problems) {
+    private static ObjectNode decode(DynamicMessage msg, Columns columns, List<String> problems) {
         ObjectNode row = NODES.objectNode();
         for (Map.Entry<Descriptors.FieldDescriptor, Object> e : msg.getAllFields().entrySet()) {
             Descriptors.FieldDescriptor f = e.getKey();
-            String lower = f.getName().toLowerCase(Locale.ROOT);
-            if (lower.equals(CHANGE_TYPE.toLowerCase(Locale.ROOT))) {
-                row.put(CHANGE_TYPE, (String) e.getValue());
+            Column c = columns.of(f);
+            if (c.type() == null) {
+                row.put(c.name(), (String) e.getValue());
                 continue;
             }
-            if (lower.equals(CHANGE_SEQUENCE_NUMBER.toLowerCase(Locale.ROOT))) {
-                row.put(CHANGE_SEQUENCE_NUMBER, (String) e.getValue());
-                continue;
-            }
-            JsonNode col = fields.get(lower);
-            String name = col.path("name").asText();
-            String type = FakeBigQuery.normalize(col.path("type").asText());
             if (f.isRepeated()) {
-                ArrayNode a = row.putArray(name);
+                ArrayNode a = row.putArray(c.name());
                 for (Object v : (List<?>) e.getValue()) {
-                    a.add(value(name, type, col, v, problems));
+                    a.add(value(c.name(), c.type(), c.col(), v, problems));
                 }
             } else {
-                row.set(name, value(name, type, col, e.getValue(), problems));
+                row.set(c.name(), value(c.name(), c.type(), c.col(), e.getValue(), problems));
             }
         }
-        for (JsonNode col : fields.values()) {
-            if ("REQUIRED".equals(col.path("mode").asText()) && !row.hasNonNull(col.path("name").asText())) {
-                problems.add("Field " + col.path("name").asText() + " is required but missing in the row.");
+        for (String name : columns.required) {
+            if (!row.hasNonNull(name)) {
+                problems.add("Field " + name + " is required but missing in the row.");
             }
         }
         return row;
@@ -845,7 +876,7 @@ public final class FakeBigQueryWrite implements AutoCloseable {
                     } else {
                         d = BigDecimal.valueOf(((Number) v).longValue());
                     }
-                    d = d.stripTrailingZeros();
+                    d = stripTrailingZeros(d);
                     String problem = checkDecimal(name, type, col, d);
                     if (problem != null) {
                         problems.add(problem);
@@ -855,7 +886,7 @@ public final class FakeBigQueryWrite implements AutoCloseable {
                 case "RECORD": {
                     Map<String, JsonNode> sub = new LinkedHashMap<>();
                     col.path("fields").forEach(c -> sub.put(c.path("name").asText().toLowerCase(Locale.ROOT), c));
-                    return decode((DynamicMessage) v, sub, problems);
+                    return decode((DynamicMessage) v, new Columns(sub), problems);
                 }
                 default:
                     return NODES.textNode(String.valueOf(v));
@@ -864,6 +895,27 @@ public final class FakeBigQueryWrite implements AutoCloseable {
             problems.add("Field " + name + ": Invalid " + type + " value: " + v);
             return NODES.nullNode();
         }
+    }
+
+    private static final BigInteger TEN_POW_18 = BigInteger.TEN.pow(18);
+
+    /**
+     * {@link BigDecimal#stripTrailingZeros()}, the same result: BigDecimal strips a BigInteger's zeros one division by
+     * ten each (a BIGNUMERIC's 38 fraction digits, most of the fake's time), this 18 at a time, then as a long.
+     */
+    static BigDecimal stripTrailingZeros(BigDecimal d) {
+        BigInteger u = d.unscaledValue();
+        int scale = d.scale();
+        while (u.bitLength() >= 63) {
+            BigInteger[] qr = u.divideAndRemainder(TEN_POW_18);
+            if (qr[1].signum() != 0) {
+                break;
+            }
+            u = qr[0];
+            scale -= 18;
+        }
+        BigDecimal same = u.bitLength() < 63 ? BigDecimal.valueOf(u.longValue(), scale) : new BigDecimal(u, scale);
+        return same.stripTrailingZeros();
     }
 
     /** NUMERIC: 29 integer and 9 fraction digits; BIGNUMERIC: 38 and 38; a column's NUMERIC(P, S) narrower still. */
@@ -916,7 +968,7 @@ public final class FakeBigQueryWrite implements AutoCloseable {
         return Integer.compare(a.length, b.length);
     }
 
-    /** Applies one CDC change to {@code t} by its primary key (held under t's lock). */
+    /** Applies one CDC change to {@code t} by its primary key (held under t's lock); {@code change} becomes the stored row. */
     private void applyChange(String key, FakeBigQuery.Table t, ObjectNode change, List<String> primaryKey) {
         ObjectNode keyValues = NODES.objectNode();
         for (String c : primaryKey) {
@@ -930,7 +982,8 @@ public final class FakeBigQueryWrite implements AutoCloseable {
             return; // an older change: the key already holds a newer one
         }
         boolean delete = "DELETE".equals(change.path(CHANGE_TYPE).asText());
-        ObjectNode stored = change.deepCopy();
+        // the decoded row is this request's own: stored as it is, without its pseudo-columns
+        ObjectNode stored = change;
         stored.remove(CHANGE_TYPE);
         stored.remove(CHANGE_SEQUENCE_NUMBER);
         // the row BigQuery holds for the key: find it by identity (the table's list holds each key once)

@@ -148,7 +148,7 @@ class FakeBigQueryWriteTest {
         assertThat(a.get("at").asText()).isEqualTo("2024-05-01T10:00:00.123456Z");
         assertThat(a.get("day").asText()).isEqualTo("2024-05-01");
         assertThat(a.get("local").asText()).isEqualTo("2024-05-01T10:00:00.5");
-        assertThat(new BigDecimal(a.get("price").asText())).isEqualByComparingTo("12.5");
+        assertThat(a.get("price").asText()).as("as BigQuery prints it: no trailing zeros").isEqualTo("12.5");
         assertThat(a.get("big").asText()).isEqualTo("1234567890123456789012345678901234.5678");
         assertThat(a.get("doc").asText()).isEqualTo("{\"a\":1}");
         assertThat(a.get("ok").asBoolean()).isTrue();
@@ -168,6 +168,25 @@ class FakeBigQueryWriteTest {
                 .setName("projects/p/datasets/ds/tables/nope/streams/_default").build()))
                 .isInstanceOfSatisfying(com.google.api.gax.rpc.NotFoundException.class,
                         e -> assertThat(e.getMessage()).contains("Requested entity was not found"));
+    }
+
+    @Test
+    void stripsTrailingZerosAsBigDecimalDoes() {
+        java.util.Random random = new java.util.Random(7);
+        List<BigDecimal> values = new java.util.ArrayList<>(List.of(BigDecimal.ZERO, new BigDecimal("0E-38"),
+                new BigDecimal("100"), new BigDecimal("-12.500000000"), new BigDecimal("1" + "0".repeat(75)),
+                new BigDecimal(new java.math.BigInteger("123" + "0".repeat(54)), 38)));
+        for (int i = 0; i < 20_000; i++) {
+            java.math.BigInteger digits = new java.math.BigInteger(1 + random.nextInt(126), random)
+                    .multiply(java.math.BigInteger.TEN.pow(random.nextInt(40)));
+            values.add(new BigDecimal(random.nextBoolean() ? digits : digits.negate(), random.nextInt(80) - 20));
+        }
+        for (BigDecimal v : values) {
+            BigDecimal expected = v.stripTrailingZeros();
+            BigDecimal got = FakeBigQueryWrite.stripTrailingZeros(v);
+            assertThat(got.unscaledValue()).as("%s", v).isEqualTo(expected.unscaledValue());
+            assertThat(got.scale()).as("%s", v).isEqualTo(expected.scale());
+        }
     }
 
     /** A proto writer schema of (name, type, label) fields, as a hand-written client would send. */

@@ -710,8 +710,15 @@ public final class FakeCarol implements AutoCloseable {
         };
     }
 
+    /** A date, a date-time or a date-time with an offset, in ISO form. */
     private static boolean isoDate(String s) {
-        for (java.util.function.Consumer<String> p : List.<java.util.function.Consumer<String>>of(LocalDate::parse, LocalDateTime::parse, OffsetDateTime::parse)) {
+        // only a string with a 'T' (the ISO parsers take 't' too) can be a date-time, and only one without a date: the
+        // parser a string can pass is tried first, so a timestamp costs no failed parse (each a thrown exception, most
+        // of the fake's time on dates)
+        List<java.util.function.Consumer<String>> forms = s.indexOf('T') < 0 && s.indexOf('t') < 0
+                ? List.of(LocalDate::parse)
+                : List.of(OffsetDateTime::parse, LocalDateTime::parse);
+        for (java.util.function.Consumer<String> p : forms) {
             try {
                 p.accept(s);
                 return true;
