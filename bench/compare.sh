@@ -6,6 +6,8 @@
 #        SNAPSHOT_ROWS=M bench/compare.sh [N]   also the initial load of an M-row table: bench/snapshot.sh M beside
 #        the peer's SNAPSHOT_ROWS=M run, and their ratio; and VIA=backfill bench/snapshot.sh M (the same rows read
 #        by a backfill requested on a running bridge) against the same peer run
+#        E2E=1 bench/compare.sh [N]   also bench/e2e.sh N (the same ROUNDS; RATE and E2E_SECONDS for its latency
+#        phase, default 2000 and 20): rows into both fakes against the peer's capture-only rate of this run
 # Environment: JAVA_HOME (the JDK for both stacks); AOT=1 (JDK 25+: first a training run of each stack writes a JVM
 # AOT cache, JEP 483/515, then both measured runs start from their own cache).
 set -Eeuo pipefail
@@ -38,6 +40,10 @@ if [[ -n "${SNAPSHOT_ROWS:-}" ]]; then
   SNAP_OURS=$(mktemp); echo "== cdc-bridge initial load"; "$HERE/snapshot.sh" "$SNAPSHOT_ROWS" | tee "$SNAP_OURS"
   SNAP_BF=$(mktemp); echo "== cdc-bridge initial load by backfill"; VIA=backfill "$HERE/snapshot.sh" "$SNAPSHOT_ROWS" | tee "$SNAP_BF"
 fi
+E2E_OURS=""
+if [[ "${E2E:-0}" == 1 ]]; then
+  E2E_OURS=$(mktemp); echo "== cdc-bridge end to end into both fakes"; "$HERE/e2e.sh" "$N" "${RATE:-2000}" "${E2E_SECONDS:-20}" | tee "$E2E_OURS"
+fi
 
 num() { grep -m1 "$1" "$2" | grep -oE "$3" | grep -oE '[0-9.]+' | head -1; }
 our_cold=$(num '^cdc-bridge-cold:' "$OURS" '[0-9]+ events/s')
@@ -68,4 +74,10 @@ if [[ -n "$SNAP_OURS" ]]; then
   echo "initial load ($SNAPSHOT_ROWS rows): cdc-bridge $our_snap rows/s (from launch), peer $peer_snap rows/s (from connector creation), ratio $(ratio "$our_snap" "$peer_snap")x"
   echo "initial load by backfill ($SNAPSHOT_ROWS rows): cdc-bridge $our_bf rows/s (from the request on a running bridge), peer $peer_snap rows/s, ratio $(ratio "$our_bf" "$peer_snap")x"
   rm -f "$SNAP_OURS" "$SNAP_BF"
+fi
+if [[ -n "$E2E_OURS" ]]; then
+  e2e_cold=$(num '^cdc-bridge-e2e-cold:' "$E2E_OURS" '[0-9]+ rows/s')
+  e2e_warm=$(num '^cdc-bridge-e2e-warm:' "$E2E_OURS" '[0-9]+ rows/s')
+  echo "end to end into both fakes: cdc-bridge cold $e2e_cold rows/s, warm $e2e_warm rows/s; against the peer's capture only: cold $(ratio "$e2e_cold" "$peer_cold")x, warm $(ratio "$e2e_warm" "$peer_warm")x"
+  rm -f "$E2E_OURS"
 fi
