@@ -20,7 +20,11 @@ jit_ms() { local t sum=0 tck; tck=$(getconf CLK_TCK)
     sum=$(( sum + $(awk '{print $14+$15}' "$t/stat" 2>/dev/null || echo 0) )); done
   echo $(( sum * 1000 / tck )); }
 # per-thread CPU of a process: "tid ticks name" lines (for THREADS=1 in capture.sh)
-thread_ticks() { local t; for t in /proc/"$1"/task/*; do printf '%s %s %s\n' "${t##*/}" "$(awk '{print $14+$15}' "$t/stat" 2>/dev/null || echo 0)" "$(tr ' ' '_' <"$t/comm" 2>/dev/null)"; done; }
+thread_ticks() { local t; for t in /proc/"$1"/task/*; do printf '%s %s %s\n' "${t##*/}" "$(awk '{print $14+$15}' "$t/stat" 2>/dev/null || echo 0)" "$(tr ' ' '_' 2>/dev/null <"$t/comm")"; done 2>/dev/null; }
+# CPU of every Postgres process still running (the server and its backends, the walsender included)
+pg_cpu_ms() { local p sum=0 tck; tck=$(getconf CLK_TCK)
+  for p in $(pgrep -u postgres 2>/dev/null || pgrep -x postgres); do sum=$(( sum + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0) )); done
+  echo $(( sum * 1000 / tck )); }
 vm() { awk -v k="$2:" '$1==k{print int($2/1024)}' "/proc/$1/status" 2>/dev/null || echo 0; }
 alive() { [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; }
 wait_for() { local desc=$1 t=$2; shift 2; local end=$(( $(date +%s) + t )); until "$@"; do (( $(date +%s) < end )) || die "timed out waiting for $desc"; sleep 0.05; done; }
