@@ -968,6 +968,24 @@ public final class FakeBigQueryWrite implements AutoCloseable {
         return Integer.compare(a.length, b.length);
     }
 
+    /**
+     * Forgets what a current-state table holds: its rows and its keys' last changes (bench/e2e.sh between rounds, whose
+     * keys are all new: every round's rows kept grew the driver's heap past a gigabyte). Later changes are checked and
+     * applied as before.
+     */
+    public void forgetCurrentState(String project, String dataset, String table) {
+        FakeBigQuery.Table t = rest.table(project, dataset, table);
+        if (t == null) {
+            return;
+        }
+        synchronized (t) {
+            cdc.remove(tableKey(project, dataset, table));
+            t.rows.clear();
+            t.rowInsertIds.clear();
+            t.rowArrivalMillis.clear();
+        }
+    }
+
     /** Applies one CDC change to {@code t} by its primary key (held under t's lock); {@code change} becomes the stored row. */
     private void applyChange(String key, FakeBigQuery.Table t, ObjectNode change, List<String> primaryKey) {
         ObjectNode keyValues = NODES.objectNode();
