@@ -1,14 +1,20 @@
 package io.cdcbridge.event;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdcbridge.errors.PermanentDeliveryException;
 import io.cdcbridge.util.LastValue;
@@ -37,7 +43,7 @@ public record ChangeEvent(String op, String schema, String table, ObjectNode key
             if (value == null) {
                 throw new PermanentDeliveryException("not a ChangeEvent: empty value (tombstone)");
             }
-            root = value instanceof byte[] b ? JSON.readTree(b) : JSON.readTree(value.toString());
+            root = value instanceof byte[] b ? readTree(b) : JSON.readTree(value.toString());
         } catch (IOException e) {
             throw new PermanentDeliveryException("not a ChangeEvent: value is not JSON (" + firstLine(e.getMessage()) + ")", e);
         }
@@ -71,6 +77,68 @@ public record ChangeEvent(String op, String schema, String table, ObjectNode key
                 source.hasNonNull("txId") ? source.get("txId").asLong() : null,
                 source.hasNonNull("tsMs") ? source.get("tsMs").asLong() : null,
                 source.path("snapshot").asBoolean(false), types(typesHeader));
+    }
+
+    /**
+     * The tree {@code JSON.readTree(bytes)} builds, built straight from the parser's tokens: each sink reads every event
+     * once, and databind's per-call set-up (a deserialization context, the root deserializer's lookup) and its
+     * container stack were a third of that reading (JFR of bench/e2e.sh). The same nodes for the same input, numbers
+     * included (ChangeEventTreeTest compares the two); null for empty input (readTree's missing node), which
+     * {@link #parse} refuses as readTree's was. The parser bounds the nesting (Jackson's StreamReadConstraints), so the
+     * recursion is bounded too.
+     */
+    static JsonNode readTree(byte[] bytes) throws IOException {
+        try (JsonParser p = JSON.getFactory().createParser(bytes)) {
+            JsonToken t = p.nextToken();
+            return t == null ? null : node(p, t);
+        }
+    }
+
+    private static JsonNode node(JsonParser p, JsonToken t) throws IOException {
+        JsonNodeFactory nodes = JSON.getNodeFactory();
+        switch (t) {
+            case START_OBJECT: {
+                ObjectNode o = nodes.objectNode();
+                for (JsonToken f = p.nextToken(); f == JsonToken.FIELD_NAME; f = p.nextToken()) {
+                    String name = p.currentName();
+                    o.replace(name, node(p, p.nextToken())); // a repeated name: the last one wins, as in readTree
+                }
+                return o;
+            }
+            case START_ARRAY: {
+                ArrayNode a = nodes.arrayNode();
+                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                    a.add(node(p, e));
+                }
+                return a;
+            }
+            case VALUE_STRING:
+                return nodes.textNode(p.getText());
+            case VALUE_NUMBER_INT:
+                return switch (p.getNumberType()) {
+                    case INT -> nodes.numberNode(p.getIntValue());
+                    case LONG -> nodes.numberNode(p.getLongValue());
+                    default -> nodes.numberNode(p.getBigIntegerValue());
+                };
+            case VALUE_NUMBER_FLOAT: {
+                // USE_BIG_DECIMAL_FOR_FLOATS, and the default node factory's trailing-zero stripping, as readTree
+                BigDecimal d = p.getDecimalValue();
+                try {
+                    d = d.stripTrailingZeros();
+                } catch (ArithmeticException e) {
+                    // a scale stripping would overflow: kept as read
+                }
+                return nodes.numberNode(d);
+            }
+            case VALUE_TRUE:
+                return nodes.booleanNode(true);
+            case VALUE_FALSE:
+                return nodes.booleanNode(false);
+            case VALUE_NULL:
+                return nodes.nullNode();
+            default:
+                throw new JsonParseException(p, "unexpected token " + t);
+        }
     }
 
     /** {@code schema.table}, as counters and table selections name a source table. */

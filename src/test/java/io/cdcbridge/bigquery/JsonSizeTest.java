@@ -51,4 +51,23 @@ class JsonSizeTest {
         long exact = JACKSON.writeValueAsString(row).getBytes(StandardCharsets.UTF_8).length;
         assertThat(JsonSize.of(row)).isBetween(exact, exact + exact / 10);
     }
+
+    /** The per-character rule the table implements, written out: every UTF-16 unit costs what it did before the table. */
+    @Test
+    void everyCharacterCostsWhatTheRuleSays() {
+        for (int c = 0; c <= 0xFFFF; c++) {
+            char ch = (char) c;
+            long rule = ch < 0x20 || ch == '"' || ch == '\\' || ch == '<' || ch == '>' || ch == '&' || ch == '=' || ch == '\''
+                    || ch == '\u2028' || ch == '\u2029' ? 6 : ch < 0x80 ? 1 : ch < 0x800 ? 2 : Character.isSurrogate(ch) ? 6 : 3;
+            assertThat(JsonSize.string(String.valueOf(ch))).as("U+%04X", c).isEqualTo(2 + rule);
+        }
+    }
+
+    @Test
+    void longsCountTheirDigits() {
+        for (long v : new long[] {0, 7, -7, 9, 10, -10, 99, 100, 123456789, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1, -1}) {
+            assertThat(JsonSize.digits(v)).as("%d", v).isEqualTo(Long.toString(v).length());
+            assertThat(JsonSize.of(v)).isEqualTo(Long.toString(v).length() + 2);
+        }
+    }
 }
