@@ -50,6 +50,7 @@ public final class BigQueryTables {
     private final String project;
     private final String dataset;
     private final Map<String, Known> known = new ConcurrentHashMap<>();
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private final Set<String> conflictsLogged = ConcurrentHashMap.newKeySet();
     private final Set<String> unpartitionedLogged = ConcurrentHashMap.newKeySet();
     /** changelog table → the key columns of its {@code _current} table and a version bumped whenever its schema grew */
@@ -80,7 +81,9 @@ public final class BigQueryTables {
         if (k != null && placed(k, columns) && (keyColumns.isEmpty() || k.keyColumns().equals(keyColumns))) {
             return;
         }
-        synchronized (this) {
+        // one table at a time, tables side by side (the engine prepares a batch's tables in parallel): all that doEnsure
+        // keeps is per table, and the dataset's creation tolerates a race (409)
+        synchronized (locks.computeIfAbsent(tableId, t -> new Object())) {
             try {
                 doEnsure(tableId, columns, keyColumns);
             } catch (BigQueryException e) {

@@ -279,4 +279,39 @@ class DeliveryEngineTest {
         assertThat(sent).containsExactly("b:b1", "c:c1");
         assertThat(committed).containsExactly("p.s.t-0@3");
     }
+
+    @Test
+    void targetsArePreparedSideBySide() {
+        // each preparation waits until all four are under way: one at a time, the first would give up and refuse
+        java.util.concurrent.CountDownLatch all = new java.util.concurrent.CountDownLatch(4);
+        SinkClient<String> client = new SinkClient<>() {
+            @Override
+            public Outcome prepare(String target, List<String> items) {
+                all.countDown();
+                try {
+                    return all.await(10, java.util.concurrent.TimeUnit.SECONDS) ? Outcome.DELIVERED
+                            : Outcome.refused("prepared one at a time");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return Outcome.refused("interrupted");
+                }
+            }
+
+            @Override
+            public Outcome send(String target, List<String> items) {
+                sent.add(target + ":" + String.join(",", items));
+                return Outcome.DELIVERED;
+            }
+        };
+        DeadLetters letters = new DeadLetters(dlq, "p");
+        DeliveryEngine<String> e = new DeliveryEngine<>("stub", MAPPER, client, new DeliveryOptions(10, 1000, 4, 2, 1, 5, 60_000), () -> letters);
+        try {
+            e.deliver(batch("a1", "b1", "c1", "d1", "a2"), ALL);
+        } finally {
+            e.close();
+        }
+        assertThat(deadLettered()).isEmpty();
+        assertThat(sent).containsExactlyInAnyOrder("a:a1,a2", "b:b1", "c:c1", "d:d1");
+        assertThat(committed).containsExactly("p.s.t-0@4");
+    }
 }
