@@ -8,7 +8,7 @@
 # first; then the bridge's jar is launched and measured: JVM launch -> streaming, then per
 # round N rows in one transaction -> N events on the topic. Round 1 is the cold JVM, the
 # following rounds are warm. Environment: ROUNDS (default 3), PG_BIN, BRIDGE_OPTS (JVM flags
-# for the bridge, default -Xmx1g -XX:+UseParallelGC, bench/defaults.sh), JAVA_HOME (the
+# for the bridge, default -Xms1g -Xmx1g -XX:+UseParallelGC, bench/defaults.sh), JAVA_HOME (the
 # JDK), THREADS=1 (each round's busiest bridge threads), WIDTH=50 (a 50-column table), KEEP_WORK=1,
 # BRIDGE_JAR (another build of the jar, for an A/B in one session).
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

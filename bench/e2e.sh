@@ -6,7 +6,7 @@
 #   RATE     steady commit rate for the latency phase, rows/s (default 2000), for SECONDS (default 20)
 # Prints rows/s, commit -> sink p50/p99 latency, the bridge's peak RSS and its start -> streaming time.
 # Environment: ROUNDS (default 2: round 1 cold, then warm), BRIDGE_OPTS (the bridge's JVM flags, default
-# -Xmx1g -XX:+UseParallelGC, bench/defaults.sh), DRIVER_OPTS (the driver's, default -Xmx2G: the fakes keep every row, changelog and current tables, of all rounds), E2E_OPTS
+# -Xms1g -Xmx1g -XX:+UseParallelGC, bench/defaults.sh), DRIVER_OPTS (the driver's, default -Xmx2G: the fakes keep the rows of a round, then drop them), E2E_OPTS
 # (bridge settings under test, e.g. "-Dcdc.kafka.partitions=2 -Dcdc.bigquery.consumers=2 -Dcdc.carol.consumers=2"),
 # WRITE_API (cdc.bigquery.write-api: storage, the default, or insertall), JAVA_HOME (the JDK).
 # The fakes run in the driver JVM (io.cdcbridge.bench.EndToEndBench, test classes); the bridge is the jar.

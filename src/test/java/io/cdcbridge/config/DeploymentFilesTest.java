@@ -268,7 +268,7 @@ class DeploymentFilesTest {
                 .contains("ENTRYPOINT [\"java\", \"-jar\", \"/app/cdc-bridge-server.jar\"]")
                 .contains("USER cdc").doesNotContain("USER root")
                 .contains("HEALTHCHECK").contains("/health/ready")
-                .contains("JDK_JAVA_OPTIONS=\"-XX:MaxRAMPercentage=75 -XX:+UseParallelGC\"")
+                .contains("JDK_JAVA_OPTIONS=\"-XX:InitialRAMPercentage=75 -XX:MaxRAMPercentage=75 -XX:+UseParallelGC\"")
                 .as("tiered compilation by default (its choice explained in the Dockerfile)").doesNotContain("TieredStopAtLevel=1\"");
         assertThat(server).as("no Maven, no sources in the runtime image").doesNotContain("maven").doesNotContain("COPY . ");
         assertThat(withBases(stages, "demo")).contains("/target/cdc-bridge.jar /app/cdc-bridge.jar").contains("USER cdc");
