@@ -3,10 +3,14 @@
 # long time (issue 23: 30 minutes at 2,000 changes/s over four tables).
 #
 # usage: bench/soak.sh [SECONDS] [RATE]     (default 1800 s at 2000 changes/s)
-# Per minute: the bridge's RSS, commit -> BigQuery p50/p99/max of the rows that arrived in that minute, the bridge's GC
-# pauses in it and how far each fake is behind; at the end, after the fakes have drained, each row's latest state in
-# both fakes against Postgres ("soak-result: ... lost 0, stale 0"). Environment: BRIDGE_OPTS (the bridge's JVM flags,
-# default -Xmx1g -XX:+UseParallelGC, bench/defaults.sh), BRIDGE_JAR, DRIVER_OPTS (the driver's, default -Xmx6G -XX:+UseZGC: the fakes hold the current tables, and a stop-the-world pause of theirs would count as the bridge's latency),
+# The load starts as soon as the bridge streams; its first SOAK_WARMUP_MINUTES (default 1) are the cold JVM's, printed
+# as warm-up and not measured (a restart under load: how long it takes to catch up shows there), then SECONDS are.
+# Per minute: the bridge's RSS, commit -> BigQuery p50/p99/max of the rows that arrived in that minute and where the
+# time went (commit -> the sink's batch, the batch -> stored), the bridge's GC pauses in it and how far each fake is
+# behind; a summary of the measured minutes (worst p99, RSS spread around its mean, longest pause); at the end, after
+# the fakes have drained, each row's latest state in both fakes against Postgres ("soak-result: ... lost 0, stale 0",
+# the warm-up's changes included). Environment: SOAK_WARMUP_MINUTES, BRIDGE_OPTS (the bridge's JVM flags,
+# default -Xms1g -Xmx1g -XX:+UseParallelGC, bench/defaults.sh), BRIDGE_JAR, DRIVER_OPTS (the driver's, default -Xmx6G -XX:+UseZGC: the fakes hold the current tables, and a stop-the-world pause of theirs would count as the bridge's latency),
 # SOAK_OPTS (bridge settings under test), JAVA_HOME.
 # The fakes run in the driver JVM (io.cdcbridge.bench.SoakBench, test classes); the bridge is the jar.
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -23,10 +23,13 @@ import io.cdcbridge.support.FakeCarol;
 /**
  * Soak driver for bench/soak.sh (not a test): the BigQuery and Carol fakes in this JVM, the bridge's jar as its own
  * process, then RATE changes/s over four tables for SECONDS, committed every 10 ms (per tick and table: one insert,
- * the rest updates of earlier rows). Prints per minute the bridge's RSS, commit → BigQuery p50/p99/max of the rows that
- * arrived in that minute, the GC pauses of that minute (the bridge's {@code -Xlog:gc}) and how far the fakes are
- * behind; at the end whether the latest state of every row in both fakes (BigQuery's changelog by LSN and its
- * {@code _current} table, Carol's last record) equals Postgres's (zero lost, none stale).
+ * the rest updates of earlier rows), after {@code SOAK_WARMUP_MINUTES} (default 1) of the same load on the cold JVM, which
+ * are printed as such and not measured. Prints per minute the bridge's RSS, commit → BigQuery p50/p99/max of the rows
+ * that arrived in that minute and where that time went (commit → the sink's batch, from {@code _ingested_at}; the batch
+ * → stored), the GC pauses of that minute (the bridge's {@code -Xlog:gc}) and how far the fakes are behind; then the
+ * measured minutes' worst p99 and RSS spread; at the end whether the latest state of every row in both fakes
+ * (BigQuery's changelog by LSN and its {@code _current} table, Carol's last record) equals Postgres's (zero lost, none
+ * stale), the warm-up's changes included.
  *
  * <pre>SoakBench JAR PG_PORT KAFKA_BOOTSTRAP WORK_DIR RATE SECONDS</pre>
  */
@@ -80,9 +83,12 @@ public final class SoakBench {
                     }
                     Thread.sleep(20);
                 }
-                System.out.printf("soak: streaming %.3f s after launch; %d changes/s over %d tables for %d s%n",
-                        (System.currentTimeMillis() - launch) / 1000.0, rate, TABLES.size(), seconds);
+                System.out.printf("soak: streaming %.3f s after launch; %d changes/s over %d tables for %d s after a warm-up of %s min%n",
+                        (System.currentTimeMillis() - launch) / 1000.0, rate, TABLES.size(), seconds,
+                        System.getenv().getOrDefault("SOAK_WARMUP_MINUTES", "1"));
+                Thread probe = publishedProbe(bootstrap);
                 run(c, bq, carol, bridge, gcLog, rate, seconds);
+                probe.interrupt();
             } finally {
                 bridge.destroy();
                 if (!bridge.waitFor(60, TimeUnit.SECONDS)) {
@@ -106,8 +112,9 @@ public final class SoakBench {
         long startMs = System.currentTimeMillis();
         int gcLines = 0;
         c.setAutoCommit(false);
+        int warmupMinutes = Integer.parseInt(System.getenv().getOrDefault("SOAK_WARMUP_MINUTES", "1"));
         try (Statement st = c.createStatement()) {
-            int ticks = seconds * 100;
+            int ticks = (warmupMinutes * 60 + seconds) * 100;
             for (int tick = 0; tick < ticks; tick++) {
                 long due = start + tick * 10_000_000L;
                 // parked, not spinning: a spinning driver would take one of the two cores from the bridge
@@ -132,7 +139,7 @@ public final class SoakBench {
                     maxId[t] += inserts;
                 }
                 if ((tick + 1) % 6000 == 0 || tick == ticks - 1) {
-                    gcLines = minute(bq, carol, bridge, gcLog, gcLines, (tick + 1) / 6000.0, changes, startMs);
+                    gcLines = minute(bq, carol, bridge, gcLog, gcLines, (tick + 1) / 6000.0 - warmupMinutes, changes, startMs);
                 }
             }
         }
@@ -152,7 +159,8 @@ public final class SoakBench {
         }
         System.out.printf("soak: drained %.1f s after the last commit: BigQuery %d rows (%d changes; at least once), Carol %d records%n",
                 (System.currentTimeMillis() - drainStart) / 1000.0, bigQueryRows(bq), changes, carolRecords(carol));
-        minute(bq, carol, bridge, gcLog, gcLines, -1, changes, startMs);
+        minute(bq, carol, bridge, gcLog, gcLines, Double.NaN, changes, startMs);
+        summary();
         result = latestState(c, bq, carol, true);
         System.out.printf("soak-result: %d changes, lost %d, stale %d (latest state in both fakes against Postgres)%n", changes,
                 result[0], result[1]);
@@ -162,7 +170,7 @@ public final class SoakBench {
     private static int[] latestState(Connection c, FakeBigQuery bq, FakeCarol carol, boolean print) throws Exception {
         int lost = 0;
         int stale = 0;
-        absorb(bq, carol, null);
+        absorb(bq, carol, null, null, null);
         for (String t : TABLES) {
             Map<Integer, Integer> pg = new HashMap<>();
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT id, quantity FROM " + t)) {
@@ -203,8 +211,18 @@ public final class SoakBench {
     private static int minute(FakeBigQuery bq, FakeCarol carol, Process bridge, Path gcLog, int gcLinesBefore,
                               double minute, long changes, long startMs) throws Exception {
         List<Long> lat = new ArrayList<>();
-        absorb(bq, carol, lat);
+        List<Long> toBatch = new ArrayList<>();
+        List<Long> inSink = new ArrayList<>();
+        absorb(bq, carol, lat, toBatch, inSink);
         Collections.sort(lat);
+        Collections.sort(toBatch);
+        Collections.sort(inSink);
+        List<Long> published;
+        synchronized (PUBLISHED) {
+            published = new ArrayList<>(PUBLISHED);
+            PUBLISHED.clear();
+        }
+        Collections.sort(published);
         List<String> gc = Files.exists(gcLog) ? Files.readAllLines(gcLog) : List.of();
         int pauses = 0;
         double total = 0;
@@ -218,13 +236,72 @@ public final class SoakBench {
                 max = Math.max(max, ms);
             }
         }
-        String label = minute < 0 ? "drain" : String.format("minute %.1f", minute);
-        System.out.printf("soak %s: RSS %d MiB (peak %d); commit→BigQuery p50 %s, p99 %s, max %s ms (%d rows); GC %d pauses, %.1f ms, "
-                        + "max %.1f ms; BigQuery behind by %d of %d changes, Carol holds %d records%n",
-                label, vm(bridge.pid(), "VmRSS"), vm(bridge.pid(), "VmHWM"), pct(lat, 0.5), pct(lat, 0.99),
-                lat.isEmpty() ? "-" : lat.get(lat.size() - 1), lat.size(), pauses, total, max,
-                changes - bigQueryRows(bq), changes, carolRecords(carol));
+        String label = Double.isNaN(minute) ? "drain" : minute <= 0 ? String.format("warm-up %.1f (cold JVM, not measured)", minute)
+                : String.format("minute %.1f", minute);
+        long rss = vm(bridge.pid(), "VmRSS");
+        System.out.printf("soak %s: RSS %d MiB (peak %d); commit→BigQuery p50 %s, p99 %s, max %s ms (%d rows; commit→published p50 %s, "
+                        + "p99 %s, max %s; commit→batch p50 %s, p99 %s; batch→stored p50 %s, p99 %s); GC %d pauses, %.1f ms, max %.1f ms; "
+                        + "BigQuery behind by %d of %d changes, Carol holds %d records%n",
+                label, rss, vm(bridge.pid(), "VmHWM"), pct(lat, 0.5), pct(lat, 0.99),
+                lat.isEmpty() ? "-" : lat.get(lat.size() - 1), lat.size(), pct(published, 0.5), pct(published, 0.99),
+                published.isEmpty() ? "-" : published.get(published.size() - 1), pct(toBatch, 0.5), pct(toBatch, 0.99),
+                pct(inSink, 0.5), pct(inSink, 0.99), pauses, total, max, changes - bigQueryRows(bq), changes, carolRecords(carol));
+        if (minute > 0 && !lat.isEmpty()) {
+            MEASURED.add(new double[] {minute, lat.get(Math.min(lat.size() - 1, (int) (lat.size() * 0.99))), rss, max});
+        }
         return gc.size();
+    }
+
+    /** Commit → published (the change's Kafka timestamp, set by capture's producer) of the changes published since the last minute. */
+    private static final List<Long> PUBLISHED = Collections.synchronizedList(new ArrayList<>());
+    private static final Pattern TS_MS = Pattern.compile("\"tsMs\":(\\d+)");
+
+    /**
+     * Reads the four tables' topics as they grow and notes each change's commit → published time: with commit → batch
+     * (from {@code _ingested_at}) it tells capture's share of a minute's latency from the sink consumer's.
+     */
+    private static Thread publishedProbe(String bootstrap) {
+        Thread t = new Thread(() -> {
+            Map<String, Object> config = Map.of("bootstrap.servers", bootstrap, "group.id", "soak-probe",
+                    "auto.offset.reset", "latest", "enable.auto.commit", "false",
+                    "key.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName(),
+                    "value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
+            try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(config)) {
+                consumer.subscribe(TABLES.stream().map(x -> "soak.public." + x).toList());
+                while (!Thread.currentThread().isInterrupted()) {
+                    for (var r : consumer.poll(java.time.Duration.ofMillis(100))) {
+                        Matcher m = r.value() == null ? null : TS_MS.matcher(new String(r.value(), java.nio.charset.StandardCharsets.UTF_8));
+                        if (m != null && m.find()) {
+                            PUBLISHED.add(r.timestamp() - Long.parseLong(m.group(1)));
+                        }
+                    }
+                }
+            } catch (org.apache.kafka.common.errors.InterruptException e) {
+                // the soak ended
+            }
+        }, "soak-published-probe");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** The measured minutes: {minute, p99 ms, RSS MiB, longest GC pause ms}. */
+    private static final List<double[]> MEASURED = new ArrayList<>();
+
+    /** The measured minutes at a glance: the worst p99 and where, the RSS spread around its mean, the longest pause. */
+    private static void summary() {
+        if (MEASURED.isEmpty()) {
+            return;
+        }
+        double[] worst = MEASURED.stream().max(java.util.Comparator.comparingDouble(m -> m[1])).orElseThrow();
+        double mean = MEASURED.stream().mapToDouble(m -> m[2]).average().orElse(0);
+        double lo = MEASURED.stream().mapToDouble(m -> m[2]).min().orElse(0);
+        double hi = MEASURED.stream().mapToDouble(m -> m[2]).max().orElse(0);
+        double pause = MEASURED.stream().mapToDouble(m -> m[3]).max().orElse(0);
+        long over = MEASURED.stream().filter(m -> m[1] > 300).count();
+        System.out.printf("soak-summary: %d measured minutes: p99 commit→BigQuery at most %.0f ms (minute %.1f), over 300 ms in %d; "
+                        + "RSS %.0f-%.0f MiB, mean %.0f, within %+.1f%%/%+.1f%% of it; longest GC pause %.1f ms%n",
+                MEASURED.size(), worst[1], worst[0], over, lo, hi, mean, (lo - mean) * 100 / mean, (hi - mean) * 100 / mean, pause);
     }
 
     private static String pct(List<Long> sorted, double p) {
@@ -232,12 +309,12 @@ public final class SoakBench {
     }
 
     private static long bigQueryRows(FakeBigQuery bq) {
-        absorb(bq, null, null);
+        absorb(bq, null, null, null, null);
         return bqRows;
     }
 
     private static long carolRecords(FakeCarol carol) {
-        absorb(null, carol, null);
+        absorb(null, carol, null, null, null);
         return carolRecords;
     }
 
@@ -251,9 +328,10 @@ public final class SoakBench {
      * Folds what the fakes took since the last call into the latest state per row and empties them: half an hour at
      * 2,000 changes/s is millions of rows, more than this JVM should hold. BigQuery: rows arrive from parallel
      * requests, so a row's latest is the one with the highest LSN; Carol: one consumer per topic partition, so a row's
-     * records arrive in commit order. {@code lat}, when given, gets each new BigQuery row's commit → arrival latency.
+     * records arrive in commit order. {@code lat}, when given, gets each new BigQuery row's commit → arrival latency,
+     * {@code toBatch} its commit → {@code _ingested_at} (when the sink's batch took it) and {@code inSink} the rest.
      */
-    private static synchronized void absorb(FakeBigQuery bq, FakeCarol carol, List<Long> lat) {
+    private static synchronized void absorb(FakeBigQuery bq, FakeCarol carol, List<Long> lat, List<Long> toBatch, List<Long> inSink) {
         for (String t : TABLES) {
             Map<Integer, long[]> latest = BQ_LATEST.computeIfAbsent(t, k -> new HashMap<>());
             FakeBigQuery.Table table = bq == null ? null : bq.table("bench", "bench", "soak_public_" + t);
@@ -262,7 +340,12 @@ public final class SoakBench {
                     for (int i = 0; i < table.rows.size(); i++) {
                         ObjectNode r = table.rows.get(i);
                         if (lat != null) {
-                            lat.add(table.rowArrivalMillis.get(i) - Instant.parse(r.path("_source_ts").asText()).toEpochMilli());
+                            long commit = Instant.parse(r.path("_source_ts").asText()).toEpochMilli();
+                            long batch = Instant.parse(r.path("_ingested_at").asText()).toEpochMilli();
+                            long arrival = table.rowArrivalMillis.get(i);
+                            lat.add(arrival - commit);
+                            toBatch.add(batch - commit);
+                            inSink.add(arrival - batch);
                         }
                         long lsn = r.path("_lsn").asLong();
                         long[] was = latest.get(r.path("id").asInt());
