@@ -173,7 +173,7 @@ public final class DeliveryEngine<T> {
             }
             throw new BatchNotDeliveredException(e.getCause() != null ? e.getCause() : e);
         }
-        commits.values().forEach(KafkaManualCommit::commit);
+        KafkaBatch.commitAll(commits.values());
     }
 
     private Map<String, List<Pending<T>>> map(List<Exchange> records, Selection selection, Map<Exchange, PermanentDeliveryException> poison) {

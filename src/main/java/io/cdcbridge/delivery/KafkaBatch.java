@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.consumer.DefaultKafkaManualSyncCommit;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 
 /**
@@ -69,8 +70,39 @@ public final class KafkaBatch {
         @SuppressWarnings("unchecked")
         Map<String, KafkaManualCommit> commits = exchange.getProperty(property, Map.class);
         if (commits != null) {
-            commits.values().forEach(KafkaManualCommit::commit);
+            commitAll(commits.values());
         }
+    }
+
+    /**
+     * Runs a batch's commits (one per partition). camel-kafka's sync commit is a {@code commitSync} round trip to the
+     * group coordinator per partition, in turn: with a topic per table, a batch of twenty tables waited for twenty of
+     * them before the next batch was read. Sync commits of one consumer (without camel's offset repository) go as one
+     * {@code commitSync} of all their offsets instead, the offsets and timeout camel's own would use; anything else
+     * commits as camel does.
+     */
+    public static void commitAll(java.util.Collection<KafkaManualCommit> commits) {
+        if (commits.size() > 1) {
+            org.apache.kafka.clients.consumer.Consumer<?, ?> consumer = null;
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new LinkedHashMap<>();
+            long timeout = 0;
+            for (KafkaManualCommit c : commits) {
+                if (!(c instanceof DefaultKafkaManualSyncCommit s) || s.getOffsetRepository() != null
+                        || (consumer != null && s.getConsumer() != consumer)) {
+                    consumer = null;
+                    break;
+                }
+                consumer = s.getConsumer();
+                // what camel's forceCommit sends for one record: the offset after it
+                offsets.put(s.getPartition(), new org.apache.kafka.clients.consumer.OffsetAndMetadata(s.getRecordOffset() + 1));
+                timeout = Math.max(timeout, s.getCommitTimeout());
+            }
+            if (consumer != null) {
+                consumer.commitSync(offsets, java.time.Duration.ofMillis(timeout));
+                return;
+            }
+        }
+        commits.forEach(KafkaManualCommit::commit);
     }
 
     /** Thread-safe counters by name (table), read as a sorted snapshot. */

@@ -55,4 +55,50 @@ class KafkaBatchTest {
         assertThat(commits.get("a-1")).isEqualTo(new Commit("a-1@6"));
         assertThat(commits.get("b-0")).isEqualTo(new Commit("b-0@7"));
     }
+
+    /** A consumer that counts its commitSync calls. */
+    private static final class CountingConsumer extends org.apache.kafka.clients.consumer.MockConsumer<Object, Object> {
+        int commits;
+
+        CountingConsumer() {
+            super("earliest");
+        }
+
+        @Override
+        public synchronized void commitSync(Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets,
+                                            java.time.Duration timeout) {
+            commits++;
+            super.commitSync(offsets, timeout);
+        }
+    }
+
+    private static KafkaManualCommit syncCommit(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer, String topic, int partition, long offset) {
+        return new org.apache.camel.component.kafka.consumer.DefaultKafkaManualSyncCommit(
+                new org.apache.camel.component.kafka.consumer.KafkaManualCommitFactory.CamelExchangePayload(null, consumer, "t", null),
+                new org.apache.camel.component.kafka.consumer.KafkaManualCommitFactory.KafkaRecordPayload(
+                        new org.apache.kafka.common.TopicPartition(topic, partition), offset, 5000),
+                null);
+    }
+
+    @Test
+    void aBatchOfSeveralPartitionsCommitsInOneRoundTrip() {
+        CountingConsumer consumer = new CountingConsumer();
+        var partitions = List.of(new org.apache.kafka.common.TopicPartition("p.s.a", 0), new org.apache.kafka.common.TopicPartition("p.s.b", 0),
+                new org.apache.kafka.common.TopicPartition("p.s.b", 1));
+        consumer.assign(partitions);
+        KafkaBatch.commitAll(List.of(syncCommit(consumer, "p.s.a", 0, 41), syncCommit(consumer, "p.s.b", 0, 7), syncCommit(consumer, "p.s.b", 1, 0)));
+        assertThat(consumer.commits).isEqualTo(1);
+        // the offset after each partition's last record, as camel's own commit of that record
+        var committed = consumer.committed(java.util.Set.copyOf(partitions));
+        assertThat(committed.get(partitions.get(0)).offset()).isEqualTo(42);
+        assertThat(committed.get(partitions.get(1)).offset()).isEqualTo(8);
+        assertThat(committed.get(partitions.get(2)).offset()).isEqualTo(1);
+    }
+
+    @Test
+    void otherCommitsRunAsCamelMadeThem() {
+        List<String> ran = new ArrayList<>();
+        KafkaBatch.commitAll(List.of(() -> ran.add("a"), () -> ran.add("b")));
+        assertThat(ran).containsExactly("a", "b");
+    }
 }
