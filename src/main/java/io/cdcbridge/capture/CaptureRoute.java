@@ -123,6 +123,9 @@ public final class CaptureRoute extends RouteBuilder {
         return "cdc-bridge-" + src.slot();
     }
 
+    /** Debezium's documented default of {@code snapshot.fetch.size}: rows per round trip of the initial snapshot's read. */
+    static final int DEFAULT_SNAPSHOT_FETCH_SIZE = 10_240;
+
     static PostgresConnectorEmbeddedDebeziumConfiguration debeziumConfiguration(SourceConfig src, KafkaConfig kafka, String session,
                                                                               String publicationMode) {
         return debeziumConfiguration(src, kafka, session, publicationMode, java.util.Set.of());
@@ -239,6 +242,11 @@ public final class CaptureRoute extends RouteBuilder {
             c.setMessagePrefixExcludeList(messagesOut == null || messagesOut.isBlank() ? Backfills.MESSAGE_PREFIX
                     : messagesOut + "," + Backfills.MESSAGE_PREFIX);
         }
+        // and for the initial snapshot's fetch size, which camel passes on as 0 unless set (its typed option has no
+        // default): 0 makes pgjdbc read a whole table into memory before Debezium emits its first row (a 1M-row table held
+        // 500 MB after every collection, docs/benchmarks.md). Debezium's own default unless the user's says otherwise.
+        String fetch = src.debezium().get("snapshot.fetch.size");
+        c.setSnapshotFetchSize(fetch != null && fetch.matches("[1-9][0-9]*") ? Integer.parseInt(fetch) : DEFAULT_SNAPSHOT_FETCH_SIZE);
         // and for the backfill's chunk size (docs/operations.md, "Backfill": the other tables' wait against its speed)
         String chunk = src.debezium().get("incremental.snapshot.chunk.size");
         if (chunk != null && chunk.matches("[1-9][0-9]*")) {

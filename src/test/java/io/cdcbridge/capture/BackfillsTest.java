@@ -72,6 +72,17 @@ class BackfillsTest {
         assertThat(configuration(Map.of("cdc.capture.debezium.incremental.snapshot.chunk.size", "256")).getIncrementalSnapshotChunkSize()).isEqualTo(256);
     }
 
+    @Test
+    void theInitialSnapshotReadsItsTablesInFetches() {
+        // camel's typed snapshotFetchSize has no default and is always passed on: 0, which makes pgjdbc read a whole table
+        // into memory before the first row is emitted
+        assertThat(new org.apache.camel.component.debezium.postgres.configuration.PostgresConnectorEmbeddedDebeziumConfiguration()
+                .getSnapshotFetchSize()).isZero();
+        assertThat(configuration(Map.of()).getSnapshotFetchSize()).isEqualTo(10_240);
+        assertThat(configuration(Map.of()).createDebeziumConfiguration().getInteger("snapshot.fetch.size")).isEqualTo(10_240);
+        assertThat(configuration(Map.of("cdc.capture.debezium.snapshot.fetch.size", "2000")).getSnapshotFetchSize()).isEqualTo(2000);
+    }
+
     private static Map<String, String> base(Map<String, String> extra) {
         Map<String, String> m = new HashMap<>(Map.of("cdc.source.host", "db.example.com", "cdc.source.password", "pw",
                 "cdc.kafka.brokers", "localhost:9092"));
