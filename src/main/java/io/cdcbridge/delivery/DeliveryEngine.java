@@ -227,31 +227,44 @@ public final class DeliveryEngine<T> {
             });
             return ready;
         }
-        Map<String, Future<Boolean>> running = new LinkedHashMap<>();
-        byTarget.forEach((target, items) -> running.put(target, senders.submit(() -> prepare(target, items, batch))));
-        Undelivered first = null;
-        for (Map.Entry<String, Future<Boolean>> r : running.entrySet()) {
-            try {
-                if (r.getValue().get()) {
-                    ready.put(r.getKey(), byTarget.get(r.getKey()));
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                first = first != null ? first : new Undelivered("interrupted", e, false);
-            } catch (ExecutionException e) {
-                first = worse(first, e);
-            }
+        List<String> targets = new ArrayList<>(byTarget.keySet());
+        List<Future<Boolean>> running = new ArrayList<>(targets.size());
+        for (String target : targets) {
+            running.add(senders.submit(() -> prepare(target, byTarget.get(target), batch)));
         }
-        if (first != null) {
-            throw first;
+        List<Object> prepared = awaitAll(running);
+        for (int i = 0; i < targets.size(); i++) {
+            if (Boolean.TRUE.equals(prepared.get(i))) {
+                ready.put(targets.get(i), byTarget.get(targets.get(i)));
+            }
         }
         return ready;
     }
 
-    /** Of two failures of side-by-side work, the one to act on: a {@link Outcome.Stop} before anything else. */
-    private static Undelivered worse(Undelivered first, ExecutionException e) {
-        Undelivered u = e.getCause() instanceof Undelivered x ? x : new Undelivered(String.valueOf(e.getCause()), e.getCause(), false);
-        return first == null || (u.stop && !first.stop) ? u : first;
+    /**
+     * Waits for all of some side-by-side work and gives each one's result, in order; once all are done, throws the
+     * failure to act on if any failed (a {@link Outcome.Stop} before anything else).
+     */
+    private static List<Object> awaitAll(List<? extends Future<?>> running) {
+        List<Object> results = new ArrayList<>(running.size());
+        Undelivered first = null;
+        for (Future<?> f : running) {
+            Object result = null;
+            try {
+                result = f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                first = first != null ? first : new Undelivered("interrupted", e, false);
+            } catch (ExecutionException e) {
+                Undelivered u = e.getCause() instanceof Undelivered x ? x : new Undelivered(String.valueOf(e.getCause()), e.getCause(), false);
+                first = first == null || (u.stop && !first.stop) ? u : first;
+            }
+            results.add(result);
+        }
+        if (first != null) {
+            throw first;
+        }
+        return results;
     }
 
     /** The client's preparation of a target, retried like a request; false when its items were dead-lettered instead. */
@@ -306,20 +319,7 @@ public final class DeliveryEngine<T> {
         for (Request<T> r : requests) {
             running.add(senders.submit(() -> deliver(r, batch)));
         }
-        Undelivered first = null;
-        for (Future<?> f : running) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                first = first != null ? first : new Undelivered("interrupted", e, false);
-            } catch (ExecutionException e) {
-                first = worse(first, e);
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        awaitAll(running);
     }
 
     /** One request until each of its items is delivered or dead-lettered (or {@link Undelivered} is thrown). */

@@ -258,12 +258,12 @@ class DeliveryEngineTest {
         e.deliver(batch("a1", "a2", "a3"), new Selection("p", "s.t", "", filter));
         assertThat(sent).containsExactly("a:a1,a3");
     }
-    @Test
-    void aTargetWhosePreparationFailsCostsNoOtherTarget() {
+    /** An engine whose client prepares each target as {@code prepare} says and accepts every request. */
+    private DeliveryEngine<String> preparing(java.util.function.Function<String, Outcome> prepare, int concurrency) {
         SinkClient<String> client = new SinkClient<>() {
             @Override
             public Outcome prepare(String target, List<String> items) {
-                return target.equals("a") ? Outcome.refused("table a cannot be made") : Outcome.DELIVERED;
+                return prepare.apply(target);
             }
 
             @Override
@@ -273,7 +273,12 @@ class DeliveryEngineTest {
             }
         };
         DeadLetters letters = new DeadLetters(dlq, "p");
-        DeliveryEngine<String> e = new DeliveryEngine<>("stub", MAPPER, client, new DeliveryOptions(10, 1000, 1, 2, 1, 5, 60_000), () -> letters);
+        return new DeliveryEngine<>("stub", MAPPER, client, new DeliveryOptions(10, 1000, concurrency, 2, 1, 5, 60_000), () -> letters);
+    }
+
+    @Test
+    void aTargetWhosePreparationFailsCostsNoOtherTarget() {
+        DeliveryEngine<String> e = preparing(target -> target.equals("a") ? Outcome.refused("table a cannot be made") : Outcome.DELIVERED, 1);
         e.deliver(batch("a1", "b1", "a2", "c1"), ALL);
         assertThat(deadLettered()).containsExactly("a1", "a2");
         assertThat(sent).containsExactly("b:b1", "c:c1");
@@ -284,27 +289,15 @@ class DeliveryEngineTest {
     void targetsArePreparedSideBySide() {
         // each preparation waits until all four are under way: one at a time, the first would give up and refuse
         java.util.concurrent.CountDownLatch all = new java.util.concurrent.CountDownLatch(4);
-        SinkClient<String> client = new SinkClient<>() {
-            @Override
-            public Outcome prepare(String target, List<String> items) {
-                all.countDown();
-                try {
-                    return all.await(10, java.util.concurrent.TimeUnit.SECONDS) ? Outcome.DELIVERED
-                            : Outcome.refused("prepared one at a time");
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return Outcome.refused("interrupted");
-                }
+        DeliveryEngine<String> e = preparing(target -> {
+            all.countDown();
+            try {
+                return all.await(10, java.util.concurrent.TimeUnit.SECONDS) ? Outcome.DELIVERED : Outcome.refused("prepared one at a time");
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+                return Outcome.refused("interrupted");
             }
-
-            @Override
-            public Outcome send(String target, List<String> items) {
-                sent.add(target + ":" + String.join(",", items));
-                return Outcome.DELIVERED;
-            }
-        };
-        DeadLetters letters = new DeadLetters(dlq, "p");
-        DeliveryEngine<String> e = new DeliveryEngine<>("stub", MAPPER, client, new DeliveryOptions(10, 1000, 4, 2, 1, 5, 60_000), () -> letters);
+        }, 4);
         try {
             e.deliver(batch("a1", "b1", "c1", "d1", "a2"), ALL);
         } finally {
