@@ -114,6 +114,19 @@ public final class DeliveryEngine<T> {
         final Exchange exchange;
         final long deadline;
         final Set<Exchange> dead = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+        /**
+         * Set when side-by-side work of the batch failed (a Stop, a dead letter that could not be written): the batch
+         * will not be committed, so the rest gives up at its next attempt or wait instead of retrying (or dead-lettering
+         * what will be read again) while the failure waits for it.
+         */
+        volatile boolean abandoned;
+
+        /** Gives up when another part of the batch failed. */
+        void goOn() {
+            if (abandoned) {
+                throw new Undelivered("another part of the batch failed", null, false);
+            }
+        }
 
         Batch(Exchange exchange) {
             this.exchange = exchange;
@@ -230,7 +243,7 @@ public final class DeliveryEngine<T> {
         List<String> targets = new ArrayList<>(byTarget.keySet());
         List<Future<Boolean>> running = new ArrayList<>(targets.size());
         for (String target : targets) {
-            running.add(senders.submit(() -> prepare(target, byTarget.get(target), batch)));
+            running.add(senders.submit(() -> abandonOnFailure(batch, () -> prepare(target, byTarget.get(target), batch))));
         }
         List<Object> prepared = awaitAll(running);
         for (int i = 0; i < targets.size(); i++) {
@@ -271,6 +284,7 @@ public final class DeliveryEngine<T> {
     private boolean prepare(String target, List<Pending<T>> items, Batch batch) {
         List<T> payload = itemsOf(items);
         for (int attempt = 1; ; attempt++) {
+            batch.goOn();
             Outcome o = call(() -> client.prepare(target, payload));
             if (o instanceof Outcome.Delivered) {
                 succeeded();
@@ -317,9 +331,22 @@ public final class DeliveryEngine<T> {
         // side by side: each request is retried, split or dead-lettered on its own; the batch waits for all of them
         List<Future<?>> running = new ArrayList<>(requests.size());
         for (Request<T> r : requests) {
-            running.add(senders.submit(() -> deliver(r, batch)));
+            running.add(senders.submit(() -> abandonOnFailure(batch, () -> {
+                deliver(r, batch);
+                return null;
+            })));
         }
         awaitAll(running);
+    }
+
+    /** Runs a part of the batch on a sender; its failure tells the others to give up ({@link Batch#abandoned}). */
+    private <R> R abandonOnFailure(Batch batch, Supplier<R> part) {
+        try {
+            return part.get();
+        } catch (RuntimeException e) {
+            batch.abandoned = true;
+            throw e;
+        }
     }
 
     /** One request until each of its items is delivered or dead-lettered (or {@link Undelivered} is thrown). */
@@ -328,6 +355,7 @@ public final class DeliveryEngine<T> {
         queue.add(request);
         int attempt = 1;
         while (!queue.isEmpty()) {
+            batch.goOn();
             Request<T> r = queue.peek();
             Outcome o = call(() -> client.send(r.target(), r.payload()));
             if (o instanceof Outcome.Delivered) {
@@ -397,17 +425,22 @@ public final class DeliveryEngine<T> {
         if (retryingSince == 0) {
             retryingSince = System.currentTimeMillis();
         }
-        pause(batch.exchange, delay);
+        pause(batch, delay);
         return true;
     }
 
-    /** Waits, giving up as soon as the route or Camel is stopping (the batch stays uncommitted and is read again). */
-    private static void pause(Exchange exchange, long ms) {
+    /**
+     * Waits, giving up as soon as the route or Camel is stopping or another part of the batch failed (the batch stays
+     * uncommitted and is read again).
+     */
+    private void pause(Batch batch, long ms) {
+        Exchange exchange = batch.exchange;
         CamelContext ctx = exchange.getContext();
         String route = exchange.getFromRouteId();
         long until = System.currentTimeMillis() + ms;
         try {
             for (long left = ms; left > 0; left = until - System.currentTimeMillis()) {
+                batch.goOn();
                 ServiceStatus status = route == null ? null : ctx.getRouteController().getRouteStatus(route);
                 if (ctx.isStopping() || (status != null && (status.isStopping() || status.isStopped()))) {
                     throw new Undelivered("stopping", null, false);

@@ -260,6 +260,10 @@ class DeliveryEngineTest {
     }
     /** An engine whose client prepares each target as {@code prepare} says and accepts every request. */
     private DeliveryEngine<String> preparing(java.util.function.Function<String, Outcome> prepare, int concurrency) {
+        return preparing(prepare, new DeliveryOptions(10, 1000, concurrency, 2, 1, 5, 60_000));
+    }
+
+    private DeliveryEngine<String> preparing(java.util.function.Function<String, Outcome> prepare, DeliveryOptions options) {
         SinkClient<String> client = new SinkClient<>() {
             @Override
             public Outcome prepare(String target, List<String> items) {
@@ -273,7 +277,7 @@ class DeliveryEngineTest {
             }
         };
         DeadLetters letters = new DeadLetters(dlq, "p");
-        return new DeliveryEngine<>("stub", MAPPER, client, new DeliveryOptions(10, 1000, concurrency, 2, 1, 5, 60_000), () -> letters);
+        return new DeliveryEngine<>("stub", MAPPER, client, options, () -> letters);
     }
 
     @Test
@@ -306,5 +310,30 @@ class DeliveryEngineTest {
         assertThat(deadLettered()).isEmpty();
         assertThat(sent).containsExactlyInAnyOrder("a:a1,a2", "b:b1", "c:c1", "d:d1");
         assertThat(committed).containsExactly("p.s.t-0@4");
+    }
+
+    @Test
+    void aStopWhileOtherTargetsAreRetriedEndsTheirRetries() {
+        // b's table answers 5xx-like retries; a's credentials are refused. Side by side, b must not go on retrying (and
+        // then dead-letter its records) in a batch that the stop leaves uncommitted, to be read again
+        AtomicInteger bAttempts = new AtomicInteger();
+        DeliveryEngine<String> e = preparing(target -> {
+            if (target.equals("a")) {
+                return new Outcome.Stop("credentials refused; fix cdc.x.password");
+            }
+            bAttempts.incrementAndGet();
+            return Outcome.retry("table b: backend error", null);
+        }, new DeliveryOptions(10, 1000, 4, 8, 50, 100, 60_000));
+        Exchange b = batch("a1", "b1");
+        b.getExchangeExtension().setFromRouteId("stub-delivery");
+        try {
+            e.deliver(b, ALL);
+        } finally {
+            e.close();
+        }
+        assertThat(deadLettered()).isEmpty();
+        assertThat(committed).isEmpty();
+        assertThat(sent).isEmpty();
+        assertThat(bAttempts.get()).isLessThan(8);
     }
 }
