@@ -121,7 +121,11 @@ public record ChangeEvent(String op, String schema, String table, ObjectNode key
                     default -> nodes.numberNode(p.getBigIntegerValue());
                 };
             case VALUE_NUMBER_FLOAT: {
-                // USE_BIG_DECIMAL_FOR_FLOATS, and the default node factory's trailing-zero stripping, as readTree
+                // USE_BIG_DECIMAL_FOR_FLOATS, and the default node factory's trailing-zero stripping, as readTree; a
+                // NaN or infinity (only with a parser that allows them) has no decimal: a double, as readTree
+                if (p.isNaN()) {
+                    return nodes.numberNode(p.getDoubleValue());
+                }
                 BigDecimal d = p.getDecimalValue();
                 try {
                     d = d.stripTrailingZeros();
