@@ -246,11 +246,11 @@ public final class CaptureRoute extends RouteBuilder {
         // default): 0 makes pgjdbc read a whole table into memory before Debezium emits its first row (a 1M-row table held
         // 500 MB after every collection, docs/benchmarks.md). Debezium's own default unless the user's says otherwise.
         String fetch = src.debezium().get("snapshot.fetch.size");
-        c.setSnapshotFetchSize(fetch != null && fetch.matches("[1-9][0-9]*") ? Integer.parseInt(fetch) : DEFAULT_SNAPSHOT_FETCH_SIZE);
+        c.setSnapshotFetchSize(fetch != null ? Integer.parseInt(fetch.trim()) : DEFAULT_SNAPSHOT_FETCH_SIZE); // checked: SourceConfig
         // and for the backfill's chunk size (docs/operations.md, "Backfill": the other tables' wait against its speed)
         String chunk = src.debezium().get("incremental.snapshot.chunk.size");
-        if (chunk != null && chunk.matches("[1-9][0-9]*")) {
-            c.setIncrementalSnapshotChunkSize(Integer.parseInt(chunk));
+        if (chunk != null) {
+            c.setIncrementalSnapshotChunkSize(Integer.parseInt(chunk.trim())); // checked: SourceConfig
         }
         return c;
     }

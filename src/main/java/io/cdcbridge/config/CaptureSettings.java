@@ -88,7 +88,12 @@ public final class CaptureSettings {
                     + "also each Lease request's timeout; shorter than the renew deadline"));
 
     public static final Setting<String> DEBEZIUM = AREA.declare(Setting.prefix("cdc.capture.debezium.<property>")
-            .describe("any Debezium connector or engine property, for tuning (e.g. `cdc.capture.debezium.max.batch.size=8192`)"));
+            .describe("any Debezium connector or engine property, for tuning (e.g. `cdc.capture.debezium.snapshot.fetch.size=2000`: "
+                    + "rows per fetch of the initial snapshot, default 10,240; `incremental.snapshot.chunk.size`, default 1,024, both "
+                    + "whole numbers above 0 or refused at start). Camel's typed options win over the rest: of those, "
+                    + "`skipped.operations`, `post.processors`, `publish.via.partition.root`, `message.prefix.*`, "
+                    + "`snapshot.fetch.size` and `incremental.snapshot.chunk.size` are passed on by name; the ones capture fixes "
+                    + "(value forms, `max.batch.size`, `max.queue.size`, offsets: docs/overrides.md §3) are not settable"));
 
     /**
      * The Lease timings checked against each other (docs/architecture.md §1, fencing): the retry period below the renew

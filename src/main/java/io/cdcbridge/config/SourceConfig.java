@@ -2,6 +2,8 @@ package io.cdcbridge.config;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /** Where capture reads from ({@link SourceSettings}, and the engine's {@link CaptureSettings}), validated. */
@@ -32,6 +34,15 @@ public record SourceConfig(String host, int port, String database, String user, 
             }
             if (!Files.isReadable(rootCert) || Files.isDirectory(rootCert)) {
                 throw new ConfigException(SourceSettings.SSL_ROOT_CERT.key(), "cannot read the file " + rootCert.toAbsolutePath());
+            }
+        }
+        // Debezium properties capture hands to camel's typed options (capture/CaptureRoute): a value those cannot take
+        // is refused here, not replaced by a default without a word
+        Map<String, String> debezium = s.under(CaptureSettings.DEBEZIUM);
+        for (String property : List.of("snapshot.fetch.size", "incremental.snapshot.chunk.size")) {
+            String v = debezium.get(property);
+            if (v != null && !v.trim().matches("[1-9][0-9]{0,8}")) {
+                throw new ConfigException("cdc.capture.debezium." + property, "must be a whole number above 0 (it is '" + v + "')");
             }
         }
         return new SourceConfig(s.require(SourceSettings.HOST), s.get(SourceSettings.PORT), s.get(SourceSettings.DATABASE),

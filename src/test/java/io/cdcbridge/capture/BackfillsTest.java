@@ -81,6 +81,13 @@ class BackfillsTest {
         assertThat(configuration(Map.of()).getSnapshotFetchSize()).isEqualTo(10_240);
         assertThat(configuration(Map.of()).createDebeziumConfiguration().getInteger("snapshot.fetch.size")).isEqualTo(10_240);
         assertThat(configuration(Map.of("cdc.capture.debezium.snapshot.fetch.size", "2000")).getSnapshotFetchSize()).isEqualTo(2000);
+        // a value camel's typed option cannot take is refused by name, not replaced without a word
+        for (String bad : new String[] {"0", "-5", "10k", "1e4"}) {
+            for (String key : new String[] {"cdc.capture.debezium.snapshot.fetch.size", "cdc.capture.debezium.incremental.snapshot.chunk.size"}) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> configuration(Map.of(key, bad)))
+                        .isInstanceOf(io.cdcbridge.config.ConfigException.class).hasMessageContaining(key);
+            }
+        }
     }
 
     private static Map<String, String> base(Map<String, String> extra) {
