@@ -336,28 +336,35 @@ public final class SoakBench {
             Map<Integer, long[]> latest = BQ_LATEST.computeIfAbsent(t, k -> new HashMap<>());
             FakeBigQuery.Table table = bq == null ? null : bq.table("bench", "bench", "soak_public_" + t);
             if (table != null) {
+                // taken out under the table's lock, folded outside it: the fake's appends to the table wait on that lock,
+                // and a minute's fold held it for hundreds of milliseconds (the bridge's next batch waited, the soak
+                // counted it as commit -> batch latency)
+                List<ObjectNode> rows;
+                List<Long> arrivals;
                 synchronized (table) {
-                    for (int i = 0; i < table.rows.size(); i++) {
-                        ObjectNode r = table.rows.get(i);
-                        if (lat != null) {
-                            long commit = Instant.parse(r.path("_source_ts").asText()).toEpochMilli();
-                            long batch = Instant.parse(r.path("_ingested_at").asText()).toEpochMilli();
-                            long arrival = table.rowArrivalMillis.get(i);
-                            lat.add(arrival - commit);
-                            toBatch.add(batch - commit);
-                            inSink.add(arrival - batch);
-                        }
-                        long lsn = r.path("_lsn").asLong();
-                        long[] was = latest.get(r.path("id").asInt());
-                        if (was == null || lsn >= was[0]) {
-                            latest.put(r.path("id").asInt(), new long[] {lsn, r.path("quantity").asInt()});
-                        }
-                    }
-                    bqRows += table.rows.size();
+                    rows = new ArrayList<>(table.rows);
+                    arrivals = new ArrayList<>(table.rowArrivalMillis);
                     table.rows.clear();
                     table.rowInsertIds.clear();
                     table.rowArrivalMillis.clear();
                 }
+                for (int i = 0; i < rows.size(); i++) {
+                    ObjectNode r = rows.get(i);
+                    if (lat != null) {
+                        long commit = Instant.parse(r.path("_source_ts").asText()).toEpochMilli();
+                        long batch = Instant.parse(r.path("_ingested_at").asText()).toEpochMilli();
+                        long arrival = arrivals.get(i);
+                        lat.add(arrival - commit);
+                        toBatch.add(batch - commit);
+                        inSink.add(arrival - batch);
+                    }
+                    long lsn = r.path("_lsn").asLong();
+                    long[] was = latest.get(r.path("id").asInt());
+                    if (was == null || lsn >= was[0]) {
+                        latest.put(r.path("id").asInt(), new long[] {lsn, r.path("quantity").asInt()});
+                    }
+                }
+                bqRows += rows.size();
             }
             Map<Integer, Integer> last = CAROL_LATEST.computeIfAbsent(t, k -> new HashMap<>());
             if (carol != null) {
