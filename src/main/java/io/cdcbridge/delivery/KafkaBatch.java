@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +19,9 @@ import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.consumer.DefaultKafkaManualSyncCommit;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * What every sink's delivery does with a camel-kafka batch (one exchange whose body is the list of per-record
@@ -81,10 +86,10 @@ public final class KafkaBatch {
      * {@code commitSync} of all their offsets instead, the offsets and timeout camel's own would use; anything else
      * commits as camel does.
      */
-    public static void commitAll(java.util.Collection<KafkaManualCommit> commits) {
+    public static void commitAll(Collection<KafkaManualCommit> commits) {
         if (commits.size() > 1) {
-            org.apache.kafka.clients.consumer.Consumer<?, ?> consumer = null;
-            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new LinkedHashMap<>();
+            Consumer<?, ?> consumer = null;
+            Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
             long timeout = 0;
             for (KafkaManualCommit c : commits) {
                 if (!(c instanceof DefaultKafkaManualSyncCommit s) || s.getOffsetRepository() != null
@@ -94,11 +99,11 @@ public final class KafkaBatch {
                 }
                 consumer = s.getConsumer();
                 // what camel's forceCommit sends for one record: the offset after it
-                offsets.put(s.getPartition(), new org.apache.kafka.clients.consumer.OffsetAndMetadata(s.getRecordOffset() + 1));
+                offsets.put(s.getPartition(), new OffsetAndMetadata(s.getRecordOffset() + 1));
                 timeout = Math.max(timeout, s.getCommitTimeout());
             }
             if (consumer != null) {
-                consumer.commitSync(offsets, java.time.Duration.ofMillis(timeout));
+                consumer.commitSync(offsets, Duration.ofMillis(timeout));
                 return;
             }
         }

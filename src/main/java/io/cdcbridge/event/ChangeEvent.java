@@ -82,7 +82,7 @@ public record ChangeEvent(String op, String schema, String table, ObjectNode key
     /**
      * The tree {@code JSON.readTree(bytes)} builds, built straight from the parser's tokens: each sink reads every event
      * once, and databind's per-call set-up (a deserialization context, the root deserializer's lookup) and its
-     * container stack were a third of that reading (JFR of bench/e2e.sh). The same nodes for the same input, numbers
+     * container stack were a quarter of that reading (JFR of bench/e2e.sh). The same nodes for the same input, numbers
      * included (ChangeEventTreeTest compares the two); null for empty input (readTree's missing node), which
      * {@link #parse} refuses as readTree's was. The parser bounds the nesting (Jackson's StreamReadConstraints), so the
      * recursion is bounded too.
