@@ -23,6 +23,7 @@ if [[ ! -d "$PEER" ]]; then mkdir -p "$ROOT/target" && cp -r "$PEER_SRC" "$PEER"
 
 OURS=$(mktemp); THEIRS=$(mktemp); trap 'rm -f "$OURS" "$THEIRS"' EXIT
 if [[ "${AOT:-0}" == 1 ]]; then
+  export CDS=0 # the AOT cache holds the classes too; the JVM takes one or the other
   # the same treatment for both: one training run each (the same N-row rounds), then the measured runs use the caches
   AOT_DIR="$ROOT/target/aot"; rm -rf "$AOT_DIR"; mkdir -p "$AOT_DIR"
   source "$HERE/defaults.sh"

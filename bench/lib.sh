@@ -37,6 +37,22 @@ build_jar() { # the jar and, with "tests", the test classes (fakes, bench driver
         || ( "${1:-}" == tests && ! -d "$ROOT/target/test-classes/io/cdcbridge/bench" ) ]]; then
     log "building (mvn package -DskipTests)"; (cd "$ROOT" && mvn -q -B package -DskipTests) || die "build failed"
   fi
+  cds_archive
+}
+
+# The class-data archive the image ships (Dockerfile, deploy/cds-train.sh), trained for the jar under test and this
+# JDK, written once per build next to the jar; the bridge then starts with it. CDS=0: without (an A/B of the two).
+cds_archive() {
+  [[ "${CDS:-1}" == 1 ]] || return 0
+  local jdk archive
+  jdk=$(java -version 2>&1 | head -1 | cksum | cut -d' ' -f1)
+  archive="${JAR%.jar}-jdk$jdk.jsa"
+  if [[ ! -s "$archive" || "$JAR" -nt "$archive" ]]; then
+    log "training the class-data archive for $(basename "$JAR") (deploy/cds-train.sh)"
+    TRAIN_OPTS="$BRIDGE_OPTS" "$ROOT/deploy/cds-train.sh" "$JAR" "$ROOT/target/cdc-bridge.jar" "$archive" >&2 \
+      || die "the class-data archive could not be trained (CDS=0 runs without it)"
+  fi
+  BRIDGE_OPTS="$BRIDGE_OPTS -XX:SharedArchiveFile=$archive"; export BRIDGE_OPTS
 }
 
 find_pg_bin() {

@@ -3,16 +3,20 @@ package io.cdcbridge.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
@@ -112,6 +116,37 @@ class ServerJarIT {
                         .doesNotContain("ClassNotFoundException");
             }
         }
+    }
+
+    /**
+     * The image's class-data archive (Dockerfile, stage train): deploy/cds-train.sh trains it for the server jar with
+     * the demo jar's embedded servers, and the JVM then maps the bridge's classes from it. {@code -Xshare:on} makes a
+     * JVM that cannot use the archive (another jar or JDK, a truncated file) stop instead of starting without it.
+     */
+    @Test
+    void theImagesClassDataArchiveIsTrainedAndTheServerJarStartsFromIt() throws Exception {
+        Path dir = TestInfra.newDir("cds");
+        Path archive = dir.resolve("cdc-bridge-server.jsa");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin").toString();
+        ProcessBuilder train = new ProcessBuilder("bash", Path.of("deploy/cds-train.sh").toAbsolutePath().toString(),
+                BridgeProcess.serverJar().toString(), BridgeProcess.jar().toString(), archive.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("train.log").toFile());
+        // the JDK that runs the tests trains the archive (an archive holds only for the JDK that wrote it)
+        train.environment().put("PATH", javaBin + File.pathSeparator + System.getenv("PATH"));
+        train.environment().put("TRAIN_OPTS", "-Xmx512m");
+        Process p = train.start();
+        assertThat(p.waitFor(240, TimeUnit.SECONDS)).as("training within 4 minutes").isTrue();
+        assertThat(p.exitValue()).as(Files.readString(dir.resolve("train.log"))).isZero();
+
+        Process run = new ProcessBuilder(Path.of(javaBin, "java").toString(), "-Xshare:on",
+                "-XX:SharedArchiveFile=" + archive, "-Xlog:class+load", "-jar", BridgeProcess.serverJar().toString(), "version")
+                .redirectErrorStream(true).start();
+        String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(run.waitFor()).as(out).isZero();
+        assertThat(out).as("the bridge's and Debezium's classes come from the archive")
+                .contains("io.cdcbridge.Main source: shared objects file (top)")
+                .contains("io.debezium.connector.postgresql.Module source: shared objects file (top)")
+                .contains("cdc-bridge ");
     }
 
     private static int httpPort(String output) {

@@ -264,13 +264,20 @@ class DeploymentFilesTest {
         assertThat(build).startsWith("FROM maven:").contains("mvn -B -q package").contains("-Dcdc.demo-jar.skip=true");
         String server = withBases(stages, "server");
         assertThat(server).contains("FROM eclipse-temurin:17-jre")
-                .contains("COPY --from=build /build/target/cdc-bridge-server.jar /app/cdc-bridge-server.jar")
-                .contains("ENTRYPOINT [\"java\", \"-jar\", \"/app/cdc-bridge-server.jar\"]")
+                .contains("COPY --from=train /app/cdc-bridge-server.jar /app/cdc-bridge-server.jar")
+                .contains("COPY --from=train /app/cdc-bridge-server.jsa /app/cdc-bridge-server.jsa")
+                .contains("ENTRYPOINT [\"java\", \"-XX:SharedArchiveFile=/app/cdc-bridge-server.jsa\", \"-jar\", \"/app/cdc-bridge-server.jar\"]")
                 .contains("USER cdc").doesNotContain("USER root")
                 .contains("HEALTHCHECK").contains("/health/ready")
                 .contains("JDK_JAVA_OPTIONS=\"-XX:InitialRAMPercentage=75 -XX:MaxRAMPercentage=75 -XX:+UseParallelGC\"")
                 .as("tiered compilation by default (its choice explained in the Dockerfile)").doesNotContain("TieredStopAtLevel=1\"");
         assertThat(server).as("no Maven, no sources in the runtime image").doesNotContain("maven").doesNotContain("COPY . ");
+        // the class-data archive is trained on the runtime image itself (same JRE) with the jar at its final path,
+        // and the server copies that very jar: the JVM uses an archive only with the jar and JDK it was written for
+        String train = stages.get("train");
+        assertThat(train).startsWith("FROM runtime AS train")
+                .contains("COPY --from=build /build/target/cdc-bridge-server.jar /app/cdc-bridge-server.jar")
+                .contains("cds-train.sh /app/cdc-bridge-server.jar /tmp/cdc-bridge.jar /app/cdc-bridge-server.jsa");
         assertThat(withBases(stages, "demo")).contains("/target/cdc-bridge.jar /app/cdc-bridge.jar").contains("USER cdc");
 
         // what the stages copy from the build context exists (COPY --from copies from another stage)
