@@ -1,7 +1,9 @@
 # cdc-bridge as a container, built from the sources:  docker build -t cdc-bridge .
 # Stages: "build" compiles and packages the production jar (target/cdc-bridge-server.jar: no demo, no embedded
-# Postgres binaries, no Kafka broker); "server", the last stage and so the default, runs it on a JRE. "demo" runs the
-# full jar instead (docker-compose.yml uses it for the bookstore and its sales generator: CDC_DEMO_BOOKSTORE).
+# Postgres binaries, no Kafka broker); "build-demo" also the full jar (target/cdc-bridge.jar); "train" writes the
+# server jar's class-data archive on the runtime image; "server", the last stage and so the default, runs the jar
+# from it on a JRE. "demo" runs the full jar instead (docker-compose.yml uses it for the bookstore and its sales
+# generator: CDC_DEMO_BOOKSTORE).
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /build
 # the dependencies in a layer of their own: an edit of the sources does not download them again
@@ -42,6 +44,8 @@ ENTRYPOINT ["java", "-jar", "/app/cdc-bridge.jar"]
 # Postgres and broker serve a short run of the server jar (deploy/cds-train.sh), whose JVM writes the classes it
 # loaded. The server then maps them instead of reading and verifying them: streaming ~1 s sooner, 2-3 CPU seconds less
 # in a 1M-row initial load on 2 cores (docs/benchmarks.md, "Class-data archive"). A failed training fails the build.
+# Its two JVMs (the demo's servers, the trained bridge) get a fixed heap: the image's flags would give each 75% of the
+# build machine's memory.
 FROM runtime AS train
 COPY --from=build /build/target/cdc-bridge-server.jar /app/cdc-bridge-server.jar
 COPY --from=build-demo /build/target/cdc-bridge.jar /tmp/cdc-bridge.jar
@@ -52,4 +56,6 @@ FROM runtime AS server
 # the jar the archive was trained with (the JVM checks its path, size and time; with another it starts without it)
 COPY --from=train /app/cdc-bridge-server.jar /app/cdc-bridge-server.jar
 COPY --from=train /app/cdc-bridge-server.jsa /app/cdc-bridge-server.jsa
+# the build fails here if this image's JVM cannot map the archive (-Xshare:on stops instead of starting without it)
+RUN java -Xmx256m -Xshare:on -XX:SharedArchiveFile=/app/cdc-bridge-server.jsa -jar /app/cdc-bridge-server.jar version
 ENTRYPOINT ["java", "-XX:SharedArchiveFile=/app/cdc-bridge-server.jsa", "-jar", "/app/cdc-bridge-server.jar"]

@@ -9,7 +9,8 @@
 #        E2E=1 bench/compare.sh [N]   also bench/e2e.sh N (the same ROUNDS; RATE and E2E_SECONDS for its latency
 #        phase, default 2000 and 20): rows into both fakes against the peer's capture-only rate of this run
 # Environment: JAVA_HOME (the JDK for both stacks); AOT=1 (JDK 25+: first a training run of each stack writes a JVM
-# AOT cache, JEP 483/515, then both measured runs start from their own cache).
+# AOT cache, JEP 483/515, then both measured runs start from their own cache). The bridge starts from the class-data
+# archive its image ships (bench/lib.sh, deploy/cds-train.sh) unless CDS=0; the peer as its distribution runs it.
 set -Eeuo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"

@@ -41,18 +41,22 @@ build_jar() { # the jar and, with "tests", the test classes (fakes, bench driver
 }
 
 # The class-data archive the image ships (Dockerfile, deploy/cds-train.sh), trained for the jar under test and this
-# JDK, written once per build next to the jar; the bridge then starts with it. CDS=0: without (an A/B of the two).
+# JDK, written once per build next to the jar; the bridge then starts from it with -Xshare:on, so a run that cannot
+# use it stops instead of measuring without it. CDS=0: without (an A/B of the two).
 cds_archive() {
   [[ "${CDS:-1}" == 1 ]] || return 0
-  local jdk archive
-  jdk=$(java -version 2>&1 | head -1 | cksum | cut -d' ' -f1)
+  local jdk archive train_opts
+  # the JDK's identity: its binary and its full version (an archive holds only for the build that wrote it)
+  jdk=$( { readlink -f "$(command -v java)"; java -version 2>&1 | grep -v '^Picked up'; } | cksum | cut -d' ' -f1)
   archive="${JAR%.jar}-jdk$jdk.jsa"
-  if [[ ! -s "$archive" || "$JAR" -nt "$archive" ]]; then
+  # the heap and collector of the bridge's flags only: not a recording or a log file the bench asked of the bridge
+  train_opts=$(printf '%s\n' $BRIDGE_OPTS | grep -E '^-(Xm[sx]|XX:[+-]Use[A-Za-z]*GC$)' | tr '\n' ' ' || true)
+  if [[ ! -s "$archive" ]] || ! java $train_opts -Xshare:on -XX:SharedArchiveFile="$archive" -jar "$JAR" version >/dev/null 2>&1; then
     log "training the class-data archive for $(basename "$JAR") (deploy/cds-train.sh)"
-    TRAIN_OPTS="$BRIDGE_OPTS" "$ROOT/deploy/cds-train.sh" "$JAR" "$ROOT/target/cdc-bridge.jar" "$archive" >&2 \
+    TRAIN_OPTS="$train_opts" "$ROOT/deploy/cds-train.sh" "$JAR" "$ROOT/target/cdc-bridge.jar" "$archive" >&2 \
       || die "the class-data archive could not be trained (CDS=0 runs without it)"
   fi
-  BRIDGE_OPTS="$BRIDGE_OPTS -XX:SharedArchiveFile=$archive"; export BRIDGE_OPTS
+  BRIDGE_OPTS="$BRIDGE_OPTS -Xshare:on -XX:SharedArchiveFile=$archive"; export BRIDGE_OPTS
 }
 
 find_pg_bin() {

@@ -267,6 +267,7 @@ class DeploymentFilesTest {
                 .contains("COPY --from=train /app/cdc-bridge-server.jar /app/cdc-bridge-server.jar")
                 .contains("COPY --from=train /app/cdc-bridge-server.jsa /app/cdc-bridge-server.jsa")
                 .contains("ENTRYPOINT [\"java\", \"-XX:SharedArchiveFile=/app/cdc-bridge-server.jsa\", \"-jar\", \"/app/cdc-bridge-server.jar\"]")
+                .contains("RUN java -Xmx256m -Xshare:on -XX:SharedArchiveFile=/app/cdc-bridge-server.jsa -jar /app/cdc-bridge-server.jar version")
                 .contains("USER cdc").doesNotContain("USER root")
                 .contains("HEALTHCHECK").contains("/health/ready")
                 .contains("JDK_JAVA_OPTIONS=\"-XX:InitialRAMPercentage=75 -XX:MaxRAMPercentage=75 -XX:+UseParallelGC\"")
