@@ -10,7 +10,7 @@
 # behind; a summary of the measured minutes (worst p99, RSS spread around its mean, longest pause); at the end, after
 # the fakes have drained, each row's latest state in both fakes against Postgres ("soak-result: ... lost 0, stale 0",
 # the warm-up's changes included). Environment: SOAK_WARMUP_MINUTES, BRIDGE_OPTS (the bridge's JVM flags,
-# default -Xms1g -Xmx1g -XX:+UseParallelGC, bench/defaults.sh), BRIDGE_JAR, DRIVER_OPTS (the driver's, default -Xmx12G -XX:+UseZGC: the fakes hold the current tables, and a stop-the-world pause of theirs would count as the bridge's latency; with 6G, ZGC's cycles on two busy cores fell behind the driver's allocation once its live set passed 2.5 GB after minute 20, and its allocation stalls, 3-5 s every two minutes, held both fakes and so both sinks: docs/benchmarks.md, soak runs 3 and 4),
+# default -Xms1g -Xmx1g -XX:+UseParallelGC, bench/defaults.sh), BRIDGE_JAR, DRIVER_OPTS (the driver's, default -Xmx12G -XX:+UseZGC: the fakes hold the current tables, and a stop-the-world pause of theirs would count as the bridge's latency; with 6G, ZGC's cycles on two busy cores fell behind the driver's allocation once its live set passed 2.5 GB after minute 20, and its allocation stalls, up to 4-5 s every two minutes, held both fakes and so both sinks: docs/benchmarks.md, soak runs 3 and 4),
 # SOAK_OPTS (bridge settings under test), JAVA_HOME.
 # The fakes run in the driver JVM (io.cdcbridge.bench.SoakBench, test classes); the bridge is the jar.
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
